@@ -1,0 +1,51 @@
+# creditline: `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check lint types imports unit pg-test bench test-long clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(BIN)/pip install -q uv==$(UV_VERSION)
+	$(UV) pip sync -q --python $(BIN)/python requirements.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/creditline --db sqlite:///demo.db demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# Tests run on SQLite and on a real PostgreSQL server (tests/pg.py finds or starts one).
+unit: $(STAMP)
+	$(BIN)/coverage erase
+	$(BIN)/pytest -n 2 --cov=creditline --cov-report=term --cov-report=html:htmlcov
+
+check: lint types imports unit
+
+test: check
+
+bench: $(STAMP)
+	$(BIN)/python bench/authorize.py
+
+test-long: $(STAMP)
+	$(BIN)/pytest -m slow --runslow
+
+lock: $(STAMP)
+	$(UV) pip compile -q pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) htmlcov .coverage* .pytest_cache .mypy_cache .ruff_cache demo.db*

@@ -1,0 +1,1 @@
+"""Adapters: SQL storage, clocks; they implement the service layer's ports."""

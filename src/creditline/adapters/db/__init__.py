@@ -1,0 +1,1 @@
+"""SQL storage on SQLite (embedded, WAL) and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; the same files run on SQLite and PostgreSQL."""

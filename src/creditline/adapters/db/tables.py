@@ -1,0 +1,210 @@
+"""The schema, in SQLAlchemy Core. Hot tables carry ``line_id`` (and ``tenant_id``) first so they
+can be distributed by line (Citus-style); the migrations build exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both engines (SQLite stores ISO text without an offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TENANT = "default"
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+parties = Table(
+    "parties", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("category", String(32)),
+    Column("credit_score", Integer),
+    Column("income_minor", BigInteger),
+    Column("real_name_verified", Boolean, nullable=False, server_default="0"),
+    Column("qualification_passed", Boolean, nullable=False, server_default="0"),
+    Column("settlement_account", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("kind IN ('merchant', 'consumer')", name="kind"),
+)
+
+violations = Table(
+    "violations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("party_id", String(40), ForeignKey("parties.id"), nullable=False, index=True),
+    Column("note", Text, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+)
+
+# One row per line: identity, status, and the balances of its accounts with the head of its
+# hash chain, all updated in the transaction that posts the transfers (checked by verify).
+lines = Table(
+    "lines", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("party_id", String(40), ForeignKey("parties.id"), nullable=False, index=True),
+    Column("product", String(24), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("limit_minor", BigInteger, nullable=False, server_default="0"),
+    Column("available", BigInteger, nullable=False, server_default="0"),
+    Column("held", BigInteger, nullable=False, server_default="0"),
+    Column("occupied", BigInteger, nullable=False, server_default="0"),
+    Column("seq", BigInteger, nullable=False, server_default="0"),
+    Column("head_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("status IN ('pending_activation', 'active', 'closed')", name="status"),
+    CheckConstraint("product IN ('merchant_bnpl', 'installment')", name="product"),
+    # TigerBeetle's debits_must_not_exceed_credits: the engine itself refuses an overspend.
+    CheckConstraint("available >= 0 AND held >= 0 AND occupied >= 0", name="no_overdraft"),
+    CheckConstraint("available + held + occupied = limit_minor", name="accounts_sum_to_limit"),
+)
+
+account_kinds = Table(
+    "account_kinds", metadata,
+    Column("code", String(24), primary_key=True),
+    Column("normal_side", String(6), nullable=False),
+    Column("name_zh", String(40), nullable=False),
+    Column("name_en", String(80), nullable=False),
+)
+
+ACCOUNT_KINDS = [
+    {"code": "available", "normal_side": "credit", "name_zh": "可用额度",
+     "name_en": "available quota"},
+    {"code": "held", "normal_side": "credit", "name_zh": "预授权冻结",
+     "name_en": "held (authorised)"},
+    {"code": "occupied", "normal_side": "credit", "name_zh": "已占用",
+     "name_en": "occupied (spent, not repaid)"},
+    {"code": "platform_limit", "normal_side": "debit", "name_zh": "平台授信",
+     "name_en": "limit granted by the platform"},
+]
+
+# Append-only and hash-chained per line. One row is a transfer: a debit posting and a credit
+# posting of the same positive amount, so an unbalanced movement cannot be stored at all.
+ledger_transfers = Table(
+    "ledger_transfers", metadata,
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("movement_id", String(80), nullable=False),
+    Column("movement", String(16), nullable=False),
+    Column("debit_account", String(24), ForeignKey("account_kinds.code"), nullable=False),
+    Column("credit_account", String(24), ForeignKey("account_kinds.code"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ref", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("line_id", "seq"),
+    CheckConstraint("amount > 0", name="positive"),
+    CheckConstraint("debit_account <> credit_account", name="two_accounts"),
+    CheckConstraint("seq > 0", name="seq"),
+)
+
+holds = Table(
+    "holds", metadata,
+    Column("id", String(48), primary_key=True),
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False, index=True),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("status", String(16), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("purpose", String(24), nullable=False),
+    Column("order_id", String(64)),
+    Column("counterparty_id", String(64)),
+    Column("captured", BigInteger, nullable=False, server_default="0"),
+    Column("refunded", BigInteger, nullable=False, server_default="0"),
+    Column("reasons", Text, nullable=False, server_default="[]"),
+    Column("policy_version", String(40), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint(
+        "status IN ('authorized', 'declined', 'captured', 'voided', 'expired')", name="status"
+    ),
+    CheckConstraint("amount > 0", name="positive"),
+    CheckConstraint("captured >= 0 AND refunded >= 0 AND refunded <= captured "
+                    "AND captured <= amount", name="captured"),
+)
+Index("ix_holds_status_expires_at", holds.c.status, holds.c.expires_at)
+
+occupancies = Table(
+    "occupancies", metadata,
+    Column("id", String(48), primary_key=True),
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("hold_id", String(48), ForeignKey("holds.id"), nullable=False, index=True),
+    Column("order_id", String(64)),
+    Column("amount", BigInteger, nullable=False),
+    Column("outstanding", BigInteger, nullable=False),
+    Column("captured_at", UtcDateTime, nullable=False),
+    CheckConstraint("outstanding >= 0 AND outstanding <= amount", name="outstanding"),
+)
+Index("ix_occupancies_line_id_captured_at", occupancies.c.line_id, occupancies.c.captured_at)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("scope", String(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("refused", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+)

@@ -1,0 +1,1 @@
+"""Pure business rules of creditline: no database, no web, no clock."""

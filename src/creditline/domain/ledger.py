@@ -1,0 +1,165 @@
+"""The double-entry ledger (账本): accounts, transfers, balances derived from them, the hash chain.
+
+Vocabulary follows TigerBeetle. A *transfer* debits one account and credits another by the same
+positive amount, so every transfer is a balanced pair of postings by construction: the database
+stores it as one row and cannot hold an unbalanced one. A *movement* (one command: authorise,
+capture, repay...) is one or more transfers posted together.
+
+Each line is a self-contained sub-ledger: its three quota accounts plus its share of the
+platform's limit account. Line accounts are credit-normal (balance = credits - debits), the
+platform account is debit-normal, so for every line the sum of all balances is zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from creditline.domain.money import Money
+
+GENESIS_HASH = "0" * 64
+
+
+class Account(StrEnum):
+    AVAILABLE = "available"  # 可用额度
+    HELD = "held"  # authorised, not captured (预授权)
+    OCCUPIED = "occupied"  # 占用: spent, not yet repaid
+    PLATFORM_LIMIT = "platform_limit"  # the platform's grant of limit to this line
+
+
+LINE_ACCOUNTS = (Account.AVAILABLE, Account.HELD, Account.OCCUPIED)
+
+
+class Movement(StrEnum):
+    GRANT = "grant"  # limit granted (or raised)
+    AUTHORIZE = "authorize"
+    CAPTURE = "capture"
+    RELEASE = "release"  # the uncaptured rest of a hold
+    VOID = "void"
+    EXPIRE = "expire"
+    REFUND = "refund"
+    REPAY = "repay"
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Move ``amount`` from ``debit`` to ``credit``; ``ref`` names the hold, order or occupancy."""
+
+    debit: Account
+    credit: Account
+    amount: Money
+    movement: Movement
+    ref: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.amount.is_positive:
+            raise ValueError("a transfer amount must be positive")
+        if self.debit == self.credit:
+            raise ValueError("a transfer must move between two accounts")
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """The balances of one line, in its currency; ``limit`` is what the platform granted."""
+
+    currency: str
+    limit: int = 0
+    available: int = 0
+    held: int = 0
+    occupied: int = 0
+
+    def money(self, account: Account) -> Money:
+        return Money(self.of(account), self.currency)
+
+    def of(self, account: Account) -> int:
+        if account is Account.PLATFORM_LIMIT:
+            return -self.limit
+        return int(getattr(self, account.value))
+
+    def apply(self, transfers: Iterable[Transfer]) -> Balances:
+        values = {a: self.of(a) for a in Account}
+        for t in transfers:
+            if t.amount.currency != self.currency:
+                raise ValueError("transfer currency differs from the line currency")
+            values[t.debit] -= t.amount.minor
+            values[t.credit] += t.amount.minor
+        return replace(
+            self,
+            limit=-values[Account.PLATFORM_LIMIT],
+            available=values[Account.AVAILABLE],
+            held=values[Account.HELD],
+            occupied=values[Account.OCCUPIED],
+        )
+
+    @property
+    def is_consistent(self) -> bool:
+        """No account is overdrawn and the line accounts add up to the limit."""
+        return (
+            min(self.available, self.held, self.occupied) >= 0
+            and self.available + self.held + self.occupied == self.limit
+        )
+
+
+def chain_hash(
+    prev_hash: str,
+    *,
+    line_id: str,
+    seq: int,
+    movement_id: str,
+    transfer: Transfer,
+    created_at: datetime,
+) -> str:
+    """The hash of one ledger row, chained to the previous row of the same line."""
+    payload = "|".join(
+        (
+            prev_hash,
+            line_id,
+            str(seq),
+            movement_id,
+            transfer.movement.value,
+            transfer.debit.value,
+            transfer.credit.value,
+            str(transfer.amount.minor),
+            transfer.amount.currency,
+            transfer.ref,
+            created_at.isoformat(),
+        )
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PostedTransfer:
+    line_id: str
+    seq: int
+    movement_id: str
+    transfer: Transfer
+    created_at: datetime
+    prev_hash: str
+    hash: str
+
+
+def post(
+    *,
+    line_id: str,
+    head_seq: int,
+    head_hash: str,
+    movement_id: str,
+    transfers: Sequence[Transfer],
+    created_at: datetime,
+) -> list[PostedTransfer]:
+    """Number and chain ``transfers`` after the line's current head."""
+    posted: list[PostedTransfer] = []
+    prev, seq = head_hash, head_seq
+    for t in transfers:
+        seq += 1
+        h = chain_hash(
+            prev, line_id=line_id, seq=seq, movement_id=movement_id, transfer=t,
+            created_at=created_at,
+        )
+        posted.append(PostedTransfer(line_id, seq, movement_id, t, created_at, prev, h))
+        prev = h
+    return posted

@@ -1,0 +1,1 @@
+"""Entrypoints: the CLI (and later the REST API and pages); they only translate."""

@@ -1,0 +1,365 @@
+"""The ``creditline`` command. Exit codes: 0 ok, 1 other error, 2 bad input, 3 refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+from creditline.domain.errors import CreditlineError, InvalidInput
+from creditline.entrypoints.bootstrap import database_url, open_database
+from creditline.entrypoints.output import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    console,
+    fail,
+    finish,
+    kv_table,
+    print_json,
+    render_reasons,
+)
+from creditline.service import clock as clock_uc
+from creditline.service import lines as lines_uc
+from creditline.service import parties as parties_uc
+from creditline.service import spending
+from creditline.service.idempotency import Answer
+from creditline.service.ports import Database
+
+app = typer.Typer(
+    name="creditline",
+    help="额度 credit lines: grant, spend, settle, freeze, and explain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+clock_app = typer.Typer(help="The sandbox clock (测试时钟).", no_args_is_help=True)
+party_app = typer.Typer(help="Merchants (商家) and consumers (消费者).", no_args_is_help=True)
+violation_app = typer.Typer(help="Violation records (违规记录).", no_args_is_help=True)
+line_app = typer.Typer(help="Credit lines (额度).", no_args_is_help=True)
+spend_app = typer.Typer(help="The spend flow (额度支付).", no_args_is_help=True)
+ledger_app = typer.Typer(help="The ledger (账本).", no_args_is_help=True)
+app.add_typer(clock_app, name="clock")
+app.add_typer(party_app, name="party")
+party_app.add_typer(violation_app, name="violation")
+app.add_typer(line_app, name="line")
+app.add_typer(spend_app, name="spend")
+app.add_typer(ledger_app, name="ledger")
+
+
+@dataclass
+class Globals:
+    db: str | None = None
+    json: bool = False
+
+
+STATE = Globals()
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL; else $CREDITLINE_DB; else sqlite:///creditline.db"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+KeyOpt = Annotated[str | None, typer.Option("--key", help="Idempotency key (幂等键).")]
+
+
+@app.callback()
+def main_callback(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    STATE.db = db
+    STATE.json = json_out
+
+
+def _run(
+    db: str | None,
+    json_out: bool,
+    action: Callable[[Database], Answer],
+    render: Callable[[dict[str, Any]], None],
+) -> None:
+    as_json = json_out or STATE.json
+    url = db or STATE.db
+    try:
+        database = open_database(url)
+        try:
+            answer = action(database)
+        finally:
+            database.dispose()
+    except CreditlineError as exc:
+        fail(exc, as_json=as_json)
+    except (OperationalError, ProgrammingError) as exc:
+        message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "no such table" in message or "does not exist" in message:
+            message = f"database {database_url(url)} is not initialised: run `creditline init`"
+        fail(CreditlineError(message), as_json=as_json)
+    except DBAPIError as exc:
+        fail(CreditlineError(f"database error: {exc.orig}"), as_json=as_json)
+    finish(answer, as_json=as_json, render=render)
+
+
+def _show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]], None]:
+    def render(body: dict[str, Any]) -> None:
+        console.print(kv_table(title, body, keys))
+        if body.get("reasons"):
+            render_reasons(body["reasons"])
+
+    return render
+
+
+# -- init and clock -------------------------------------------------------------------------
+@app.command()
+def init(
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Make a database whose clock moves.")]
+    = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create or upgrade the database (Alembic migrations)."""
+
+    def action(database: Database) -> Answer:
+        from datetime import UTC, datetime
+
+        from creditline.adapters.db.schema import upgrade
+        from creditline.adapters.db.store import SqlDatabase
+
+        assert isinstance(database, SqlDatabase)
+        result = upgrade(database.engine, sandbox=sandbox, now=datetime.now(UTC))
+        if sandbox and not result["sandbox"]:
+            raise InvalidInput("sandbox", "this database is already initialised as live; "
+                               "a live database cannot become a sandbox")
+        return Answer({"db": database_url(db or STATE.db), **result})
+
+    _run(db, json_out, action, _show("initialised 已初始化", ["db", "sandbox", "revision"]))
+
+
+@clock_app.command("set")
+def clock_set(at: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Set the sandbox clock, e.g. 2024-05-01T10:00:00+08:00."""
+    _run(db, json_out, lambda d: clock_uc.set_clock(d, at), _show("clock 时钟"))
+
+
+@clock_app.command("advance")
+def clock_advance(duration: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Move the sandbox clock forward: 3d, 12h, 1d12h, 90m."""
+    _run(db, json_out, lambda d: clock_uc.advance_clock(d, duration), _show("clock 时钟"))
+
+
+@clock_app.command("show")
+def clock_show(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Show the database's clock."""
+    _run(db, json_out, clock_uc.show_clock, _show("clock 时钟"))
+
+
+# -- parties ---------------------------------------------------------------------------------
+@party_app.command("add")
+def party_add(
+    kind: Annotated[str, typer.Argument(help="merchant or consumer")],
+    name: Annotated[str, typer.Option("--name")],
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    credit_score: Annotated[int | None, typer.Option("--credit-score")] = None,
+    income: Annotated[str | None, typer.Option("--income", help="Monthly income, 8000.00")]
+    = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a merchant or a consumer."""
+    _run(db, json_out, lambda d: parties_uc.add_party(
+        d, kind=kind, name=name, category=category, credit_score=credit_score, income=income,
+        key=key), _show("party 主体"))
+
+
+@party_app.command("verify")
+def party_verify(
+    party: str,
+    real_name: Annotated[bool, typer.Option("--real-name", help="实名认证 passed")] = False,
+    qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")]
+    = False,
+    settlement_account: Annotated[str | None, typer.Option("--settlement-account")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record verification steps and bind the settlement (or repayment) account."""
+    _run(db, json_out, lambda d: parties_uc.verify_party(
+        d, party, real_name=real_name, qualification=qualification,
+        settlement_account=settlement_account), _show("party 主体"))
+
+
+@party_app.command("show")
+def party_show(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    _run(db, json_out, lambda d: parties_uc.show_party(d, party), _show("party 主体"))
+
+
+@violation_app.command("add")
+def violation_add(
+    party: str, note: Annotated[str, typer.Option("--note")], db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a violation record against a party."""
+    _run(db, json_out, lambda d: parties_uc.add_violation(d, party, note=note),
+         _show("violation 违规"))
+
+
+@violation_app.command("close")
+def violation_close(violation: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Close a violation record."""
+    _run(db, json_out, lambda d: parties_uc.close_violation(d, violation),
+         _show("violation 违规"))
+
+
+# -- lines -----------------------------------------------------------------------------------
+LINE_KEYS = ["id", "party", "product", "status", "currency", "limit", "held", "occupied",
+             "frozen", "available"]
+
+
+@line_app.command("open")
+def line_open(
+    party: str,
+    product: Annotated[str, typer.Option("--product", help="merchant_bnpl or installment")],
+    limit: Annotated[str, typer.Option("--limit", help="500000.00")],
+    currency: Annotated[str, typer.Option("--currency")] = "CNY",
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a line; it is usable only once activated."""
+    _run(db, json_out, lambda d: lines_uc.open_line(
+        d, party, product=product, limit=limit, currency=currency, key=key),
+        _show("line 额度", LINE_KEYS))
+
+
+@line_app.command("activate")
+def line_activate(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Activate a line: needs real name, qualification, settlement account, no violation."""
+    _run(db, json_out, lambda d: lines_uc.activate_line(d, line), _show("line 额度", LINE_KEYS))
+
+
+@line_app.command("show")
+def line_show(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Show a line's status and balances (derived from its ledger)."""
+    _run(db, json_out, lambda d: lines_uc.show_line(d, line), _show("line 额度", LINE_KEYS))
+
+
+# -- spending --------------------------------------------------------------------------------
+HOLD_KEYS = ["id", "line", "status", "amount", "purpose", "order", "captured", "refunded",
+             "expires_at"]
+
+
+@spend_app.command("authorize")
+def spend_authorize(
+    line: str,
+    amount: Annotated[str, typer.Option("--amount")],
+    purpose: Annotated[str, typer.Option("--purpose")],
+    key: KeyOpt = None,
+    order: Annotated[str | None, typer.Option("--order")] = None,
+    counterparty: Annotated[str | None, typer.Option("--counterparty")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Authorise a spend: hold quota, or decline with every reason."""
+    _run(db, json_out, lambda d: spending.authorize(
+        d, line, amount=amount, purpose=purpose, key=key, order=order,
+        counterparty=counterparty), _show("hold 预授权", HOLD_KEYS))
+
+
+@spend_app.command("capture")
+def spend_capture(
+    hold: str,
+    amount: Annotated[str | None, typer.Option("--amount")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Capture a hold (whole or part): the quota becomes occupied (占用)."""
+    _run(db, json_out, lambda d: spending.capture(d, hold, amount=amount, key=key),
+         _show("hold 预授权", HOLD_KEYS))
+
+
+@spend_app.command("void")
+def spend_void(hold: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Void an uncaptured hold."""
+    _run(db, json_out, lambda d: spending.void(d, hold, key=key), _show("hold 预授权", HOLD_KEYS))
+
+
+@spend_app.command("refund")
+def spend_refund(
+    hold: str,
+    amount: Annotated[str, typer.Option("--amount")],
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Refund (退款) a captured spend: its occupancy is released."""
+    _run(db, json_out, lambda d: spending.refund(d, hold, amount=amount, key=key),
+         _show("hold 预授权", HOLD_KEYS))
+
+
+@app.command()
+def repay(
+    line: str,
+    amount: Annotated[str, typer.Option("--amount")],
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Repay occupied quota (还款), oldest first."""
+    _run(db, json_out, lambda d: spending.repay(d, line, amount=amount, key=key),
+         _show("repayment 还款", ["id", "line", "amount"]))
+
+
+@app.command("run-due")
+def run_due(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Run the jobs that are due now: expire holds past their timeout."""
+
+    def action(database: Database) -> Answer:
+        expired: list[str] = []
+        while batch := spending.expire_due_holds(database):
+            expired.extend(batch)
+        return Answer({"expired_holds": expired})
+
+    def render(body: dict[str, Any]) -> None:
+        console.print(f"expired holds 过期预授权: {len(body['expired_holds'])}")
+        for hold_id in body["expired_holds"]:
+            console.print(f"  {hold_id}")
+
+    _run(db, json_out, action, render)
+
+
+@ledger_app.command("verify")
+def ledger_verify(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Recompute every balance from the ledger and check every hash chain."""
+    from creditline.entrypoints.verify_view import run_verify
+
+    as_json = json_out or STATE.json
+    try:
+        database = open_database(db or STATE.db)
+        report = run_verify(database, show_progress=not as_json)
+    except CreditlineError as exc:
+        fail(exc, as_json=as_json)
+    if as_json:
+        print_json(report)
+    if not report["ok"]:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def demo(db: DbOpt = None) -> None:
+    """Tell the story of a merchant's line in a fresh sandbox database (zh/en)."""
+    from creditline.entrypoints.demo import run_demo
+
+    try:
+        run_demo(database_url(db or STATE.db))
+    except CreditlineError as exc:
+        fail(exc, as_json=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+__all__ = ["EXIT_INVALID", "app", "main"]

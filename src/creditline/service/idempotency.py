@@ -1,0 +1,76 @@
+"""Idempotency keys (幂等键): a replay returns the first answer and writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from creditline.domain.errors import IdempotencyKeyReused, InvalidInput, Refused
+from creditline.service.ports import Store
+
+MAX_KEY_LENGTH = 255
+
+
+def check_key(key: str | None, *, required: bool) -> str | None:
+    if key is None or key == "":
+        if required:
+            raise InvalidInput("key", "key is required: every command that moves money needs one")
+        return None
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput("key", f"key must be 1 to {MAX_KEY_LENGTH} printable characters")
+    return key
+
+
+def request_hash(command: str, params: dict[str, Any]) -> str:
+    blob = json.dumps({"command": command, "params": params}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to a command: its JSON body, and whether the rules refused it (exit 3)."""
+
+    body: dict[str, Any]
+    refused: bool = False
+
+
+def refusal_body(exc: Refused) -> dict[str, Any]:
+    return {"error": exc.to_json(), "reasons": [r.to_json() for r in exc.reasons]}
+
+
+def run_once(
+    store: Store,
+    *,
+    scope: str,
+    key: str | None,
+    command: str,
+    params: dict[str, Any],
+    effect: Callable[[], Answer],
+    now: datetime,
+) -> Answer:
+    """Run ``effect`` once per (scope, key); store its answer in the same transaction.
+
+    A refusal is an answer too and is stored (as Stripe does), so the transaction commits it;
+    bad input is not, because it is refused before anything runs. Effects check every rule
+    before they write, so a refusal never leaves half an effect behind.
+    """
+    digest = request_hash(command, params)
+    if key is not None:
+        stored = store.find_response(scope, key)
+        if stored is not None:
+            if stored.request_hash != digest:
+                raise IdempotencyKeyReused(key)
+            return Answer(stored.body, stored.refused)
+    try:
+        answer = effect()
+    except Refused as exc:
+        answer = Answer(refusal_body(exc), refused=True)
+    if key is not None:
+        store.save_response(
+            scope, key, digest, answer.body, refused=answer.refused, now=now
+        )
+    return answer

@@ -1,0 +1,124 @@
+"""Use cases for parties: add merchants and consumers, verify them, record violations (违规记录)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from creditline.domain.errors import InvalidInput
+from creditline.domain.money import Money
+from creditline.domain.parties import Party, PartyKind, parse_category, parse_name
+from creditline.service.ids import new_id
+from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.ports import Database
+
+MAX_ACCOUNT_LENGTH = 64
+
+
+def party_json(party: Party) -> dict[str, Any]:
+    return {
+        "id": party.id,
+        "kind": party.kind.value,
+        "name": party.name,
+        "category": party.category,
+        "credit_score": party.credit_score,
+        "income": None if party.income_minor is None else Money(party.income_minor).format(),
+        "real_name_verified": party.real_name_verified,
+        "qualification_passed": party.qualification_passed,
+        "settlement_account": party.settlement_account,
+        "open_violations": party.open_violations,
+    }
+
+
+def add_party(
+    db: Database,
+    *,
+    kind: str,
+    name: str,
+    category: str | None = None,
+    credit_score: int | None = None,
+    income: str | None = None,
+    key: str | None = None,
+) -> Answer:
+    try:
+        party_kind = PartyKind(kind)
+    except ValueError:
+        raise InvalidInput("kind", "kind must be merchant or consumer") from None
+    clean_name = parse_name(name)
+    if party_kind is PartyKind.MERCHANT:
+        category = parse_category(category or "other")
+        if credit_score is not None or income is not None:
+            raise InvalidInput("credit_score", "credit score and income are for consumers")
+    else:
+        if category is not None:
+            raise InvalidInput("category", "category is for merchants")
+        if credit_score is not None and not 300 <= credit_score <= 950:
+            raise InvalidInput("credit_score", "credit_score must be between 300 and 950")
+    income_minor = None if income is None else Money.parse(income, field="income").minor
+    check_key(key, required=False)
+    params = {"kind": kind, "name": clean_name, "category": category,
+              "credit_score": credit_score, "income": income}
+    with db.transaction() as store:
+        now = store.now()
+
+        def effect() -> Answer:
+            party = Party(
+                id=new_id("mer" if party_kind is PartyKind.MERCHANT else "con"),
+                kind=party_kind, name=clean_name, category=category,
+                credit_score=credit_score, income_minor=income_minor,
+            )
+            store.insert_party(party, now)
+            return Answer(party_json(party))
+
+        return run_once(store, scope="party", key=key, command="party.add", params=params,
+                        effect=effect, now=now)
+
+
+def verify_party(
+    db: Database,
+    party_id: str,
+    *,
+    real_name: bool = False,
+    qualification: bool = False,
+    settlement_account: str | None = None,
+) -> Answer:
+    """Record real-name verification (实名认证), qualification review (资质审核) passed and the
+    bound settlement account (结算账户). For a consumer the account is its repayment account and
+    ``qualification`` has no effect."""
+    if settlement_account is not None:
+        acct = settlement_account.strip()
+        if not acct or len(acct) > MAX_ACCOUNT_LENGTH or not acct.isprintable():
+            raise InvalidInput("settlement_account", "settlement_account must be 1 to 64 characters")
+        settlement_account = acct
+    with db.transaction() as store:
+        party = store.get_party(party_id)
+        updated = replace(
+            party,
+            real_name_verified=party.real_name_verified or real_name,
+            qualification_passed=party.qualification_passed
+            or (qualification and party.kind is PartyKind.MERCHANT),
+            settlement_account=settlement_account or party.settlement_account,
+        )
+        store.update_party(updated)
+        return Answer(party_json(updated))
+
+
+def show_party(db: Database, party_id: str) -> Answer:
+    with db.transaction(write=False) as store:
+        return Answer(party_json(store.get_party(party_id)))
+
+
+def add_violation(db: Database, party_id: str, *, note: str) -> Answer:
+    if not note.strip():
+        raise InvalidInput("note", "note must say what the violation is")
+    with db.transaction() as store:
+        store.get_party(party_id)
+        violation_id = new_id("vio")
+        store.open_violation(violation_id, party_id, note.strip(), store.now())
+        return Answer({"id": violation_id, "party": party_id, "status": "open"})
+
+
+def close_violation(db: Database, violation_id: str) -> Answer:
+    with db.transaction() as store:
+        party_id = store.close_violation(violation_id, store.now())
+        return Answer({"id": violation_id, "party": party_id, "status": "closed"})

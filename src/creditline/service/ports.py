@@ -1,0 +1,105 @@
+"""The ports the use cases need; adapters implement them (SQL store, clocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from creditline.domain.ledger import Balances, PostedTransfer
+from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
+from creditline.domain.parties import Party
+from creditline.domain.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class LockedLine:
+    """A line read under its row lock, with the head of its ledger chain."""
+
+    state: LineState
+    seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    request_hash: str
+    body: dict[str, Any]
+    refused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """A line as stored: identity, status, cached balances and chain head."""
+
+    id: str
+    tenant_id: str
+    party_id: str
+    product: str
+    status: LineStatus
+    balances: Balances
+    seq: int
+    head_hash: str
+    created_at: datetime
+
+
+class Store(Protocol):
+    """Everything a use case reads or writes, inside one transaction."""
+
+    def now(self) -> datetime: ...
+    def policy(self, at: datetime) -> Policy: ...
+    def is_sandbox(self) -> bool: ...
+    def set_clock(self, at: datetime) -> None: ...
+    def has_activity(self) -> bool: ...
+
+    # idempotency
+    def find_response(self, scope: str, key: str) -> StoredResponse | None: ...
+    def save_response(
+        self, scope: str, key: str, request_hash: str, body: dict[str, Any], *, refused: bool,
+        now: datetime,
+    ) -> None: ...
+
+    # parties
+    def insert_party(self, party: Party, now: datetime) -> None: ...
+    def get_party(self, party_id: str) -> Party: ...
+    def update_party(self, party: Party) -> None: ...
+    def open_violation(self, violation_id: str, party_id: str, note: str, now: datetime) -> None: ...
+    def close_violation(self, violation_id: str, now: datetime) -> str: ...
+
+    # lines
+    def insert_line(
+        self, *, line_id: str, party_id: str, product: str, currency: str, now: datetime
+    ) -> None: ...
+    def lock_line(self, line_id: str) -> LockedLine: ...
+    def get_line(self, line_id: str) -> LineRow: ...
+    def set_line_status(self, line_id: str, status: LineStatus, now: datetime) -> None: ...
+    def post(
+        self, locked: LockedLine, posted: Sequence[PostedTransfer], balances: Balances
+    ) -> None: ...
+
+    # holds and occupancy
+    def insert_hold(
+        self, hold: Hold, *, counterparty: str | None, reasons: list[dict[str, Any]],
+        policy_version: str, now: datetime,
+    ) -> None: ...
+    def get_hold(self, line_id: str, hold_id: str) -> Hold: ...
+    def update_hold(
+        self, hold_id: str, *, status: HoldStatus, captured: int, refunded: int, now: datetime
+    ) -> None: ...
+    def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]: ...
+    def insert_occupancy(self, line_id: str, occ: Occupancy, amount: int) -> None: ...
+    def open_occupancies(self, line_id: str) -> list[Occupancy]: ...
+    def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None: ...
+    def reduce_occupancy(self, occupancy_id: str, amount: int) -> None: ...
+
+    # verification
+    def line_ids(self) -> Iterator[str]: ...
+    def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]: ...
+
+
+class Database(Protocol):
+    """Opens transactions. ``write=True`` takes the write lock up front (SQLite IMMEDIATE)."""
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Store]: ...

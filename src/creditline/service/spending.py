@@ -1,0 +1,246 @@
+"""Use cases of the spend flow (额度支付): authorise, capture, void, refund, repay, expire."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from creditline.domain.errors import InvalidInput
+from creditline.domain.ledger import Account, Movement, Transfer, post
+from creditline.domain.lines import (
+    Hold,
+    HoldStatus,
+    Occupancy,
+    SpendRequest,
+    allocate_repayment,
+    authorize_transfers,
+    capture_transfers,
+    check_refund,
+    check_repayment,
+    release_transfers,
+    require_positive,
+    spend_refusals,
+)
+from creditline.domain.money import Money
+from creditline.domain.purposes import parse_purpose
+from creditline.service.ids import line_of, new_child_id
+from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.lines import balances_json
+from creditline.service.ports import Database, LockedLine, Store
+
+MAX_REF_LENGTH = 64
+
+
+def _check_ref(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    if not value or len(value) > MAX_REF_LENGTH or not value.isprintable():
+        raise InvalidInput(field, f"{field} must be 1 to {MAX_REF_LENGTH} printable characters")
+    return value
+
+
+def hold_json(hold: Hold, locked_balances: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": hold.id,
+        "line": hold.line_id,
+        "status": hold.status.value,
+        "amount": hold.amount.format(),
+        "currency": hold.amount.currency,
+        "purpose": hold.purpose.value,
+        "order": hold.order_id,
+        "captured": Money(hold.captured, hold.amount.currency).format(),
+        "refunded": Money(hold.refunded, hold.amount.currency).format(),
+        "expires_at": hold.expires_at.isoformat(),
+    }
+    if locked_balances is not None:
+        body["balances"] = locked_balances
+    return body
+
+
+def _post(store: Store, locked: LockedLine, movement_id: str, transfers: Sequence[Transfer],
+          now: datetime) -> dict[str, Any]:
+    posted = post(line_id=locked.state.id, head_seq=locked.seq, head_hash=locked.head_hash,
+                  movement_id=movement_id, transfers=transfers, created_at=now)
+    balances = locked.state.balances.apply(transfers)
+    store.post(locked, posted, balances)
+    return balances_json(balances)
+
+
+def authorize(
+    db: Database,
+    line_id: str,
+    *,
+    amount: str,
+    purpose: str,
+    key: str | None,
+    order: str | None = None,
+    counterparty: str | None = None,
+) -> Answer:
+    """Hold quota for a spend, or decline it with every reason (R4, R5, R6)."""
+    spend_purpose = parse_purpose(purpose)
+    checked_key = check_key(key, required=True)
+    Money.parse(amount)  # shape first, before any I/O
+    order = _check_ref(order, "order")
+    counterparty = _check_ref(counterparty, "counterparty")
+    params = {"amount": amount, "purpose": purpose, "order": order, "counterparty": counterparty}
+    with db.transaction() as store:
+        locked = store.lock_line(line_id)
+        money = require_positive(Money.parse(amount, locked.state.currency))
+        now = store.now()
+
+        def effect() -> Answer:
+            policy = store.policy(now)
+            reasons = spend_refusals(locked.state, SpendRequest(money, spend_purpose))
+            hold = Hold(
+                id=new_child_id("hold", line_id), line_id=line_id, amount=money,
+                purpose=spend_purpose,
+                status=HoldStatus.DECLINED if reasons else HoldStatus.AUTHORIZED,
+                expires_at=now + policy.hold_timeout, order_id=order,
+            )
+            reasons_json = [r.to_json() for r in reasons]
+            if reasons:
+                body = hold_json(hold)
+                body["expires_at"] = None
+            else:
+                body = hold_json(hold, _post(store, locked, hold.id,
+                                             authorize_transfers(money, hold.id), now))
+            store.insert_hold(hold, counterparty=counterparty, reasons=reasons_json,
+                              policy_version=policy.version, now=now)
+            body["reasons"] = reasons_json
+            body["policy_version"] = policy.version
+            return Answer(body, refused=bool(reasons))
+
+        return run_once(store, scope=line_id, key=checked_key, command="spend.authorize",
+                        params=params, effect=effect, now=now)
+
+
+def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) -> Answer:
+    """Capture all or part of a hold: it becomes occupancy (占用); the rest is released."""
+    line_id = line_of(hold_id, field="hold")
+    checked_key = check_key(key, required=True)
+    if amount is not None:
+        Money.parse(amount)
+    with db.transaction() as store:
+        locked = store.lock_line(line_id)
+        hold = store.get_hold(line_id, hold_id)
+        take = None if amount is None else Money.parse(amount, locked.state.currency)
+        now = store.now()
+
+        def effect() -> Answer:
+            transfers = capture_transfers(hold, take, now)
+            captured = transfers[0].amount
+            balances = _post(store, locked, f"{hold.id}:capture", transfers, now)
+            store.update_hold(hold.id, status=HoldStatus.CAPTURED, captured=captured.minor,
+                              refunded=0, now=now)
+            occ = Occupancy(id=new_child_id("occ", line_id), hold_id=hold.id,
+                            order_id=hold.order_id, outstanding=captured.minor, captured_at=now)
+            store.insert_occupancy(line_id, occ, captured.minor)
+            return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
+
+        return run_once(store, scope=line_id, key=checked_key, command="spend.capture",
+                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now)
+
+
+def _release(store: Store, locked: LockedLine, hold: Hold, movement: Movement,
+             status: HoldStatus, now: datetime) -> dict[str, Any]:
+    balances = _post(store, locked, f"{hold.id}:{movement.value}",
+                     release_transfers(hold, movement), now)
+    store.update_hold(hold.id, status=status, captured=0, refunded=0, now=now)
+    return balances
+
+
+def void(db: Database, hold_id: str, *, key: str | None) -> Answer:
+    """Void an uncaptured hold: the whole amount is available again."""
+    line_id = line_of(hold_id, field="hold")
+    checked_key = check_key(key, required=True)
+    with db.transaction() as store:
+        locked = store.lock_line(line_id)
+        hold = store.get_hold(line_id, hold_id)
+        now = store.now()
+
+        def effect() -> Answer:
+            hold.check_open(now)
+            balances = _release(store, locked, hold, Movement.VOID, HoldStatus.VOIDED, now)
+            return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
+
+        return run_once(store, scope=line_id, key=checked_key, command="spend.void",
+                        params={"hold": hold_id}, effect=effect, now=now)
+
+
+def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answer:
+    """Refund (退款) part or all of a captured spend: its occupancy is released."""
+    line_id = line_of(hold_id, field="hold")
+    checked_key = check_key(key, required=True)
+    Money.parse(amount)
+    with db.transaction() as store:
+        locked = store.lock_line(line_id)
+        hold = store.get_hold(line_id, hold_id)
+        money = Money.parse(amount, locked.state.currency)
+        now = store.now()
+
+        def effect() -> Answer:
+            occ = store.occupancy_of_hold(line_id, hold_id)
+            check_refund(hold, money, 0 if occ is None else occ.outstanding)
+            assert occ is not None  # check_refund refuses when nothing is outstanding
+            transfers = [Transfer(Account.OCCUPIED, Account.AVAILABLE, money, Movement.REFUND,
+                                  occ.id)]
+            balances = _post(store, locked, f"{hold.id}:refund:{hold.refunded + money.minor}",
+                             transfers, now)
+            store.reduce_occupancy(occ.id, money.minor)
+            store.update_hold(hold.id, status=hold.status, captured=hold.captured,
+                              refunded=hold.refunded + money.minor, now=now)
+            return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
+
+        return run_once(store, scope=line_id, key=checked_key, command="spend.refund",
+                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now)
+
+
+def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer:
+    """Repay occupied quota (还款), oldest occupancy first; the quota is available again."""
+    checked_key = check_key(key, required=True)
+    Money.parse(amount)
+    with db.transaction() as store:
+        locked = store.lock_line(line_id)
+        money = Money.parse(amount, locked.state.currency)
+        now = store.now()
+
+        def effect() -> Answer:
+            check_repayment(money, locked.state)
+            parts = allocate_repayment(money.minor, store.open_occupancies(line_id))
+            movement_id = new_child_id("rep", line_id)
+            transfers = [
+                Transfer(Account.OCCUPIED, Account.AVAILABLE, Money(part, money.currency),
+                         Movement.REPAY, occ_id)
+                for occ_id, part in parts
+            ]
+            balances = _post(store, locked, movement_id, transfers, now)
+            for occ_id, part in parts:
+                store.reduce_occupancy(occ_id, part)
+            return Answer({
+                "id": movement_id, "line": line_id, "amount": money.format(),
+                "allocations": [
+                    {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
+                    for occ_id, part in parts
+                ],
+                "balances": balances,
+            })
+
+        return run_once(store, scope=line_id, key=checked_key, command="repay",
+                        params={"amount": amount}, effect=effect, now=now)
+
+
+def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:
+    """Release every authorised hold past its expiry; one transaction per hold's line."""
+    with db.transaction(write=False) as store:
+        due = store.due_holds(store.now(), batch)
+    expired: list[str] = []
+    for line_id, hold_id in due:
+        with db.transaction() as store:
+            locked = store.lock_line(line_id)
+            hold = store.get_hold(line_id, hold_id)
+            now = store.now()
+            if hold.is_expired(now):
+                _release(store, locked, hold, Movement.EXPIRE, HoldStatus.EXPIRED, now)
+                expired.append(hold_id)
+    return expired

@@ -1,0 +1,89 @@
+"""Ledger verification (对账校验): recompute every balance and walk every hash chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from creditline.domain.ledger import GENESIS_HASH, Balances, chain_hash
+from creditline.service.ports import Database
+
+
+@dataclass
+class VerifyReport:
+    lines: int = 0
+    transfers: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    heads: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "lines": self.lines,
+            "transfers": self.transfers,
+            "problems": self.problems,
+            "first_bad": self.problems[0] if self.problems else None,
+        }
+
+
+def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -> VerifyReport:
+    """Check, line by line: the chain of hashes, the sequence, balances derived from transfers
+    equal to the stored balances, no overdrawn account, and occupancy equal to its rows."""
+    report = VerifyReport()
+    with db.transaction(write=False) as store:
+        line_ids = list(store.line_ids())
+    for line_id in line_ids:
+        with db.transaction(write=False) as store:
+            row = store.get_line(line_id)
+            derived = Balances(row.balances.currency)
+            prev, expected_seq = GENESIS_HASH, 0
+            for posted in store.transfers_of(line_id):
+                report.transfers += 1
+                expected_seq += 1
+                where = {"line": line_id, "seq": posted.seq}
+                if posted.seq != expected_seq:
+                    report.problems.append({**where, "problem": "sequence_gap",
+                                            "expected_seq": expected_seq})
+                    expected_seq = posted.seq
+                if posted.prev_hash != prev:
+                    report.problems.append({**where, "problem": "chain_broken"})
+                recomputed = chain_hash(
+                    posted.prev_hash, line_id=line_id, seq=posted.seq,
+                    movement_id=posted.movement_id, transfer=posted.transfer,
+                    created_at=posted.created_at,
+                )
+                if recomputed != posted.hash:
+                    report.problems.append({**where, "problem": "hash_mismatch"})
+                prev = posted.hash
+                derived = derived.apply([posted.transfer])
+            if row.seq != expected_seq or row.head_hash != prev:
+                report.problems.append({"line": line_id, "seq": row.seq,
+                                        "problem": "head_mismatch"})
+            if derived != row.balances:
+                report.problems.append({
+                    "line": line_id, "seq": row.seq, "problem": "balance_mismatch",
+                    "stored": _b(row.balances), "derived": _b(derived),
+                })
+            if not derived.is_consistent:
+                report.problems.append({"line": line_id, "seq": row.seq,
+                                        "problem": "overdrawn", "derived": _b(derived)})
+            outstanding = sum(o.outstanding for o in store.open_occupancies(line_id))
+            if outstanding != derived.occupied:
+                report.problems.append({"line": line_id, "seq": row.seq,
+                                        "problem": "occupancy_mismatch",
+                                        "occupancy_rows": outstanding,
+                                        "occupied": derived.occupied})
+            report.heads[line_id] = prev
+        report.lines += 1
+        if progress is not None:
+            progress(1)
+    return report
+
+
+def _b(b: Balances) -> dict[str, int]:
+    return {"limit": b.limit, "available": b.available, "held": b.held, "occupied": b.occupied}

@@ -5,6 +5,7 @@
     │   └── NotFound           a referenced id does not exist (CLI exit 2)
     ├── Refused                a valid request the rules refuse; carries reasons (CLI exit 3)
     │   └── IdempotencyKeyReused   same key, different parameters
+    ├── Conflict               a concurrent request won a race; safe to retry (CLI exit 1)
     └── IntegrityError         the ledger or its chain does not verify (CLI exit 1)
 """
 
@@ -76,6 +77,11 @@ class IdempotencyKeyReused(Refused):
             f"idempotency key {key!r} was already used with different parameters",
         )
         self.param = "key"
+
+
+class Conflict(CreditlineError):
+    code = "conflict"
+    exit_code = 1
 
 
 class IntegrityError(CreditlineError):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from creditline.domain.errors import IdempotencyKeyReused, InvalidInput, Refused
-from creditline.service.ports import Store
+from creditline.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, Refused
+from creditline.service.ports import LockedLine, Store
 
 MAX_KEY_LENGTH = 255
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def check_key(key: str | None, *, required: bool) -> str | None:
@@ -51,6 +54,7 @@ def run_once(
     params: dict[str, Any],
     effect: Callable[[], Answer],
     now: datetime,
+    locked: LockedLine | None = None,
 ) -> Answer:
     """Run ``effect`` once per (scope, key); store its answer in the same transaction.
 
@@ -60,7 +64,8 @@ def run_once(
     """
     digest = request_hash(command, params)
     if key is not None:
-        stored = store.find_response(scope, key)
+        # A line-scoped command read its key's answer with the line's lock.
+        stored = locked.stored if locked is not None else store.find_response(scope, key)
         if stored is not None:
             if stored.request_hash != digest:
                 raise IdempotencyKeyReused(key)
@@ -74,3 +79,19 @@ def run_once(
             scope, key, digest, answer.body, refused=answer.refused, now=now
         )
     return answer
+
+
+def retried(fn: Callable[P, R]) -> Callable[P, R]:
+    """Re-run a use case that lost a race (e.g. two requests with one key): the second run
+    sees the winner's answer and replays it."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for _ in range(4):
+            try:
+                return fn(*args, **kwargs)
+            except Conflict:
+                continue
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -15,19 +15,21 @@ from creditline.domain.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
+class StoredResponse:
+    request_hash: str
+    body: dict[str, Any]
+    refused: bool
+
+
+@dataclass(frozen=True, slots=True)
 class LockedLine:
     """A line read under its row lock, with the head of its ledger chain."""
 
     state: LineState
     seq: int
     head_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredResponse:
-    request_hash: str
-    body: dict[str, Any]
-    refused: bool
+    #: The stored answer for the request's idempotency key, read in the same statement.
+    stored: StoredResponse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class Store(Protocol):
     def insert_line(
         self, *, line_id: str, party_id: str, product: str, currency: str, now: datetime
     ) -> None: ...
-    def lock_line(self, line_id: str) -> LockedLine: ...
+    def lock_line(self, line_id: str, key: str | None = None) -> LockedLine: ...
     def get_line(self, line_id: str) -> LineRow: ...
     def set_line_status(self, line_id: str, status: LineStatus, now: datetime) -> None: ...
     def post(
@@ -86,13 +88,14 @@ class Store(Protocol):
     ) -> None: ...
     def get_hold(self, line_id: str, hold_id: str) -> Hold: ...
     def update_hold(
-        self, hold_id: str, *, status: HoldStatus, captured: int, refunded: int, now: datetime
+        self, line_id: str, hold_id: str, *, status: HoldStatus, captured: int, refunded: int,
+        now: datetime,
     ) -> None: ...
     def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]: ...
     def insert_occupancy(self, line_id: str, occ: Occupancy, amount: int) -> None: ...
     def open_occupancies(self, line_id: str) -> list[Occupancy]: ...
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None: ...
-    def reduce_occupancy(self, occupancy_id: str, amount: int) -> None: ...
+    def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: int) -> None: ...
 
     # verification
     def line_ids(self) -> Iterator[str]: ...

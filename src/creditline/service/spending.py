@@ -25,7 +25,7 @@ from creditline.domain.lines import (
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
 from creditline.service.ids import line_of, new_child_id
-from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.lines import balances_json
 from creditline.service.ports import Database, LockedLine, Store
 
@@ -67,6 +67,7 @@ def _post(store: Store, locked: LockedLine, movement_id: str, transfers: Sequenc
     return balances_json(balances)
 
 
+@retried
 def authorize(
     db: Database,
     line_id: str,
@@ -85,7 +86,7 @@ def authorize(
     counterparty = _check_ref(counterparty, "counterparty")
     params = {"amount": amount, "purpose": purpose, "order": order, "counterparty": counterparty}
     with db.transaction() as store:
-        locked = store.lock_line(line_id)
+        locked = store.lock_line(line_id, checked_key)
         money = require_positive(Money.parse(amount, locked.state.currency))
         now = store.now()
 
@@ -112,9 +113,10 @@ def authorize(
             return Answer(body, refused=bool(reasons))
 
         return run_once(store, scope=line_id, key=checked_key, command="spend.authorize",
-                        params=params, effect=effect, now=now)
+                        params=params, effect=effect, now=now, locked=locked)
 
 
+@retried
 def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) -> Answer:
     """Capture all or part of a hold: it becomes occupancy (占用); the rest is released."""
     line_id = line_of(hold_id, field="hold")
@@ -122,7 +124,7 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
     if amount is not None:
         Money.parse(amount)
     with db.transaction() as store:
-        locked = store.lock_line(line_id)
+        locked = store.lock_line(line_id, checked_key)
         hold = store.get_hold(line_id, hold_id)
         take = None if amount is None else Money.parse(amount, locked.state.currency)
         now = store.now()
@@ -131,7 +133,7 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
             transfers = capture_transfers(hold, take, now)
             captured = transfers[0].amount
             balances = _post(store, locked, f"{hold.id}:capture", transfers, now)
-            store.update_hold(hold.id, status=HoldStatus.CAPTURED, captured=captured.minor,
+            store.update_hold(line_id, hold.id, status=HoldStatus.CAPTURED, captured=captured.minor,
                               refunded=0, now=now)
             occ = Occupancy(id=new_child_id("occ", line_id), hold_id=hold.id,
                             order_id=hold.order_id, outstanding=captured.minor, captured_at=now)
@@ -139,23 +141,24 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
         return run_once(store, scope=line_id, key=checked_key, command="spend.capture",
-                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now)
+                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now, locked=locked)
 
 
 def _release(store: Store, locked: LockedLine, hold: Hold, movement: Movement,
              status: HoldStatus, now: datetime) -> dict[str, Any]:
     balances = _post(store, locked, f"{hold.id}:{movement.value}",
                      release_transfers(hold, movement), now)
-    store.update_hold(hold.id, status=status, captured=0, refunded=0, now=now)
+    store.update_hold(hold.line_id, hold.id, status=status, captured=0, refunded=0, now=now)
     return balances
 
 
+@retried
 def void(db: Database, hold_id: str, *, key: str | None) -> Answer:
     """Void an uncaptured hold: the whole amount is available again."""
     line_id = line_of(hold_id, field="hold")
     checked_key = check_key(key, required=True)
     with db.transaction() as store:
-        locked = store.lock_line(line_id)
+        locked = store.lock_line(line_id, checked_key)
         hold = store.get_hold(line_id, hold_id)
         now = store.now()
 
@@ -165,16 +168,17 @@ def void(db: Database, hold_id: str, *, key: str | None) -> Answer:
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
         return run_once(store, scope=line_id, key=checked_key, command="spend.void",
-                        params={"hold": hold_id}, effect=effect, now=now)
+                        params={"hold": hold_id}, effect=effect, now=now, locked=locked)
 
 
+@retried
 def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answer:
     """Refund (退款) part or all of a captured spend: its occupancy is released."""
     line_id = line_of(hold_id, field="hold")
     checked_key = check_key(key, required=True)
     Money.parse(amount)
     with db.transaction() as store:
-        locked = store.lock_line(line_id)
+        locked = store.lock_line(line_id, checked_key)
         hold = store.get_hold(line_id, hold_id)
         money = Money.parse(amount, locked.state.currency)
         now = store.now()
@@ -187,21 +191,22 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
                                   occ.id)]
             balances = _post(store, locked, f"{hold.id}:refund:{hold.refunded + money.minor}",
                              transfers, now)
-            store.reduce_occupancy(occ.id, money.minor)
-            store.update_hold(hold.id, status=hold.status, captured=hold.captured,
+            store.reduce_occupancy(line_id, occ.id, money.minor)
+            store.update_hold(line_id, hold.id, status=hold.status, captured=hold.captured,
                               refunded=hold.refunded + money.minor, now=now)
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
         return run_once(store, scope=line_id, key=checked_key, command="spend.refund",
-                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now)
+                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now, locked=locked)
 
 
+@retried
 def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer:
     """Repay occupied quota (还款), oldest occupancy first; the quota is available again."""
     checked_key = check_key(key, required=True)
     Money.parse(amount)
     with db.transaction() as store:
-        locked = store.lock_line(line_id)
+        locked = store.lock_line(line_id, checked_key)
         money = Money.parse(amount, locked.state.currency)
         now = store.now()
 
@@ -216,7 +221,7 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
             ]
             balances = _post(store, locked, movement_id, transfers, now)
             for occ_id, part in parts:
-                store.reduce_occupancy(occ_id, part)
+                store.reduce_occupancy(line_id, occ_id, part)
             return Answer({
                 "id": movement_id, "line": line_id, "amount": money.format(),
                 "allocations": [
@@ -227,7 +232,7 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
             })
 
         return run_once(store, scope=line_id, key=checked_key, command="repay",
-                        params={"amount": amount}, effect=effect, now=now)
+                        params={"amount": amount}, effect=effect, now=now, locked=locked)
 
 
 def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:

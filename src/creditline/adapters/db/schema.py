@@ -27,7 +27,7 @@ def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     with engine.begin() as conn:
-        existing = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).tuples().all())
+        existing = {str(k): str(v) for k, v in conn.execute(select(t.meta.c.key, t.meta.c.value))}
         if "sandbox" not in existing:
             conn.execute(insert(t.meta), [
                 {"key": "sandbox", "value": "1" if sandbox else "0"},

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -113,6 +114,7 @@ lines = Table(
     # TigerBeetle's debits_must_not_exceed_credits: the engine itself refuses an overspend.
     CheckConstraint("available >= 0 AND held >= 0 AND occupied >= 0", name="no_overdraft"),
     CheckConstraint("available + held + occupied = limit_minor", name="accounts_sum_to_limit"),
+    sqlite_with_rowid=False,
 )
 
 account_kinds = Table(
@@ -155,12 +157,13 @@ ledger_transfers = Table(
     CheckConstraint("amount > 0", name="positive"),
     CheckConstraint("debit_account <> credit_account", name="two_accounts"),
     CheckConstraint("seq > 0", name="seq"),
+    sqlite_with_rowid=False,
 )
 
 holds = Table(
     "holds", metadata,
-    Column("id", String(48), primary_key=True),
-    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False, index=True),
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("id", String(48), nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
     Column("status", String(16), nullable=False),
     Column("amount", BigInteger, nullable=False),
@@ -181,20 +184,29 @@ holds = Table(
     CheckConstraint("amount > 0", name="positive"),
     CheckConstraint("captured >= 0 AND refunded >= 0 AND refunded <= captured "
                     "AND captured <= amount", name="captured"),
+    PrimaryKeyConstraint("line_id", "id"),
+    sqlite_with_rowid=False,
 )
-Index("ix_holds_status_expires_at", holds.c.status, holds.c.expires_at)
+# Only open holds can expire; a partial index keeps the rest out of the hot insert.
+Index(
+    "ix_holds_open_expires_at", holds.c.expires_at,
+    sqlite_where=holds.c.status == "authorized", postgresql_where=holds.c.status == "authorized",
+)
 
 occupancies = Table(
     "occupancies", metadata,
-    Column("id", String(48), primary_key=True),
     Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("id", String(48), nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
-    Column("hold_id", String(48), ForeignKey("holds.id"), nullable=False, index=True),
+    Column("hold_id", String(48), nullable=False),
     Column("order_id", String(64)),
     Column("amount", BigInteger, nullable=False),
     Column("outstanding", BigInteger, nullable=False),
     Column("captured_at", UtcDateTime, nullable=False),
     CheckConstraint("outstanding >= 0 AND outstanding <= amount", name="outstanding"),
+    PrimaryKeyConstraint("line_id", "id"),
+    ForeignKeyConstraint(["line_id", "hold_id"], ["holds.line_id", "holds.id"]),
+    sqlite_with_rowid=False,
 )
 Index("ix_occupancies_line_id_captured_at", occupancies.c.line_id, occupancies.c.captured_at)
 
@@ -207,4 +219,5 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("scope", "key"),
+    sqlite_with_rowid=False,
 )

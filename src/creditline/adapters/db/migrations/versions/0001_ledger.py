@@ -73,6 +73,7 @@ def upgrade() -> None:
                            name="no_overdraft"),
         sa.CheckConstraint("available + held + occupied = limit_minor",
                            name="accounts_sum_to_limit"),
+        sqlite_with_rowid=False,
     )
     kinds = op.create_table(
         "account_kinds",
@@ -103,12 +104,12 @@ def upgrade() -> None:
         sa.CheckConstraint("amount > 0", name="positive"),
         sa.CheckConstraint("debit_account <> credit_account", name="two_accounts"),
         sa.CheckConstraint("seq > 0", name="seq"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "holds",
-        sa.Column("id", sa.String(48), primary_key=True),
-        sa.Column("line_id", sa.String(40), sa.ForeignKey("lines.id"), nullable=False,
-                  index=True),
+        sa.Column("line_id", sa.String(40), sa.ForeignKey("lines.id"), nullable=False),
+        sa.Column("id", sa.String(48), nullable=False),
         sa.Column("tenant_id", sa.String(40), nullable=False, server_default=TENANT),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("amount", sa.BigInteger, nullable=False),
@@ -132,20 +133,28 @@ def upgrade() -> None:
             "captured >= 0 AND refunded >= 0 AND refunded <= captured AND captured <= amount",
             name="captured",
         ),
+        sa.PrimaryKeyConstraint("line_id", "id"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_holds_status_expires_at", "holds", ["status", "expires_at"])
+    op.create_index(
+        "ix_holds_open_expires_at", "holds", ["expires_at"],
+        sqlite_where=sa.text("status = 'authorized'"),
+        postgresql_where=sa.text("status = 'authorized'"),
+    )
     op.create_table(
         "occupancies",
-        sa.Column("id", sa.String(48), primary_key=True),
         sa.Column("line_id", sa.String(40), sa.ForeignKey("lines.id"), nullable=False),
+        sa.Column("id", sa.String(48), nullable=False),
         sa.Column("tenant_id", sa.String(40), nullable=False, server_default=TENANT),
-        sa.Column("hold_id", sa.String(48), sa.ForeignKey("holds.id"), nullable=False,
-                  index=True),
+        sa.Column("hold_id", sa.String(48), nullable=False),
         sa.Column("order_id", sa.String(64)),
         sa.Column("amount", sa.BigInteger, nullable=False),
         sa.Column("outstanding", sa.BigInteger, nullable=False),
         sa.Column("captured_at", UtcDateTime, nullable=False),
         sa.CheckConstraint("outstanding >= 0 AND outstanding <= amount", name="outstanding"),
+        sa.PrimaryKeyConstraint("line_id", "id"),
+        sa.ForeignKeyConstraint(["line_id", "hold_id"], ["holds.line_id", "holds.id"]),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_occupancies_line_id_captured_at", "occupancies",
                     ["line_id", "captured_at"])
@@ -158,6 +167,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("scope", "key"),
+        sqlite_with_rowid=False,
     )
     for table in APPEND_ONLY:
         _append_only(table)

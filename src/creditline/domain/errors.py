@@ -1,12 +1,12 @@
 """The exception tree of creditline; every error carries a stable ``code``.
 
-    CreditlineError            base; ``code`` is stable, ``message`` is for people
-    ├── InvalidInput           bad input, refused before anything is written (CLI exit 2)
-    │   └── NotFound           a referenced id does not exist (CLI exit 2)
-    ├── Refused                a valid request the rules refuse; carries reasons (CLI exit 3)
-    │   └── IdempotencyKeyReused   same key, different parameters
-    ├── Conflict               a concurrent request won a race; safe to retry (CLI exit 1)
-    └── IntegrityError         the ledger or its chain does not verify (CLI exit 1)
+CreditlineError            base; ``code`` is stable, ``message`` is for people
+├── InvalidInput           bad input, refused before anything is written (CLI exit 2)
+│   └── NotFound           a referenced id does not exist (CLI exit 2)
+├── Refused                a valid request the rules refuse; carries reasons (CLI exit 3)
+│   └── IdempotencyKeyReused   same key, different parameters
+├── Conflict               a concurrent request won a race; safe to retry (CLI exit 1)
+└── IntegrityError         the ledger or its chain does not verify (CLI exit 1)
 """
 
 from __future__ import annotations

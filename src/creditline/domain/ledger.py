@@ -157,7 +157,11 @@ def post(
     for t in transfers:
         seq += 1
         h = chain_hash(
-            prev, line_id=line_id, seq=seq, movement_id=movement_id, transfer=t,
+            prev,
+            line_id=line_id,
+            seq=seq,
+            movement_id=movement_id,
+            transfer=t,
             created_at=created_at,
         )
         posted.append(PostedTransfer(line_id, seq, movement_id, t, created_at, prev, h))

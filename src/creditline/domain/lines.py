@@ -90,7 +90,9 @@ def spend_refusals(line: LineState, request: SpendRequest) -> list[Reason]:
             Reason(
                 ReasonCode.PURPOSE_NOT_ALLOWED,
                 {
-                    "purpose": request.purpose.value, "purpose_zh": zh, "purpose_en": en,
+                    "purpose": request.purpose.value,
+                    "purpose_zh": zh,
+                    "purpose_en": en,
                     "product": line.product.value,
                 },
             )

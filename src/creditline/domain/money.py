@@ -96,10 +96,10 @@ class Money:
         return self.minor != 0
 
     def min(self, other: Money) -> Money:
-        return self if self <= other else other
+        return min(self, other)
 
     def max(self, other: Money) -> Money:
-        return self if self >= other else other
+        return max(self, other)
 
     @property
     def is_positive(self) -> bool:

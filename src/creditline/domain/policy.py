@@ -1,4 +1,4 @@
-"""Platform policy (平台政策): the parameters every decision uses, with the version that set them."""
+"""Platform policy (平台政策): the parameters every decision uses, and their version."""
 
 from __future__ import annotations
 

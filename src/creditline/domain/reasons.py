@@ -10,27 +10,27 @@ from typing import Any
 class ReasonCode(StrEnum):
     """Every stable reason code. The text of each is in ``TEXTS``; codes never change meaning."""
 
-    # activation prerequisites (R2)
+    # Activation prerequisites, R2.
     REAL_NAME_MISSING = "real_name_missing"
     QUALIFICATION_MISSING = "qualification_missing"
     SETTLEMENT_ACCOUNT_MISSING = "settlement_account_missing"
     OPEN_VIOLATION = "open_violation"
-    # line state
+    # Line state.
     LINE_NOT_ACTIVE = "line_not_active"
     LINE_CLOSED = "line_closed"
-    # purposes (R4)
+    # Purposes, R4.
     PURPOSE_FORBIDDEN = "purpose_forbidden"
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"
-    # quota (R3, R6)
+    # Quota, R3 and R6.
     INSUFFICIENT_AVAILABLE = "insufficient_available"
-    # holds (R5)
+    # Holds, R5.
     HOLD_NOT_AUTHORIZED = "hold_not_authorized"
     HOLD_EXPIRED = "hold_expired"
     CAPTURE_EXCEEDS_HOLD = "capture_exceeds_hold"
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
     REPAYMENT_EXCEEDS_OCCUPIED = "repayment_exceeds_occupied"
     CURRENCY_MISMATCH = "currency_mismatch"
-    # requests
+    # Request handling.
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CLOCK_NOT_SANDBOX = "clock_not_sandbox"
     CLOCK_BACKWARDS = "clock_backwards"
@@ -47,55 +47,73 @@ class ReasonText:
 #: The one table of texts. ``{name}`` fields are filled from a reason's facts.
 TEXTS: dict[ReasonCode, ReasonText] = {
     ReasonCode.REAL_NAME_MISSING: ReasonText(
-        "尚未完成实名认证", "real-name verification (实名认证) is not done",
-        "请完成实名认证", "complete real-name verification",
+        "尚未完成实名认证",
+        "real-name verification (实名认证) is not done",
+        "请完成实名认证",
+        "complete real-name verification",
     ),
     ReasonCode.QUALIFICATION_MISSING: ReasonText(
-        "资质审核尚未通过", "qualification review (资质审核) has not passed",
-        "请提交资质材料并等待审核通过", "submit qualification documents and wait for approval",
+        "资质审核尚未通过",
+        "qualification review (资质审核) has not passed",
+        "请提交资质材料并等待审核通过",
+        "submit qualification documents and wait for approval",
     ),
     ReasonCode.SETTLEMENT_ACCOUNT_MISSING: ReasonText(
-        "尚未绑定结算账户", "no settlement account (结算账户) is bound",
-        "请绑定结算账户", "bind a settlement account",
+        "尚未绑定结算账户",
+        "no settlement account (结算账户) is bound",
+        "请绑定结算账户",
+        "bind a settlement account",
     ),
     ReasonCode.OPEN_VIOLATION: ReasonText(
-        "存在未处理的违规记录", "there is an open violation record (违规记录)",
-        "请处理违规记录或提出申诉", "resolve the violation or appeal it",
+        "存在未处理的违规记录",
+        "there is an open violation record (违规记录)",
+        "请处理违规记录或提出申诉",
+        "resolve the violation or appeal it",
     ),
     ReasonCode.LINE_NOT_ACTIVE: ReasonText(
-        "额度尚未激活", "the credit line is not activated",
-        "请补齐激活条件后激活额度", "meet the activation prerequisites, then activate the line",
+        "额度尚未激活",
+        "the credit line is not activated",
+        "请补齐激活条件后激活额度",
+        "meet the activation prerequisites, then activate the line",
     ),
     ReasonCode.LINE_CLOSED: ReasonText(
-        "额度已关闭", "the credit line is closed", "请联系平台", "contact the platform",
+        "额度已关闭",
+        "the credit line is closed",
+        "请联系平台",
+        "contact the platform",
     ),
     ReasonCode.PURPOSE_FORBIDDEN: ReasonText(
         "额度不能用于{purpose_zh}：额度只能用于进货、平台佣金和物流费，不能提现或转账",
         "quota cannot be used for {purpose_en}: it pays for procurement, commission and "
         "logistics only, never cash or transfers",
-        "请改用允许的用途；多次尝试会触发风控", "use an allowed purpose; repeated attempts "
-        "trigger risk review",
+        "请改用允许的用途；多次尝试会触发风控",
+        "use an allowed purpose; repeated attempts trigger risk review",
     ),
     ReasonCode.PURPOSE_NOT_ALLOWED: ReasonText(
-        "该额度产品不支持用途“{purpose_zh}”", "this product does not allow the purpose "
-        "{purpose_en}",
-        "请使用该额度允许的用途", "use a purpose this line allows",
+        "该额度产品不支持用途“{purpose_zh}”",
+        "this product does not allow the purpose {purpose_en}",
+        "请使用该额度允许的用途",
+        "use a purpose this line allows",
     ),
     ReasonCode.INSUFFICIENT_AVAILABLE: ReasonText(
         "可用额度不足：需要 {amount}，可用 {available}",
         "not enough available quota: {amount} needed, {available} available",
-        "等待已占用额度回款释放，或还款后再用", "wait for sales proceeds to repay occupied "
-        "quota, or repay it",
+        "等待已占用额度回款释放，或还款后再用",
+        "wait for sales proceeds to repay occupied quota, or repay it",
     ),
     ReasonCode.HOLD_NOT_AUTHORIZED: ReasonText(
-        "该笔预授权当前状态为 {status}，不能再操作", "the hold is {status}, not authorized",
+        "该笔预授权当前状态为 {status}，不能再操作",
+        "the hold is {status}, not authorized",
     ),
     ReasonCode.HOLD_EXPIRED: ReasonText(
-        "该笔预授权已于 {expires_at} 过期", "the hold expired at {expires_at}",
-        "请重新发起支付", "authorize again",
+        "该笔预授权已于 {expires_at} 过期",
+        "the hold expired at {expires_at}",
+        "请重新发起支付",
+        "authorize again",
     ),
     ReasonCode.CAPTURE_EXCEEDS_HOLD: ReasonText(
-        "扣款金额 {amount} 超过预授权金额 {held}", "capture {amount} exceeds the hold {held}",
+        "扣款金额 {amount} 超过预授权金额 {held}",
+        "capture {amount} exceeds the hold {held}",
     ),
     ReasonCode.REFUND_EXCEEDS_CAPTURED: ReasonText(
         "退款金额 {amount} 超过可退金额 {refundable}",
@@ -110,14 +128,18 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "currency {currency} does not match the line currency {line_currency}",
     ),
     ReasonCode.IDEMPOTENCY_KEY_REUSED: ReasonText(
-        "幂等键已用于另一笔不同的请求", "the idempotency key was used for a different request",
-        "每个新请求请使用新的幂等键", "use a new key for each new request",
+        "幂等键已用于另一笔不同的请求",
+        "the idempotency key was used for a different request",
+        "每个新请求请使用新的幂等键",
+        "use a new key for each new request",
     ),
     ReasonCode.CLOCK_NOT_SANDBOX: ReasonText(
-        "正式环境的时钟不能调整", "a live database's clock cannot be moved",
+        "正式环境的时钟不能调整",
+        "a live database's clock cannot be moved",
     ),
     ReasonCode.CLOCK_BACKWARDS: ReasonText(
-        "沙箱时钟不能倒退", "the sandbox clock cannot move backwards",
+        "沙箱时钟不能倒退",
+        "the sandbox clock cannot move backwards",
     ),
 }
 

@@ -109,8 +109,9 @@ def _show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]
 # -- init and clock -------------------------------------------------------------------------
 @app.command()
 def init(
-    sandbox: Annotated[bool, typer.Option("--sandbox", help="Make a database whose clock moves.")]
-    = False,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Make a database whose clock moves.")
+    ] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -125,8 +126,11 @@ def init(
         assert isinstance(database, SqlDatabase)
         result = upgrade(database.engine, sandbox=sandbox, now=datetime.now(UTC))
         if sandbox and not result["sandbox"]:
-            raise InvalidInput("sandbox", "this database is already initialised as live; "
-                               "a live database cannot become a sandbox")
+            raise InvalidInput(
+                "sandbox",
+                "this database is already initialised as live; "
+                "a live database cannot become a sandbox",
+            )
         return Answer({"db": database_url(db or STATE.db), **result})
 
     _run(db, json_out, action, _show("initialised 已初始化", ["db", "sandbox", "revision"]))
@@ -157,32 +161,50 @@ def party_add(
     name: Annotated[str, typer.Option("--name")],
     category: Annotated[str | None, typer.Option("--category")] = None,
     credit_score: Annotated[int | None, typer.Option("--credit-score")] = None,
-    income: Annotated[str | None, typer.Option("--income", help="Monthly income, 8000.00")]
-    = None,
+    income: Annotated[str | None, typer.Option("--income", help="Monthly income, 8000.00")] = None,
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add a merchant or a consumer."""
-    _run(db, json_out, lambda d: parties_uc.add_party(
-        d, kind=kind, name=name, category=category, credit_score=credit_score, income=income,
-        key=key), _show("party 主体"))
+    _run(
+        db,
+        json_out,
+        lambda d: parties_uc.add_party(
+            d,
+            kind=kind,
+            name=name,
+            category=category,
+            credit_score=credit_score,
+            income=income,
+            key=key,
+        ),
+        _show("party 主体"),
+    )
 
 
 @party_app.command("verify")
 def party_verify(
     party: str,
     real_name: Annotated[bool, typer.Option("--real-name", help="实名认证 passed")] = False,
-    qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")]
-    = False,
+    qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")] = False,
     settlement_account: Annotated[str | None, typer.Option("--settlement-account")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record verification steps and bind the settlement (or repayment) account."""
-    _run(db, json_out, lambda d: parties_uc.verify_party(
-        d, party, real_name=real_name, qualification=qualification,
-        settlement_account=settlement_account), _show("party 主体"))
+    _run(
+        db,
+        json_out,
+        lambda d: parties_uc.verify_party(
+            d,
+            party,
+            real_name=real_name,
+            qualification=qualification,
+            settlement_account=settlement_account,
+        ),
+        _show("party 主体"),
+    )
 
 
 @party_app.command("show")
@@ -192,24 +214,39 @@ def party_show(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
 
 @violation_app.command("add")
 def violation_add(
-    party: str, note: Annotated[str, typer.Option("--note")], db: DbOpt = None,
+    party: str,
+    note: Annotated[str, typer.Option("--note")],
+    db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Open a violation record against a party."""
-    _run(db, json_out, lambda d: parties_uc.add_violation(d, party, note=note),
-         _show("violation 违规"))
+    _run(
+        db,
+        json_out,
+        lambda d: parties_uc.add_violation(d, party, note=note),
+        _show("violation 违规"),
+    )
 
 
 @violation_app.command("close")
 def violation_close(violation: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Close a violation record."""
-    _run(db, json_out, lambda d: parties_uc.close_violation(d, violation),
-         _show("violation 违规"))
+    _run(db, json_out, lambda d: parties_uc.close_violation(d, violation), _show("violation 违规"))
 
 
 # -- lines -----------------------------------------------------------------------------------
-LINE_KEYS = ["id", "party", "product", "status", "currency", "limit", "held", "occupied",
-             "frozen", "available"]
+LINE_KEYS = [
+    "id",
+    "party",
+    "product",
+    "status",
+    "currency",
+    "limit",
+    "held",
+    "occupied",
+    "frozen",
+    "available",
+]
 
 
 @line_app.command("open")
@@ -223,9 +260,14 @@ def line_open(
     json_out: JsonOpt = False,
 ) -> None:
     """Open a line; it is usable only once activated."""
-    _run(db, json_out, lambda d: lines_uc.open_line(
-        d, party, product=product, limit=limit, currency=currency, key=key),
-        _show("line 额度", LINE_KEYS))
+    _run(
+        db,
+        json_out,
+        lambda d: lines_uc.open_line(
+            d, party, product=product, limit=limit, currency=currency, key=key
+        ),
+        _show("line 额度", LINE_KEYS),
+    )
 
 
 @line_app.command("activate")
@@ -241,8 +283,17 @@ def line_show(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
 
 
 # -- spending --------------------------------------------------------------------------------
-HOLD_KEYS = ["id", "line", "status", "amount", "purpose", "order", "captured", "refunded",
-             "expires_at"]
+HOLD_KEYS = [
+    "id",
+    "line",
+    "status",
+    "amount",
+    "purpose",
+    "order",
+    "captured",
+    "refunded",
+    "expires_at",
+]
 
 
 @spend_app.command("authorize")
@@ -257,9 +308,14 @@ def spend_authorize(
     json_out: JsonOpt = False,
 ) -> None:
     """Authorise a spend: hold quota, or decline with every reason."""
-    _run(db, json_out, lambda d: spending.authorize(
-        d, line, amount=amount, purpose=purpose, key=key, order=order,
-        counterparty=counterparty), _show("hold 预授权", HOLD_KEYS))
+    _run(
+        db,
+        json_out,
+        lambda d: spending.authorize(
+            d, line, amount=amount, purpose=purpose, key=key, order=order, counterparty=counterparty
+        ),
+        _show("hold 预授权", HOLD_KEYS),
+    )
 
 
 @spend_app.command("capture")
@@ -271,8 +327,12 @@ def spend_capture(
     json_out: JsonOpt = False,
 ) -> None:
     """Capture a hold (whole or part): the quota becomes occupied (占用)."""
-    _run(db, json_out, lambda d: spending.capture(d, hold, amount=amount, key=key),
-         _show("hold 预授权", HOLD_KEYS))
+    _run(
+        db,
+        json_out,
+        lambda d: spending.capture(d, hold, amount=amount, key=key),
+        _show("hold 预授权", HOLD_KEYS),
+    )
 
 
 @spend_app.command("void")
@@ -290,8 +350,12 @@ def spend_refund(
     json_out: JsonOpt = False,
 ) -> None:
     """Refund (退款) a captured spend: its occupancy is released."""
-    _run(db, json_out, lambda d: spending.refund(d, hold, amount=amount, key=key),
-         _show("hold 预授权", HOLD_KEYS))
+    _run(
+        db,
+        json_out,
+        lambda d: spending.refund(d, hold, amount=amount, key=key),
+        _show("hold 预授权", HOLD_KEYS),
+    )
 
 
 @app.command()
@@ -303,8 +367,12 @@ def repay(
     json_out: JsonOpt = False,
 ) -> None:
     """Repay occupied quota (还款), oldest first."""
-    _run(db, json_out, lambda d: spending.repay(d, line, amount=amount, key=key),
-         _show("repayment 还款", ["id", "line", "amount"]))
+    _run(
+        db,
+        json_out,
+        lambda d: spending.repay(d, line, amount=amount, key=key),
+        _show("repayment 还款", ["id", "line", "amount"]),
+    )
 
 
 @app.command("run-due")

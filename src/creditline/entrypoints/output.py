@@ -39,7 +39,9 @@ def render_reasons(reasons: list[dict[str, Any]]) -> None:
         console.print(f"  [red]✗[/red] [bold]{r['code']}[/bold]  {r.get('message_zh', '')}")
         console.print(f"      {r.get('message_en', r.get('message', ''))}")
         if r.get("action_zh") or r.get("action_en"):
-            console.print(f"      [green]→[/green] {r.get('action_zh', '')} / {r.get('action_en', '')}")
+            console.print(
+                f"      [green]→[/green] {r.get('action_zh', '')} / {r.get('action_en', '')}"
+            )
 
 
 def finish(answer: Answer, *, as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:

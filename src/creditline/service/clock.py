@@ -18,8 +18,9 @@ def parse_instant(text: str, field: str = "at") -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"{field} must be an ISO 8601 time with offset, got {text!r}") \
-            from None
+        raise InvalidInput(
+            field, f"{field} must be an ISO 8601 time with offset, got {text!r}"
+        ) from None
     if value.tzinfo is None:
         raise InvalidInput(field, f"{field} needs a UTC offset, e.g. 2024-05-01T10:00:00+08:00")
     return value.astimezone(UTC)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,9 +75,7 @@ def run_once(
     except Refused as exc:
         answer = Answer(refusal_body(exc), refused=True)
     if key is not None:
-        store.save_response(
-            scope, key, digest, answer.body, refused=answer.refused, now=now
-        )
+        store.save_response(scope, key, digest, answer.body, refused=answer.refused, now=now)
     return answer
 
 

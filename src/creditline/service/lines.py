@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from creditline.domain.errors import Refused
+from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.ledger import Account, Balances, Movement, Transfer, post
 from creditline.domain.lines import LineStatus, require_positive
 from creditline.domain.money import CURRENCY_EXPONENTS, Money
-from creditline.domain.errors import InvalidInput
 from creditline.domain.parties import missing_prerequisites
 from creditline.domain.purposes import check_product_for_party, parse_product
-from creditline.service.ids import new_id
 from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.ids import new_id
 from creditline.service.ports import Database, LineRow
 
 
@@ -68,15 +67,31 @@ def open_line(
                 line_id=line_id, party_id=party_id, product=prod.value, currency=currency, now=now
             )
             locked = store.lock_line(line_id)
-            transfers = [Transfer(Account.PLATFORM_LIMIT, Account.AVAILABLE, granted,
-                                  Movement.GRANT, line_id)]
-            posted = post(line_id=line_id, head_seq=locked.seq, head_hash=locked.head_hash,
-                          movement_id=line_id, transfers=transfers, created_at=now)
+            transfers = [
+                Transfer(
+                    Account.PLATFORM_LIMIT, Account.AVAILABLE, granted, Movement.GRANT, line_id
+                )
+            ]
+            posted = post(
+                line_id=line_id,
+                head_seq=locked.seq,
+                head_hash=locked.head_hash,
+                movement_id=line_id,
+                transfers=transfers,
+                created_at=now,
+            )
             store.post(locked, posted, locked.state.balances.apply(transfers))
             return Answer(line_json(store.get_line(line_id)))
 
-        return run_once(store, scope=f"party:{party_id}", key=key, command="line.open",
-                        params=params, effect=effect, now=now)
+        return run_once(
+            store,
+            scope=f"party:{party_id}",
+            key=key,
+            command="line.open",
+            params=params,
+            effect=effect,
+            now=now,
+        )
 
 
 def activate_line(db: Database, line_id: str) -> Answer:

@@ -8,8 +8,8 @@ from typing import Any
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind, parse_category, parse_name
-from creditline.service.ids import new_id
 from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.ids import new_id
 from creditline.service.ports import Database
 
 MAX_ACCOUNT_LENGTH = 64
@@ -56,22 +56,37 @@ def add_party(
             raise InvalidInput("credit_score", "credit_score must be between 300 and 950")
     income_minor = None if income is None else Money.parse(income, field="income").minor
     check_key(key, required=False)
-    params = {"kind": kind, "name": clean_name, "category": category,
-              "credit_score": credit_score, "income": income}
+    params = {
+        "kind": kind,
+        "name": clean_name,
+        "category": category,
+        "credit_score": credit_score,
+        "income": income,
+    }
     with db.transaction() as store:
         now = store.now()
 
         def effect() -> Answer:
             party = Party(
                 id=new_id("mer" if party_kind is PartyKind.MERCHANT else "con"),
-                kind=party_kind, name=clean_name, category=category,
-                credit_score=credit_score, income_minor=income_minor,
+                kind=party_kind,
+                name=clean_name,
+                category=category,
+                credit_score=credit_score,
+                income_minor=income_minor,
             )
             store.insert_party(party, now)
             return Answer(party_json(party))
 
-        return run_once(store, scope="party", key=key, command="party.add", params=params,
-                        effect=effect, now=now)
+        return run_once(
+            store,
+            scope="party",
+            key=key,
+            command="party.add",
+            params=params,
+            effect=effect,
+            now=now,
+        )
 
 
 def verify_party(
@@ -88,7 +103,9 @@ def verify_party(
     if settlement_account is not None:
         acct = settlement_account.strip()
         if not acct or len(acct) > MAX_ACCOUNT_LENGTH or not acct.isprintable():
-            raise InvalidInput("settlement_account", "settlement_account must be 1 to 64 characters")
+            raise InvalidInput(
+                "settlement_account", "settlement_account must be 1 to 64 characters"
+            )
         settlement_account = acct
     with db.transaction() as store:
         party = store.get_party(party_id)

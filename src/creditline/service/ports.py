@@ -59,7 +59,13 @@ class Store(Protocol):
     # idempotency
     def find_response(self, scope: str, key: str) -> StoredResponse | None: ...
     def save_response(
-        self, scope: str, key: str, request_hash: str, body: dict[str, Any], *, refused: bool,
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        body: dict[str, Any],
+        *,
+        refused: bool,
         now: datetime,
     ) -> None: ...
 
@@ -67,7 +73,9 @@ class Store(Protocol):
     def insert_party(self, party: Party, now: datetime) -> None: ...
     def get_party(self, party_id: str) -> Party: ...
     def update_party(self, party: Party) -> None: ...
-    def open_violation(self, violation_id: str, party_id: str, note: str, now: datetime) -> None: ...
+    def open_violation(
+        self, violation_id: str, party_id: str, note: str, now: datetime
+    ) -> None: ...
     def close_violation(self, violation_id: str, now: datetime) -> str: ...
 
     # lines
@@ -83,12 +91,23 @@ class Store(Protocol):
 
     # holds and occupancy
     def insert_hold(
-        self, hold: Hold, *, counterparty: str | None, reasons: list[dict[str, Any]],
-        policy_version: str, now: datetime,
+        self,
+        hold: Hold,
+        *,
+        counterparty: str | None,
+        reasons: list[dict[str, Any]],
+        policy_version: str,
+        now: datetime,
     ) -> None: ...
     def get_hold(self, line_id: str, hold_id: str) -> Hold: ...
     def update_hold(
-        self, line_id: str, hold_id: str, *, status: HoldStatus, captured: int, refunded: int,
+        self,
+        line_id: str,
+        hold_id: str,
+        *,
+        status: HoldStatus,
+        captured: int,
+        refunded: int,
         now: datetime,
     ) -> None: ...
     def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]: ...

@@ -24,8 +24,8 @@ from creditline.domain.lines import (
 )
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
-from creditline.service.ids import line_of, new_child_id
 from creditline.service.idempotency import Answer, check_key, retried, run_once
+from creditline.service.ids import line_of, new_child_id
 from creditline.service.lines import balances_json
 from creditline.service.ports import Database, LockedLine, Store
 
@@ -58,10 +58,17 @@ def hold_json(hold: Hold, locked_balances: dict[str, Any] | None = None) -> dict
     return body
 
 
-def _post(store: Store, locked: LockedLine, movement_id: str, transfers: Sequence[Transfer],
-          now: datetime) -> dict[str, Any]:
-    posted = post(line_id=locked.state.id, head_seq=locked.seq, head_hash=locked.head_hash,
-                  movement_id=movement_id, transfers=transfers, created_at=now)
+def _post(
+    store: Store, locked: LockedLine, movement_id: str, transfers: Sequence[Transfer], now: datetime
+) -> dict[str, Any]:
+    posted = post(
+        line_id=locked.state.id,
+        head_seq=locked.seq,
+        head_hash=locked.head_hash,
+        movement_id=movement_id,
+        transfers=transfers,
+        created_at=now,
+    )
     balances = locked.state.balances.apply(transfers)
     store.post(locked, posted, balances)
     return balances_json(balances)
@@ -94,26 +101,43 @@ def authorize(
             policy = store.policy(now)
             reasons = spend_refusals(locked.state, SpendRequest(money, spend_purpose))
             hold = Hold(
-                id=new_child_id("hold", line_id), line_id=line_id, amount=money,
+                id=new_child_id("hold", line_id),
+                line_id=line_id,
+                amount=money,
                 purpose=spend_purpose,
                 status=HoldStatus.DECLINED if reasons else HoldStatus.AUTHORIZED,
-                expires_at=now + policy.hold_timeout, order_id=order,
+                expires_at=now + policy.hold_timeout,
+                order_id=order,
             )
             reasons_json = [r.to_json() for r in reasons]
             if reasons:
                 body = hold_json(hold)
                 body["expires_at"] = None
             else:
-                body = hold_json(hold, _post(store, locked, hold.id,
-                                             authorize_transfers(money, hold.id), now))
-            store.insert_hold(hold, counterparty=counterparty, reasons=reasons_json,
-                              policy_version=policy.version, now=now)
+                body = hold_json(
+                    hold, _post(store, locked, hold.id, authorize_transfers(money, hold.id), now)
+                )
+            store.insert_hold(
+                hold,
+                counterparty=counterparty,
+                reasons=reasons_json,
+                policy_version=policy.version,
+                now=now,
+            )
             body["reasons"] = reasons_json
             body["policy_version"] = policy.version
             return Answer(body, refused=bool(reasons))
 
-        return run_once(store, scope=line_id, key=checked_key, command="spend.authorize",
-                        params=params, effect=effect, now=now, locked=locked)
+        return run_once(
+            store,
+            scope=line_id,
+            key=checked_key,
+            command="spend.authorize",
+            params=params,
+            effect=effect,
+            now=now,
+            locked=locked,
+        )
 
 
 @retried
@@ -133,21 +157,48 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
             transfers = capture_transfers(hold, take, now)
             captured = transfers[0].amount
             balances = _post(store, locked, f"{hold.id}:capture", transfers, now)
-            store.update_hold(line_id, hold.id, status=HoldStatus.CAPTURED, captured=captured.minor,
-                              refunded=0, now=now)
-            occ = Occupancy(id=new_child_id("occ", line_id), hold_id=hold.id,
-                            order_id=hold.order_id, outstanding=captured.minor, captured_at=now)
+            store.update_hold(
+                line_id,
+                hold.id,
+                status=HoldStatus.CAPTURED,
+                captured=captured.minor,
+                refunded=0,
+                now=now,
+            )
+            occ = Occupancy(
+                id=new_child_id("occ", line_id),
+                hold_id=hold.id,
+                order_id=hold.order_id,
+                outstanding=captured.minor,
+                captured_at=now,
+            )
             store.insert_occupancy(line_id, occ, captured.minor)
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
-        return run_once(store, scope=line_id, key=checked_key, command="spend.capture",
-                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now, locked=locked)
+        return run_once(
+            store,
+            scope=line_id,
+            key=checked_key,
+            command="spend.capture",
+            params={"hold": hold_id, "amount": amount},
+            effect=effect,
+            now=now,
+            locked=locked,
+        )
 
 
-def _release(store: Store, locked: LockedLine, hold: Hold, movement: Movement,
-             status: HoldStatus, now: datetime) -> dict[str, Any]:
-    balances = _post(store, locked, f"{hold.id}:{movement.value}",
-                     release_transfers(hold, movement), now)
+def _release(
+    store: Store,
+    *,
+    locked: LockedLine,
+    hold: Hold,
+    movement: Movement,
+    status: HoldStatus,
+    now: datetime,
+) -> dict[str, Any]:
+    balances = _post(
+        store, locked, f"{hold.id}:{movement.value}", release_transfers(hold, movement), now
+    )
     store.update_hold(hold.line_id, hold.id, status=status, captured=0, refunded=0, now=now)
     return balances
 
@@ -164,11 +215,26 @@ def void(db: Database, hold_id: str, *, key: str | None) -> Answer:
 
         def effect() -> Answer:
             hold.check_open(now)
-            balances = _release(store, locked, hold, Movement.VOID, HoldStatus.VOIDED, now)
+            balances = _release(
+                store,
+                locked=locked,
+                hold=hold,
+                movement=Movement.VOID,
+                status=HoldStatus.VOIDED,
+                now=now,
+            )
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
-        return run_once(store, scope=line_id, key=checked_key, command="spend.void",
-                        params={"hold": hold_id}, effect=effect, now=now, locked=locked)
+        return run_once(
+            store,
+            scope=line_id,
+            key=checked_key,
+            command="spend.void",
+            params={"hold": hold_id},
+            effect=effect,
+            now=now,
+            locked=locked,
+        )
 
 
 @retried
@@ -187,17 +253,33 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
             occ = store.occupancy_of_hold(line_id, hold_id)
             check_refund(hold, money, 0 if occ is None else occ.outstanding)
             assert occ is not None  # check_refund refuses when nothing is outstanding
-            transfers = [Transfer(Account.OCCUPIED, Account.AVAILABLE, money, Movement.REFUND,
-                                  occ.id)]
-            balances = _post(store, locked, f"{hold.id}:refund:{hold.refunded + money.minor}",
-                             transfers, now)
+            transfers = [
+                Transfer(Account.OCCUPIED, Account.AVAILABLE, money, Movement.REFUND, occ.id)
+            ]
+            balances = _post(
+                store, locked, f"{hold.id}:refund:{hold.refunded + money.minor}", transfers, now
+            )
             store.reduce_occupancy(line_id, occ.id, money.minor)
-            store.update_hold(line_id, hold.id, status=hold.status, captured=hold.captured,
-                              refunded=hold.refunded + money.minor, now=now)
+            store.update_hold(
+                line_id,
+                hold.id,
+                status=hold.status,
+                captured=hold.captured,
+                refunded=hold.refunded + money.minor,
+                now=now,
+            )
             return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
 
-        return run_once(store, scope=line_id, key=checked_key, command="spend.refund",
-                        params={"hold": hold_id, "amount": amount}, effect=effect, now=now, locked=locked)
+        return run_once(
+            store,
+            scope=line_id,
+            key=checked_key,
+            command="spend.refund",
+            params={"hold": hold_id, "amount": amount},
+            effect=effect,
+            now=now,
+            locked=locked,
+        )
 
 
 @retried
@@ -215,24 +297,41 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
             parts = allocate_repayment(money.minor, store.open_occupancies(line_id))
             movement_id = new_child_id("rep", line_id)
             transfers = [
-                Transfer(Account.OCCUPIED, Account.AVAILABLE, Money(part, money.currency),
-                         Movement.REPAY, occ_id)
+                Transfer(
+                    Account.OCCUPIED,
+                    Account.AVAILABLE,
+                    Money(part, money.currency),
+                    Movement.REPAY,
+                    occ_id,
+                )
                 for occ_id, part in parts
             ]
             balances = _post(store, locked, movement_id, transfers, now)
             for occ_id, part in parts:
                 store.reduce_occupancy(line_id, occ_id, part)
-            return Answer({
-                "id": movement_id, "line": line_id, "amount": money.format(),
-                "allocations": [
-                    {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
-                    for occ_id, part in parts
-                ],
-                "balances": balances,
-            })
+            return Answer(
+                {
+                    "id": movement_id,
+                    "line": line_id,
+                    "amount": money.format(),
+                    "allocations": [
+                        {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
+                        for occ_id, part in parts
+                    ],
+                    "balances": balances,
+                }
+            )
 
-        return run_once(store, scope=line_id, key=checked_key, command="repay",
-                        params={"amount": amount}, effect=effect, now=now, locked=locked)
+        return run_once(
+            store,
+            scope=line_id,
+            key=checked_key,
+            command="repay",
+            params={"amount": amount},
+            effect=effect,
+            now=now,
+            locked=locked,
+        )
 
 
 def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:
@@ -246,6 +345,13 @@ def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:
             hold = store.get_hold(line_id, hold_id)
             now = store.now()
             if hold.is_expired(now):
-                _release(store, locked, hold, Movement.EXPIRE, HoldStatus.EXPIRED, now)
+                _release(
+                    store,
+                    locked=locked,
+                    hold=hold,
+                    movement=Movement.EXPIRE,
+                    status=HoldStatus.EXPIRED,
+                    now=now,
+                )
                 expired.append(hold_id)
     return expired

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creditline.domain.ledger import GENESIS_HASH, Balances, chain_hash
-from creditline.service.ports import Database
+from creditline.service.ports import Database, Store
 
 
 @dataclass
@@ -39,50 +39,65 @@ def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -
         line_ids = list(store.line_ids())
     for line_id in line_ids:
         with db.transaction(write=False) as store:
-            row = store.get_line(line_id)
-            derived = Balances(row.balances.currency)
-            prev, expected_seq = GENESIS_HASH, 0
-            for posted in store.transfers_of(line_id):
-                report.transfers += 1
-                expected_seq += 1
-                where = {"line": line_id, "seq": posted.seq}
-                if posted.seq != expected_seq:
-                    report.problems.append({**where, "problem": "sequence_gap",
-                                            "expected_seq": expected_seq})
-                    expected_seq = posted.seq
-                if posted.prev_hash != prev:
-                    report.problems.append({**where, "problem": "chain_broken"})
-                recomputed = chain_hash(
-                    posted.prev_hash, line_id=line_id, seq=posted.seq,
-                    movement_id=posted.movement_id, transfer=posted.transfer,
-                    created_at=posted.created_at,
-                )
-                if recomputed != posted.hash:
-                    report.problems.append({**where, "problem": "hash_mismatch"})
-                prev = posted.hash
-                derived = derived.apply([posted.transfer])
-            if row.seq != expected_seq or row.head_hash != prev:
-                report.problems.append({"line": line_id, "seq": row.seq,
-                                        "problem": "head_mismatch"})
-            if derived != row.balances:
-                report.problems.append({
-                    "line": line_id, "seq": row.seq, "problem": "balance_mismatch",
-                    "stored": _b(row.balances), "derived": _b(derived),
-                })
-            if not derived.is_consistent:
-                report.problems.append({"line": line_id, "seq": row.seq,
-                                        "problem": "overdrawn", "derived": _b(derived)})
-            outstanding = sum(o.outstanding for o in store.open_occupancies(line_id))
-            if outstanding != derived.occupied:
-                report.problems.append({"line": line_id, "seq": row.seq,
-                                        "problem": "occupancy_mismatch",
-                                        "occupancy_rows": outstanding,
-                                        "occupied": derived.occupied})
-            report.heads[line_id] = prev
+            _verify_line(store, line_id, report)
         report.lines += 1
         if progress is not None:
             progress(1)
     return report
+
+
+def _verify_line(store: Store, line_id: str, report: VerifyReport) -> None:
+    row = store.get_line(line_id)
+    derived = Balances(row.balances.currency)
+    prev, expected_seq = GENESIS_HASH, 0
+    for posted in store.transfers_of(line_id):
+        report.transfers += 1
+        expected_seq += 1
+        where = {"line": line_id, "seq": posted.seq}
+        if posted.seq != expected_seq:
+            report.problems.append(
+                {**where, "problem": "sequence_gap", "expected_seq": expected_seq}
+            )
+            expected_seq = posted.seq
+        if posted.prev_hash != prev:
+            report.problems.append({**where, "problem": "chain_broken"})
+        recomputed = chain_hash(
+            posted.prev_hash,
+            line_id=line_id,
+            seq=posted.seq,
+            movement_id=posted.movement_id,
+            transfer=posted.transfer,
+            created_at=posted.created_at,
+        )
+        if recomputed != posted.hash:
+            report.problems.append({**where, "problem": "hash_mismatch"})
+        prev = posted.hash
+        derived = derived.apply([posted.transfer])
+    at_head = {"line": line_id, "seq": row.seq}
+    if row.seq != expected_seq or row.head_hash != prev:
+        report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": expected_seq})
+    if derived != row.balances:
+        report.problems.append(
+            {
+                **at_head,
+                "problem": "balance_mismatch",
+                "stored": _b(row.balances),
+                "derived": _b(derived),
+            }
+        )
+    if not derived.is_consistent:
+        report.problems.append({**at_head, "problem": "overdrawn", "derived": _b(derived)})
+    outstanding = sum(o.outstanding for o in store.open_occupancies(line_id))
+    if outstanding != derived.occupied:
+        report.problems.append(
+            {
+                **at_head,
+                "problem": "occupancy_mismatch",
+                "occupancy_rows": outstanding,
+                "occupied": derived.occupied,
+            }
+        )
+    report.heads[line_id] = prev
 
 
 def _b(b: Balances) -> dict[str, int]:

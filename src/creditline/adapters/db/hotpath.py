@@ -90,7 +90,7 @@ class Cursor:
             ctes.append(f"w{i} AS ({_combine(statement, rows, f'w{i}_', params)} RETURNING 1)")
             if expect is not None:
                 checks.append((i, expect))
-        counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, _ in checks) or "0"
+        counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, _ in checks) or "0"  # noqa: S608
         sql = f"WITH {', '.join(ctes)} SELECT {counts}"
         row = self._cursor.execute(sql, params).fetchone()
         for (i, expect), got in zip(checks, row, strict=False):

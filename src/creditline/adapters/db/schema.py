@@ -29,11 +29,17 @@ def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object
     with engine.begin() as conn:
         existing = {str(k): str(v) for k, v in conn.execute(select(t.meta.c.key, t.meta.c.value))}
         if "sandbox" not in existing:
-            conn.execute(insert(t.meta), [
-                {"key": "sandbox", "value": "1" if sandbox else "0"},
-                {"key": "clock_now", "value": now.isoformat()},
-            ])
+            conn.execute(
+                insert(t.meta),
+                [
+                    {"key": "sandbox", "value": "1" if sandbox else "0"},
+                    {"key": "clock_now", "value": now.isoformat()},
+                ],
+            )
             existing = {"sandbox": "1" if sandbox else "0"}
         revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    return {"sandbox": existing["sandbox"] == "1", "revision": revision,
-            "tables": sorted(inspect(engine).get_table_names())}
+    return {
+        "sandbox": existing["sandbox"] == "1",
+        "revision": revision,
+        "tables": sorted(inspect(engine).get_table_names()),
+    }

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -31,11 +31,22 @@ from creditline.domain.purposes import Product, Purpose
 from creditline.service.ports import LineRow, LockedLine, StoredResponse
 
 _LINE_COLUMNS = (
-    t.lines.c.id, t.lines.c.tenant_id, t.lines.c.party_id, t.lines.c.product,
-    t.lines.c.currency, t.lines.c.status, t.lines.c.limit_minor, t.lines.c.available,
-    t.lines.c.held, t.lines.c.occupied, t.lines.c.seq, t.lines.c.head_hash,
+    t.lines.c.id,
+    t.lines.c.tenant_id,
+    t.lines.c.party_id,
+    t.lines.c.product,
+    t.lines.c.currency,
+    t.lines.c.status,
+    t.lines.c.limit_minor,
+    t.lines.c.available,
+    t.lines.c.held,
+    t.lines.c.occupied,
+    t.lines.c.seq,
+    t.lines.c.head_hash,
     t.lines.c.created_at,
 )
+
+
 class SqlStore:
     """One transaction's view of the database."""
 
@@ -76,9 +87,7 @@ class SqlStore:
         return self.db.sandbox
 
     def set_clock(self, at: datetime) -> None:
-        self._exec(
-            update(t.meta).where(t.meta.c.key == "clock_now").values(value=at.isoformat())
-        )
+        self._exec(update(t.meta).where(t.meta.c.key == "clock_now").values(value=at.isoformat()))
         self._now = at
 
     def has_activity(self) -> bool:
@@ -93,44 +102,74 @@ class SqlStore:
         return None if row is None else _stored(row[0], row[1], row[2])
 
     def save_response(
-        self, scope: str, key: str, request_hash: str, body: dict[str, Any], *, refused: bool,
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        body: dict[str, Any],
+        *,
+        refused: bool,
         now: datetime,
     ) -> None:
-        self.cursor.write(hp.INSERT_RESPONSE, [{
-            "scope": scope, "key": key, "request_hash": request_hash,
-            "body": json.dumps(body, ensure_ascii=False), "refused": refused,
-            "created_at": self.cursor.time(now),
-        }])
+        self.cursor.write(
+            hp.INSERT_RESPONSE,
+            [
+                {
+                    "scope": scope,
+                    "key": key,
+                    "request_hash": request_hash,
+                    "body": json.dumps(body, ensure_ascii=False),
+                    "refused": refused,
+                    "created_at": self.cursor.time(now),
+                }
+            ],
+        )
 
     # -- parties -----------------------------------------------------------------------------
     def insert_party(self, party: Party, now: datetime) -> None:
-        self._exec(insert(t.parties), {
-            "id": party.id, "kind": party.kind.value, "name": party.name,
-            "category": party.category, "credit_score": party.credit_score,
-            "income_minor": party.income_minor, "real_name_verified": party.real_name_verified,
-            "qualification_passed": party.qualification_passed,
-            "settlement_account": party.settlement_account, "created_at": now,
-        })
+        self._exec(
+            insert(t.parties),
+            {
+                "id": party.id,
+                "kind": party.kind.value,
+                "name": party.name,
+                "category": party.category,
+                "credit_score": party.credit_score,
+                "income_minor": party.income_minor,
+                "real_name_verified": party.real_name_verified,
+                "qualification_passed": party.qualification_passed,
+                "settlement_account": party.settlement_account,
+                "created_at": now,
+            },
+        )
 
     def get_party(self, party_id: str) -> Party:
         row = self._exec(select(t.parties).where(t.parties.c.id == party_id)).first()
         if row is None:
             raise NotFound("party", f"party: no such party {party_id!r}")
         open_count = self._exec(
-            select(func.count()).select_from(t.violations).where(
-                t.violations.c.party_id == party_id, t.violations.c.closed_at.is_(None))
+            select(func.count())
+            .select_from(t.violations)
+            .where(t.violations.c.party_id == party_id, t.violations.c.closed_at.is_(None))
         ).scalar_one()
         return Party(
-            id=row.id, kind=PartyKind(row.kind), name=row.name,
+            id=row.id,
+            kind=PartyKind(row.kind),
+            name=row.name,
             real_name_verified=bool(row.real_name_verified),
             qualification_passed=bool(row.qualification_passed),
-            settlement_account=row.settlement_account, open_violations=int(open_count),
-            category=row.category, credit_score=row.credit_score, income_minor=row.income_minor,
+            settlement_account=row.settlement_account,
+            open_violations=int(open_count),
+            category=row.category,
+            credit_score=row.credit_score,
+            income_minor=row.income_minor,
         )
 
     def update_party(self, party: Party) -> None:
         self._exec(
-            update(t.parties).where(t.parties.c.id == party.id).values(
+            update(t.parties)
+            .where(t.parties.c.id == party.id)
+            .values(
                 real_name_verified=party.real_name_verified,
                 qualification_passed=party.qualification_passed,
                 settlement_account=party.settlement_account,
@@ -138,30 +177,42 @@ class SqlStore:
         )
 
     def open_violation(self, violation_id: str, party_id: str, note: str, now: datetime) -> None:
-        self._exec(insert(t.violations), {
-            "id": violation_id, "party_id": party_id, "note": note, "opened_at": now})
+        self._exec(
+            insert(t.violations),
+            {"id": violation_id, "party_id": party_id, "note": note, "opened_at": now},
+        )
 
     def close_violation(self, violation_id: str, now: datetime) -> str:
         row = self._exec(
-            select(t.violations.c.party_id, t.violations.c.closed_at)
-            .where(t.violations.c.id == violation_id)
+            select(t.violations.c.party_id, t.violations.c.closed_at).where(
+                t.violations.c.id == violation_id
+            )
         ).first()
         if row is None:
             raise NotFound("violation", f"violation: no such violation {violation_id!r}")
         if row.closed_at is None:
-            self._exec(update(t.violations).where(t.violations.c.id == violation_id)
-                              .values(closed_at=now))
+            self._exec(
+                update(t.violations).where(t.violations.c.id == violation_id).values(closed_at=now)
+            )
         return str(row.party_id)
 
     # -- lines and ledger ---------------------------------------------------------------------
     def insert_line(
         self, *, line_id: str, party_id: str, product: str, currency: str, now: datetime
     ) -> None:
-        self._exec(insert(t.lines), {
-            "id": line_id, "party_id": party_id, "product": product, "currency": currency,
-            "status": LineStatus.PENDING_ACTIVATION.value, "head_hash": GENESIS_HASH,
-            "created_at": now, "updated_at": now,
-        })
+        self._exec(
+            insert(t.lines),
+            {
+                "id": line_id,
+                "party_id": party_id,
+                "product": product,
+                "currency": currency,
+                "status": LineStatus.PENDING_ACTIVATION.value,
+                "head_hash": GENESIS_HASH,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
 
     def _line_row(self, line_id: str) -> Any:
         row = self._exec(_SELECT_LINE, {"line_id": line_id}).first()
@@ -173,13 +224,32 @@ class SqlStore:
         row = self.cursor.execute(hp.LOCK_LINE, {"line_id": line_id, "key": key}).fetchone()
         if row is None:
             raise NotFound("line", f"line: no such line {line_id!r}")
-        (_id, party_id, product, currency, status, limit_minor, available, held, occupied, seq,
-         head_hash, kind, request_hash, body, refused) = row
+        (
+            _id,
+            party_id,
+            product,
+            currency,
+            status,
+            limit_minor,
+            available,
+            held,
+            occupied,
+            seq,
+            head_hash,
+            kind,
+            request_hash,
+            body,
+            refused,
+        ) = row
         state = LineState(
-            id=line_id, party_id=party_id, party_kind=PartyKind(kind), product=Product(product),
+            id=line_id,
+            party_id=party_id,
+            party_kind=PartyKind(kind),
+            product=Product(product),
             status=LineStatus(status),
-            balances=Balances(currency, limit=limit_minor, available=available, held=held,
-                              occupied=occupied),
+            balances=Balances(
+                currency, limit=limit_minor, available=available, held=held, occupied=occupied
+            ),
         )
         stored = None if request_hash is None else _stored(request_hash, body, refused)
         return LockedLine(state=state, seq=seq, head_hash=head_hash, stored=stored)
@@ -187,14 +257,23 @@ class SqlStore:
     def get_line(self, line_id: str) -> LineRow:
         row = self._line_row(line_id)
         return LineRow(
-            id=row.id, tenant_id=row.tenant_id, party_id=row.party_id, product=row.product,
-            status=LineStatus(row.status), balances=_balances(row), seq=row.seq,
-            head_hash=row.head_hash, created_at=row.created_at,
+            id=row.id,
+            tenant_id=row.tenant_id,
+            party_id=row.party_id,
+            product=row.product,
+            status=LineStatus(row.status),
+            balances=_balances(row),
+            seq=row.seq,
+            head_hash=row.head_hash,
+            created_at=row.created_at,
         )
 
     def set_line_status(self, line_id: str, status: LineStatus, now: datetime) -> None:
-        self._exec(update(t.lines).where(t.lines.c.id == line_id)
-                          .values(status=status.value, updated_at=now))
+        self._exec(
+            update(t.lines)
+            .where(t.lines.c.id == line_id)
+            .values(status=status.value, updated_at=now)
+        )
 
     def post(
         self, locked: LockedLine, posted: Sequence[PostedTransfer], balances: Balances
@@ -203,39 +282,77 @@ class SqlStore:
             return
         cur = self.cursor
         at = cur.time(posted[0].created_at)
-        cur.write(hp.INSERT_TRANSFER, [
-            {
-                "line_id": p.line_id, "seq": p.seq, "movement_id": p.movement_id,
-                "movement": p.transfer.movement.value, "debit_account": p.transfer.debit.value,
-                "credit_account": p.transfer.credit.value, "amount": p.transfer.amount.minor,
-                "currency": p.transfer.amount.currency, "ref": p.transfer.ref,
-                "created_at": at, "prev_hash": p.prev_hash, "hash": p.hash,
-            }
-            for p in posted
-        ])
+        cur.write(
+            hp.INSERT_TRANSFER,
+            [
+                {
+                    "line_id": p.line_id,
+                    "seq": p.seq,
+                    "movement_id": p.movement_id,
+                    "movement": p.transfer.movement.value,
+                    "debit_account": p.transfer.debit.value,
+                    "credit_account": p.transfer.credit.value,
+                    "amount": p.transfer.amount.minor,
+                    "currency": p.transfer.amount.currency,
+                    "ref": p.transfer.ref,
+                    "created_at": at,
+                    "prev_hash": p.prev_hash,
+                    "hash": p.hash,
+                }
+                for p in posted
+            ],
+        )
         last = posted[-1]
-        cur.write(hp.UPDATE_BALANCES, [{
-            "line_id": locked.state.id, "old_seq": locked.seq,
-            "limit_minor": balances.limit, "available": balances.available,
-            "held": balances.held, "occupied": balances.occupied, "seq": last.seq,
-            "head_hash": last.hash, "updated_at": at,
-        }], expect=1)
+        cur.write(
+            hp.UPDATE_BALANCES,
+            [
+                {
+                    "line_id": locked.state.id,
+                    "old_seq": locked.seq,
+                    "limit_minor": balances.limit,
+                    "available": balances.available,
+                    "held": balances.held,
+                    "occupied": balances.occupied,
+                    "seq": last.seq,
+                    "head_hash": last.hash,
+                    "updated_at": at,
+                }
+            ],
+            expect=1,
+        )
 
     # -- holds and occupancy -------------------------------------------------------------------
     def insert_hold(
-        self, hold: Hold, *, counterparty: str | None, reasons: list[dict[str, Any]],
-        policy_version: str, now: datetime,
+        self,
+        hold: Hold,
+        *,
+        counterparty: str | None,
+        reasons: list[dict[str, Any]],
+        policy_version: str,
+        now: datetime,
     ) -> None:
         cur = self.cursor
-        cur.write(hp.INSERT_HOLD, [{
-            "id": hold.id, "line_id": hold.line_id, "status": hold.status.value,
-            "amount": hold.amount.minor, "currency": hold.amount.currency,
-            "purpose": hold.purpose.value, "order_id": hold.order_id,
-            "counterparty_id": counterparty, "captured": hold.captured,
-            "refunded": hold.refunded, "reasons": json.dumps(reasons, ensure_ascii=False),
-            "policy_version": policy_version, "expires_at": cur.time(hold.expires_at),
-            "created_at": cur.time(now),
-        }])
+        cur.write(
+            hp.INSERT_HOLD,
+            [
+                {
+                    "id": hold.id,
+                    "line_id": hold.line_id,
+                    "status": hold.status.value,
+                    "amount": hold.amount.minor,
+                    "currency": hold.amount.currency,
+                    "purpose": hold.purpose.value,
+                    "order_id": hold.order_id,
+                    "counterparty_id": counterparty,
+                    "captured": hold.captured,
+                    "refunded": hold.refunded,
+                    "reasons": json.dumps(reasons, ensure_ascii=False),
+                    "policy_version": policy_version,
+                    "expires_at": cur.time(hold.expires_at),
+                    "created_at": cur.time(now),
+                }
+            ],
+        )
 
     def get_hold(self, line_id: str, hold_id: str) -> Hold:
         row = self._exec(
@@ -244,52 +361,82 @@ class SqlStore:
         if row is None:
             raise NotFound("hold", f"hold: no such hold {hold_id!r}")
         return Hold(
-            id=row.id, line_id=row.line_id, amount=Money(row.amount, row.currency),
-            purpose=Purpose(row.purpose), status=HoldStatus(row.status),
-            expires_at=row.expires_at, order_id=row.order_id, captured=row.captured,
+            id=row.id,
+            line_id=row.line_id,
+            amount=Money(row.amount, row.currency),
+            purpose=Purpose(row.purpose),
+            status=HoldStatus(row.status),
+            expires_at=row.expires_at,
+            order_id=row.order_id,
+            captured=row.captured,
             refunded=row.refunded,
         )
 
     def update_hold(
-        self, line_id: str, hold_id: str, *, status: HoldStatus, captured: int, refunded: int,
+        self,
+        line_id: str,
+        hold_id: str,
+        *,
+        status: HoldStatus,
+        captured: int,
+        refunded: int,
         now: datetime,
     ) -> None:
-        self._exec(update(t.holds).where(t.holds.c.line_id == line_id,
-                                          t.holds.c.id == hold_id).values(
-            status=status.value, captured=captured, refunded=refunded, updated_at=now))
+        self._exec(
+            update(t.holds)
+            .where(t.holds.c.line_id == line_id, t.holds.c.id == hold_id)
+            .values(status=status.value, captured=captured, refunded=refunded, updated_at=now)
+        )
 
     def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         rows = self._exec(
             select(t.holds.c.line_id, t.holds.c.id)
             .where(t.holds.c.status == HoldStatus.AUTHORIZED.value, t.holds.c.expires_at <= now)
-            .order_by(t.holds.c.expires_at).limit(limit)
+            .order_by(t.holds.c.expires_at)
+            .limit(limit)
         )
         return [(r.line_id, r.id) for r in rows]
 
     def insert_occupancy(self, line_id: str, occ: Occupancy, amount: int) -> None:
-        self._exec(insert(t.occupancies), {
-            "id": occ.id, "line_id": line_id, "hold_id": occ.hold_id, "order_id": occ.order_id,
-            "amount": amount, "outstanding": occ.outstanding, "captured_at": occ.captured_at,
-        })
+        self._exec(
+            insert(t.occupancies),
+            {
+                "id": occ.id,
+                "line_id": line_id,
+                "hold_id": occ.hold_id,
+                "order_id": occ.order_id,
+                "amount": amount,
+                "outstanding": occ.outstanding,
+                "captured_at": occ.captured_at,
+            },
+        )
 
     def _occupancies(self, *conditions: Any) -> list[Occupancy]:
         rows = self._exec(
-            select(t.occupancies).where(*conditions)
+            select(t.occupancies)
+            .where(*conditions)
             .order_by(t.occupancies.c.captured_at, t.occupancies.c.id)
         )
         return [
-            Occupancy(id=r.id, hold_id=r.hold_id, order_id=r.order_id,
-                      outstanding=r.outstanding, captured_at=r.captured_at)
+            Occupancy(
+                id=r.id,
+                hold_id=r.hold_id,
+                order_id=r.order_id,
+                outstanding=r.outstanding,
+                captured_at=r.captured_at,
+            )
             for r in rows
         ]
 
     def open_occupancies(self, line_id: str) -> list[Occupancy]:
-        return self._occupancies(t.occupancies.c.line_id == line_id,
-                                 t.occupancies.c.outstanding > 0)
+        return self._occupancies(
+            t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
+        )
 
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
-        found = self._occupancies(t.occupancies.c.line_id == line_id,
-                                  t.occupancies.c.hold_id == hold_id)
+        found = self._occupancies(
+            t.occupancies.c.line_id == line_id, t.occupancies.c.hold_id == hold_id
+        )
         return found[0] if found else None
 
     def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: int) -> None:
@@ -306,16 +453,21 @@ class SqlStore:
 
     def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
         rows = self._exec(
-            select(t.ledger_transfers).where(t.ledger_transfers.c.line_id == line_id)
+            select(t.ledger_transfers)
+            .where(t.ledger_transfers.c.line_id == line_id)
             .order_by(t.ledger_transfers.c.seq)
         )
         for r in rows:
             transfer = Transfer(
-                Account(r.debit_account), Account(r.credit_account),
-                Money(r.amount, r.currency), Movement(r.movement), r.ref,
+                Account(r.debit_account),
+                Account(r.credit_account),
+                Money(r.amount, r.currency),
+                Movement(r.movement),
+                r.ref,
             )
-            yield PostedTransfer(r.line_id, r.seq, r.movement_id, transfer, r.created_at,
-                                 r.prev_hash, r.hash)
+            yield PostedTransfer(
+                r.line_id, r.seq, r.movement_id, transfer, r.created_at, r.prev_hash, r.hash
+            )
 
 
 _SELECT_LINE = (
@@ -324,13 +476,19 @@ _SELECT_LINE = (
     .where(t.lines.c.id == bindparam("line_id"))
 )
 
+
 def _stored(request_hash: str, body: str, refused: Any) -> StoredResponse:
     return StoredResponse(request_hash, json.loads(body), bool(refused))
 
 
 def _balances(row: Any) -> Balances:
-    return Balances(row.currency, limit=row.limit_minor, available=row.available,
-                    held=row.held, occupied=row.occupied)
+    return Balances(
+        row.currency,
+        limit=row.limit_minor,
+        available=row.available,
+        held=row.held,
+        occupied=row.occupied,
+    )
 
 
 def _wall_clock() -> datetime:

@@ -40,7 +40,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         if value.tzinfo is None:
@@ -61,13 +61,15 @@ metadata = MetaData(
 TENANT = "default"
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 parties = Table(
-    "parties", metadata,
+    "parties",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
     Column("kind", String(16), nullable=False),
@@ -83,7 +85,8 @@ parties = Table(
 )
 
 violations = Table(
-    "violations", metadata,
+    "violations",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("party_id", String(40), ForeignKey("parties.id"), nullable=False, index=True),
     Column("note", Text, nullable=False),
@@ -94,7 +97,8 @@ violations = Table(
 # One row per line: identity, status, and the balances of its accounts with the head of its
 # hash chain, all updated in the transaction that posts the transfers (checked by verify).
 lines = Table(
-    "lines", metadata,
+    "lines",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
     Column("party_id", String(40), ForeignKey("parties.id"), nullable=False, index=True),
@@ -118,7 +122,8 @@ lines = Table(
 )
 
 account_kinds = Table(
-    "account_kinds", metadata,
+    "account_kinds",
+    metadata,
     Column("code", String(24), primary_key=True),
     Column("normal_side", String(6), nullable=False),
     Column("name_zh", String(40), nullable=False),
@@ -126,20 +131,37 @@ account_kinds = Table(
 )
 
 ACCOUNT_KINDS = [
-    {"code": "available", "normal_side": "credit", "name_zh": "可用额度",
-     "name_en": "available quota"},
-    {"code": "held", "normal_side": "credit", "name_zh": "预授权冻结",
-     "name_en": "held (authorised)"},
-    {"code": "occupied", "normal_side": "credit", "name_zh": "已占用",
-     "name_en": "occupied (spent, not repaid)"},
-    {"code": "platform_limit", "normal_side": "debit", "name_zh": "平台授信",
-     "name_en": "limit granted by the platform"},
+    {
+        "code": "available",
+        "normal_side": "credit",
+        "name_zh": "可用额度",
+        "name_en": "available quota",
+    },
+    {
+        "code": "held",
+        "normal_side": "credit",
+        "name_zh": "预授权冻结",
+        "name_en": "held (authorised)",
+    },
+    {
+        "code": "occupied",
+        "normal_side": "credit",
+        "name_zh": "已占用",
+        "name_en": "occupied (spent, not repaid)",
+    },
+    {
+        "code": "platform_limit",
+        "normal_side": "debit",
+        "name_zh": "平台授信",
+        "name_en": "limit granted by the platform",
+    },
 ]
 
 # Append-only and hash-chained per line. One row is a transfer: a debit posting and a credit
 # posting of the same positive amount, so an unbalanced movement cannot be stored at all.
 ledger_transfers = Table(
-    "ledger_transfers", metadata,
+    "ledger_transfers",
+    metadata,
     Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
@@ -161,7 +183,8 @@ ledger_transfers = Table(
 )
 
 holds = Table(
-    "holds", metadata,
+    "holds",
+    metadata,
     Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
     Column("id", String(48), nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
@@ -182,19 +205,24 @@ holds = Table(
         "status IN ('authorized', 'declined', 'captured', 'voided', 'expired')", name="status"
     ),
     CheckConstraint("amount > 0", name="positive"),
-    CheckConstraint("captured >= 0 AND refunded >= 0 AND refunded <= captured "
-                    "AND captured <= amount", name="captured"),
+    CheckConstraint(
+        "captured >= 0 AND refunded >= 0 AND refunded <= captured AND captured <= amount",
+        name="captured",
+    ),
     PrimaryKeyConstraint("line_id", "id"),
     sqlite_with_rowid=False,
 )
 # Only open holds can expire; a partial index keeps the rest out of the hot insert.
 Index(
-    "ix_holds_open_expires_at", holds.c.expires_at,
-    sqlite_where=holds.c.status == "authorized", postgresql_where=holds.c.status == "authorized",
+    "ix_holds_open_expires_at",
+    holds.c.expires_at,
+    sqlite_where=holds.c.status == "authorized",
+    postgresql_where=holds.c.status == "authorized",
 )
 
 occupancies = Table(
-    "occupancies", metadata,
+    "occupancies",
+    metadata,
     Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
     Column("id", String(48), nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
@@ -211,7 +239,8 @@ occupancies = Table(
 Index("ix_occupancies_line_id_captured_at", occupancies.c.line_id, occupancies.c.captured_at)
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("scope", String(64), nullable=False),
     Column("key", String(255), nullable=False),
     Column("request_hash", String(64), nullable=False),

@@ -43,8 +43,9 @@ def upgrade() -> None:
     op.create_table(
         "violations",
         sa.Column("id", sa.String(40), primary_key=True),
-        sa.Column("party_id", sa.String(40), sa.ForeignKey("parties.id"), nullable=False,
-                  index=True),
+        sa.Column(
+            "party_id", sa.String(40), sa.ForeignKey("parties.id"), nullable=False, index=True
+        ),
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("opened_at", UtcDateTime, nullable=False),
         sa.Column("closed_at", UtcDateTime),
@@ -53,8 +54,9 @@ def upgrade() -> None:
         "lines",
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column("tenant_id", sa.String(40), nullable=False, server_default=TENANT),
-        sa.Column("party_id", sa.String(40), sa.ForeignKey("parties.id"), nullable=False,
-                  index=True),
+        sa.Column(
+            "party_id", sa.String(40), sa.ForeignKey("parties.id"), nullable=False, index=True
+        ),
         sa.Column("product", sa.String(24), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("status", sa.String(24), nullable=False),
@@ -66,13 +68,12 @@ def upgrade() -> None:
         sa.Column("head_hash", sa.String(64), nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),
-        sa.CheckConstraint("status IN ('pending_activation', 'active', 'closed')",
-                           name="status"),
+        sa.CheckConstraint("status IN ('pending_activation', 'active', 'closed')", name="status"),
         sa.CheckConstraint("product IN ('merchant_bnpl', 'installment')", name="product"),
-        sa.CheckConstraint("available >= 0 AND held >= 0 AND occupied >= 0",
-                           name="no_overdraft"),
-        sa.CheckConstraint("available + held + occupied = limit_minor",
-                           name="accounts_sum_to_limit"),
+        sa.CheckConstraint("available >= 0 AND held >= 0 AND occupied >= 0", name="no_overdraft"),
+        sa.CheckConstraint(
+            "available + held + occupied = limit_minor", name="accounts_sum_to_limit"
+        ),
         sqlite_with_rowid=False,
     )
     kinds = op.create_table(
@@ -90,10 +91,12 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(40), nullable=False, server_default=TENANT),
         sa.Column("movement_id", sa.String(80), nullable=False),
         sa.Column("movement", sa.String(16), nullable=False),
-        sa.Column("debit_account", sa.String(24), sa.ForeignKey("account_kinds.code"),
-                  nullable=False),
-        sa.Column("credit_account", sa.String(24), sa.ForeignKey("account_kinds.code"),
-                  nullable=False),
+        sa.Column(
+            "debit_account", sa.String(24), sa.ForeignKey("account_kinds.code"), nullable=False
+        ),
+        sa.Column(
+            "credit_account", sa.String(24), sa.ForeignKey("account_kinds.code"), nullable=False
+        ),
         sa.Column("amount", sa.BigInteger, nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("ref", sa.String(80), nullable=False),
@@ -137,7 +140,9 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index(
-        "ix_holds_open_expires_at", "holds", ["expires_at"],
+        "ix_holds_open_expires_at",
+        "holds",
+        ["expires_at"],
         sqlite_where=sa.text("status = 'authorized'"),
         postgresql_where=sa.text("status = 'authorized'"),
     )
@@ -156,8 +161,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["line_id", "hold_id"], ["holds.line_id", "holds.id"]),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_occupancies_line_id_captured_at", "occupancies",
-                    ["line_id", "captured_at"])
+    op.create_index("ix_occupancies_line_id_captured_at", "occupancies", ["line_id", "captured_at"])
     op.create_table(
         "idempotency_keys",
         sa.Column("scope", sa.String(64), nullable=False),
@@ -205,6 +209,15 @@ def _append_only(table: str) -> None:
 
 def downgrade() -> None:
     op.execute("DROP VIEW postings")
-    for name in ("idempotency_keys", "occupancies", "holds", "ledger_transfers",
-                 "account_kinds", "lines", "violations", "parties", "meta"):
+    for name in (
+        "idempotency_keys",
+        "occupancies",
+        "holds",
+        "ledger_transfers",
+        "account_kinds",
+        "lines",
+        "violations",
+        "parties",
+        "meta",
+    ):
         op.drop_table(name)

@@ -1,0 +1,162 @@
+"""``creditline demo``: the story of one merchant's line, told in zh/en on a fresh sandbox."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.panel import Panel
+from rich.table import Table
+
+from creditline.adapters.db.schema import upgrade
+from creditline.adapters.db.store import SqlDatabase
+from creditline.domain.errors import InvalidInput, Refused
+from creditline.entrypoints.output import console
+from creditline.service import clock, lines, parties, spending
+from creditline.service.verify import verify_ledger
+
+
+def _say(zh: str, en: str) -> None:
+    console.print(f"[bold]{zh}[/bold]\n[dim]{en}[/dim]")
+
+
+def _reasons(body: dict[str, Any]) -> None:
+    for r in body.get("reasons", []):
+        console.print(f"   [red]✗ {r['code']}[/red]  {r['message_zh']}")
+        console.print(f"     [dim]{r['message_en']}[/dim]")
+        if r.get("action_zh"):
+            console.print(f"     [green]→ {r['action_zh']} / {r['action_en']}[/green]")
+
+
+def _balances(db: SqlDatabase, line_id: str, title: str) -> None:
+    body = lines.show_line(db, line_id).body
+    table = Table(title=title, title_justify="left")
+    for column in ("状态/status", "额度/limit", "预授权/held", "占用/occupied", "冻结/frozen",
+                   "可用/available"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        body["status"],
+        body["limit"],
+        body["held"],
+        body["occupied"],
+        body["frozen"],
+        body["available"],
+    )
+    console.print(table)
+
+
+def run_demo(url: str) -> None:
+    started = time.perf_counter()
+    db = SqlDatabase.from_url(url)
+    upgrade(db.engine, sandbox=True, now=datetime.now(UTC))
+    with db.transaction(write=False) as store:
+        if not store.is_sandbox() or store.has_activity():
+            raise InvalidInput("db", f"the demo needs a new, empty database; {url} is in use")
+    try:
+        _story(db)
+    finally:
+        db.dispose()
+    console.print(f"[dim]demo finished in {time.perf_counter() - started:.1f} s[/dim]")
+
+
+def _story(db: SqlDatabase) -> None:
+    console.print(
+        Panel.fit(
+            "creditline 演示 · demo: 一个商家的额度 / one merchant's quota", style="bold cyan"
+        )
+    )
+    clock.set_clock(db, "2024-05-01T10:00:00+08:00")
+    _say(
+        "1. 2024-05-01 10:00，服装商家「衣尚坊」入驻，平台授予 500,000 元先用后付额度。",
+        "1. Apparel merchant 衣尚坊 joins; the platform grants a 500,000 CNY merchant_bnpl line.",
+    )
+    merchant = parties.add_party(db, kind="merchant", name="衣尚坊", category="apparel").body
+    line = lines.open_line(db, merchant["id"], product="merchant_bnpl", limit="500000.00").body
+    line_id = line["id"]
+    console.print(f"   merchant {merchant['id']} · line {line_id} · status {line['status']}")
+
+    _say(
+        "2. 额度尚未激活：商家还没有完成实名、资质审核，也没有绑定结算账户。",
+        "2. Activation is refused: real name, qualification and settlement account are missing.",
+    )
+    try:
+        lines.activate_line(db, line_id)
+    except Refused as exc:
+        _reasons({"reasons": [r.to_json() for r in exc.reasons]})
+    parties.verify_party(
+        db,
+        merchant["id"],
+        real_name=True,
+        qualification=True,
+        settlement_account="6222 0000 1111 2222",
+    )
+    lines.activate_line(db, line_id)
+    _say("   补齐条件后，额度激活成功。", "   With all three in place, the line is activated.")
+    _balances(db, line_id, "额度 / the line")
+
+    _say(
+        "3. 进货支付 120,000 元（订单 PO-1001）：预授权成功；实际扣款 100,000 元，其余释放。",
+        "3. A 120,000 procurement is authorised; 100,000 is captured, the rest released.",
+    )
+    hold = spending.authorize(
+        db, line_id, amount="120000.00", purpose="procurement", key="demo-po-1001", order="PO-1001"
+    ).body
+    replay = spending.authorize(
+        db, line_id, amount="120000.00", purpose="procurement", key="demo-po-1001", order="PO-1001"
+    ).body
+    console.print(
+        f"   hold {hold['id']} {hold['status']}; "
+        f"replay with the same key → same hold: {replay['id'] == hold['id']}"
+    )
+    spending.capture(db, hold["id"], amount="100000.00", key="demo-capture-1001")
+    _balances(db, line_id, "扣款后 / after capture")
+
+    _say(
+        "4. 再申请 450,000 元进货：可用额度不足，被拒绝。",
+        "4. A 450,000 procurement is declined: not enough available quota.",
+    )
+    _reasons(
+        spending.authorize(
+            db, line_id, amount="450000.00", purpose="procurement", key="demo-po-1002"
+        ).body
+    )
+
+    _say(
+        "5. 试图把额度提现 5,000 元：额度永远不能提现，这也是一个套现信号。",
+        "5. An attempt to withdraw 5,000 in cash is declined, always; it is a cash-out signal.",
+    )
+    _reasons(
+        spending.authorize(
+            db, line_id, amount="5000.00", purpose="withdraw_cash", key="demo-cash-1"
+        ).body
+    )
+
+    _say(
+        "6. 买家确认收货，销售回款 60,000 元偿还已占用额度。",
+        "6. Buyers confirm receipt; 60,000 of sales proceeds repay occupied quota.",
+    )
+    spending.repay(db, line_id, amount="60000.00", key="demo-repay-1")
+    _balances(db, line_id, "回款后 / after repayment")
+
+    _say(
+        "7. 物流费 30,000 元预授权后一直没有扣款；8 天后（超过 7 天有效期）自动释放。",
+        "7. A 30,000 logistics hold is never captured; 8 days later it expires by itself.",
+    )
+    spending.authorize(db, line_id, amount="30000.00", purpose="logistics", key="demo-lg-1")
+    _balances(db, line_id, "预授权中 / while held")
+    clock.advance_clock(db, "8d")
+    expired = spending.expire_due_holds(db)
+    console.print(f"   run-due: expired {len(expired)} hold(s) {expired}")
+    _balances(db, line_id, "过期释放后 / after expiry")
+
+    _say(
+        "8. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
+        "8. The ledger verifies: every balance recomputed from transfers, every chain intact.",
+    )
+    report = verify_ledger(db)
+    style = "green" if report.ok else "red"
+    console.print(
+        f"   [{style}]ledger ok={report.ok}[/{style}] · {report.lines} lines · "
+        f"{report.transfers} transfers · head {report.heads[line_id][:16]}…"
+    )

@@ -5,9 +5,11 @@ positive amount, so every transfer is a balanced pair of postings by constructio
 stores it as one row and cannot hold an unbalanced one. A *movement* (one command: authorise,
 capture, repay...) is one or more transfers posted together.
 
-Each line is a self-contained sub-ledger: its three quota accounts plus its share of the
-platform's limit account. Line accounts are credit-normal (balance = credits - debits), the
-platform account is debit-normal, so for every line the sum of all balances is zero.
+Each line is a self-contained sub-ledger: its four quota accounts (available, held, occupied,
+frozen) plus its share of the platform's limit account, and a pair for late fees (滞纳金): what
+the holder owes and the platform's fee income. Quota accounts and fee income are credit-normal
+(balance = credits - debits); the platform limit and fees due are debit-normal; for every line
+the sum of all signed balances is zero.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ class Account(StrEnum):
     AVAILABLE = "available"  # 可用额度
     HELD = "held"  # authorised, not captured (预授权)
     OCCUPIED = "occupied"  # 占用: spent, not yet repaid
+    FROZEN = "frozen"  # 冻结: quota an amount freeze keeps from use
     PLATFORM_LIMIT = "platform_limit"  # the platform's grant of limit to this line
+    FEES_DUE = "fees_due"  # late fees the holder owes (debit-normal)
+    FEE_INCOME = "fee_income"  # the platform's late-fee income
 
 
-LINE_ACCOUNTS = (Account.AVAILABLE, Account.HELD, Account.OCCUPIED)
+QUOTA_ACCOUNTS = (Account.AVAILABLE, Account.HELD, Account.OCCUPIED, Account.FROZEN)
+#: Debit-normal accounts: their balance is debits - credits.
+DEBIT_NORMAL = frozenset({Account.PLATFORM_LIMIT, Account.FEES_DUE})
 
 
 class Movement(StrEnum):
@@ -42,6 +49,9 @@ class Movement(StrEnum):
     EXPIRE = "expire"
     REFUND = "refund"
     REPAY = "repay"
+    FREEZE = "freeze"  # quota moved into an amount freeze
+    UNFREEZE = "unfreeze"
+    LATE_FEE = "late_fee"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +80,19 @@ class Balances:
     available: int = 0
     held: int = 0
     occupied: int = 0
+    frozen: int = 0
+    fees_due: int = 0
+    fee_income: int = 0
 
     def money(self, account: Account) -> Money:
         return Money(self.of(account), self.currency)
 
     def of(self, account: Account) -> int:
+        """The signed (credit-normal) balance of ``account``."""
         if account is Account.PLATFORM_LIMIT:
             return -self.limit
+        if account is Account.FEES_DUE:
+            return -self.fees_due
         return int(getattr(self, account.value))
 
     def apply(self, transfers: Iterable[Transfer]) -> Balances:
@@ -92,14 +108,18 @@ class Balances:
             available=values[Account.AVAILABLE],
             held=values[Account.HELD],
             occupied=values[Account.OCCUPIED],
+            frozen=values[Account.FROZEN],
+            fees_due=-values[Account.FEES_DUE],
+            fee_income=values[Account.FEE_INCOME],
         )
 
     @property
     def is_consistent(self) -> bool:
-        """No account is overdrawn and the line accounts add up to the limit."""
+        """No account is overdrawn; quota accounts add up to the limit; fees balance."""
         return (
-            min(self.available, self.held, self.occupied) >= 0
-            and self.available + self.held + self.occupied == self.limit
+            min(self.available, self.held, self.occupied, self.frozen, self.fees_due) >= 0
+            and self.available + self.held + self.occupied + self.frozen == self.limit
+            and self.fees_due == self.fee_income
         )
 
 

@@ -23,6 +23,12 @@ class ReasonCode(StrEnum):
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"
     # Quota, R3 and R6.
     INSUFFICIENT_AVAILABLE = "insufficient_available"
+    # Spending rules, freezes, documents, occupancy: R7, R9, R14, R1.
+    SINGLE_SPEND_LIMIT = "single_spend_limit"
+    DAILY_LARGE_SPEND_COUNT = "daily_large_spend_count"
+    LINE_FROZEN = "line_frozen"
+    DOCUMENT_EXPIRED = "document_expired"
+    OCCUPANCY_OVERDUE = "occupancy_overdue"
     # Holds, R5.
     HOLD_NOT_AUTHORIZED = "hold_not_authorized"
     HOLD_EXPIRED = "hold_expired"
@@ -101,6 +107,37 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "等待已占用额度回款释放，或还款后再用",
         "wait for sales proceeds to repay occupied quota, or repay it",
     ),
+    ReasonCode.SINGLE_SPEND_LIMIT: ReasonText(
+        "单笔金额 {amount} 超过单笔上限 {max_single_spend}",
+        "the amount {amount} is above the per-spend maximum {max_single_spend}",
+        "请拆分为不超过上限的多笔正常业务支付",
+        "pay in amounts within the per-spend maximum",
+    ),
+    ReasonCode.DAILY_LARGE_SPEND_COUNT: ReasonText(
+        "今天已有 {count} 笔超过 {threshold} 的大额支付，每天最多 {max_per_day} 笔",
+        "{count} spends above {threshold} today already; at most {max_per_day} a day",
+        "明天（北京时间0点后）再试，或改为小额支付",
+        "try again after midnight (Beijing time) or pay a smaller amount",
+    ),
+    ReasonCode.LINE_FROZEN: ReasonText(
+        "额度被冻结（原因：{reason_zh}），自 {since} 起{until_zh}",
+        "the line is frozen for {reason_en} since {since}{until_en}",
+        "{hint_zh}",
+        "{hint_en}",
+    ),
+    ReasonCode.DOCUMENT_EXPIRED: ReasonText(
+        "{document_zh}已于 {expires_on} 过期",
+        "the {document_en} expired on {expires_on}",
+        "请重新提交有效的{document_zh}",
+        "submit a valid {document_en}",
+    ),
+    ReasonCode.OCCUPANCY_OVERDUE: ReasonText(
+        "有 {count} 笔占用超过 {limit_days} 天未结清（最早：订单 {oldest_order}，已 {oldest_days} 天）",
+        "{count} occupancy item(s) older than {limit_days} days are unsettled (oldest: order "
+        "{oldest_order}, {oldest_days} days)",
+        "还款 {repay_to_lift} 即可解除（或等买家确认收货后回款）",
+        "repay {repay_to_lift} to lift it (or have buyers confirm receipt so proceeds repay it)",
+    ),
     ReasonCode.HOLD_NOT_AUTHORIZED: ReasonText(
         "该笔预授权当前状态为 {status}，不能再操作",
         "the hold is {status}, not authorized",
@@ -146,10 +183,14 @@ TEXTS: dict[ReasonCode, ReasonText] = {
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One reason a request is refused, with the facts behind it."""
+    """One reason a request is refused, with the facts behind it, what the holder can do and,
+    when it clears by itself, when (``clears_at``, ISO 8601)."""
 
     code: ReasonCode
     facts: dict[str, Any] = field(default_factory=dict)
+    clears_at: str | None = None
+    action_zh: str | None = None
+    action_en: str | None = None
 
     def _fill(self, template: str) -> str:
         try:
@@ -168,14 +209,21 @@ class Reason:
     def message(self, lang: str = "en") -> str:
         return self.message_zh if lang == "zh" else self.message_en
 
-    def to_json(self) -> dict[str, Any]:
+    def action(self, lang: str = "zh") -> str:
         text = TEXTS[self.code]
+        if lang == "zh":
+            return self._fill(self.action_zh if self.action_zh is not None else text.action_zh)
+        return self._fill(self.action_en if self.action_en is not None else text.action_en)
+
+    def to_json(self, lang: str = "en") -> dict[str, Any]:
         return {
             "code": self.code.value,
-            "message": self.message_en,
+            "message": self.message(lang),
             "message_zh": self.message_zh,
             "message_en": self.message_en,
             "facts": self.facts,
-            "action_zh": text.action_zh,
-            "action_en": text.action_en,
+            "action": self.action(lang),
+            "action_zh": self.action("zh"),
+            "action_en": self.action("en"),
+            "clears_at": self.clears_at,
         }

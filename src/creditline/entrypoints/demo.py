@@ -32,8 +32,14 @@ def _reasons(body: dict[str, Any]) -> None:
 def _balances(db: SqlDatabase, line_id: str, title: str) -> None:
     body = lines.show_line(db, line_id).body
     table = Table(title=title, title_justify="left")
-    for column in ("状态/status", "额度/limit", "预授权/held", "占用/occupied", "冻结/frozen",
-                   "可用/available"):
+    for column in (
+        "状态/status",
+        "额度/limit",
+        "预授权/held",
+        "占用/occupied",
+        "冻结/frozen",
+        "可用/available",
+    ):
         table.add_column(column, justify="right")
     table.add_row(
         body["status"],

@@ -5,39 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.ledger import Account, Balances, Movement, Transfer, post
+from creditline.domain.freezes import frozen_target
+from creditline.domain.ledger import Account, Movement, Transfer, post
 from creditline.domain.lines import LineStatus, require_positive
 from creditline.domain.money import CURRENCY_EXPONENTS, Money
 from creditline.domain.parties import missing_prerequisites
 from creditline.domain.purposes import check_product_for_party, parse_product
+from creditline.service.context import balances_json
 from creditline.service.idempotency import Answer, check_key, run_once
 from creditline.service.ids import new_id
-from creditline.service.ports import Database, LineRow
+from creditline.service.ports import Database, LineRow, Store
 
 
-def balances_json(b: Balances) -> dict[str, Any]:
-    def fmt(minor: int) -> str:
-        return Money(minor, b.currency).format()
-
-    return {
-        "currency": b.currency,
-        "limit": fmt(b.limit),
-        "held": fmt(b.held),
-        "occupied": fmt(b.occupied),
-        "frozen": fmt(0),
-        "available": fmt(max(0, b.available)),
-    }
-
-
-def line_json(row: LineRow) -> dict[str, Any]:
+def line_json(row: LineRow, *, frozen: int | None = None) -> dict[str, Any]:
     return {
         "id": row.id,
         "party": row.party_id,
         "product": row.product,
         "status": row.status.value,
-        **balances_json(row.balances),
+        **balances_json(row.balances, frozen=frozen),
         "ledger_seq": row.seq,
     }
+
+
+def _effective_frozen(store: Store, row: LineRow) -> int:
+    """The amount freezes in force now, as far as the free quota covers them."""
+    b = row.balances
+    if not store.read_line(row.id).open_freezes:
+        return b.frozen
+    target = frozen_target(store.freezes_of(row.id, active_only=True), store.now())
+    return min(target, b.limit - b.held - b.occupied)
 
 
 def open_line(
@@ -115,4 +112,5 @@ def activate_line(db: Database, line_id: str) -> Answer:
 
 def show_line(db: Database, line_id: str) -> Answer:
     with db.transaction(write=False) as store:
-        return Answer(line_json(store.get_line(line_id)))
+        row = store.get_line(line_id)
+        return Answer(line_json(row, frozen=_effective_frozen(store, row)))

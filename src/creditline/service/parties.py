@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
+from creditline.domain.documents import Document, parse_document_type
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind, parse_category, parse_name
@@ -139,3 +141,42 @@ def close_violation(db: Database, violation_id: str) -> Answer:
     with db.transaction() as store:
         party_id = store.close_violation(violation_id, store.now())
         return Answer({"id": violation_id, "party": party_id, "status": "closed"})
+
+
+def add_document(
+    db: Database,
+    party_id: str,
+    *,
+    doc_type: str,
+    submitted: str,
+    expires: str | None = None,
+) -> Answer:
+    """Record a submitted document (营业执照, 税务登记证, ...) with its expiry."""
+    kind = parse_document_type(doc_type)
+    submitted_on = _date(submitted, "submitted")
+    expires_on = None if expires is None else _date(expires, "expires")
+    if expires_on is not None and expires_on < submitted_on:
+        raise InvalidInput("expires", "expires must not be before submitted")
+    with db.transaction() as store:
+        party = store.get_party(party_id)
+        if party.kind is not PartyKind.MERCHANT:
+            raise InvalidInput("party", "documents are kept for merchants")
+        now = store.now()
+        doc = Document(new_id("doc"), party_id, kind, submitted_on, expires_on)
+        store.insert_document(doc, now)
+        body = {
+            "id": doc.id,
+            "party": party_id,
+            "type": kind.value,
+            "submitted": submitted_on.isoformat(),
+            "expires": None if expires_on is None else expires_on.isoformat(),
+        }
+        store.emit("document.added", body, now, party_id=party_id)
+        return Answer(body)
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"{field} must be a date like 2024-05-01, got {text!r}") from None

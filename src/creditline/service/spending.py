@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from creditline.domain.diagnosis import evaluate
 from creditline.domain.errors import InvalidInput
-from creditline.domain.ledger import Account, Movement, Transfer, post
+from creditline.domain.freezes import FreezeReason, FreezeStatus
+from creditline.domain.ledger import Account, Movement, Transfer
 from creditline.domain.lines import (
     Hold,
     HoldStatus,
     Occupancy,
-    SpendRequest,
     allocate_repayment,
     authorize_transfers,
     capture_transfers,
@@ -20,19 +20,18 @@ from creditline.domain.lines import (
     check_repayment,
     release_transfers,
     require_positive,
-    spend_refusals,
 )
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
+from creditline.service.context import balances_json, post_movement, spend_context
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.ids import line_of, new_child_id
-from creditline.service.lines import balances_json
 from creditline.service.ports import Database, LockedLine, Store
 
 MAX_REF_LENGTH = 64
 
 
-def _check_ref(value: str | None, field: str) -> str | None:
+def check_ref(value: str | None, field: str) -> str | None:
     if value is None:
         return None
     if not value or len(value) > MAX_REF_LENGTH or not value.isprintable():
@@ -40,7 +39,7 @@ def _check_ref(value: str | None, field: str) -> str | None:
     return value
 
 
-def hold_json(hold: Hold, locked_balances: dict[str, Any] | None = None) -> dict[str, Any]:
+def hold_json(hold: Hold, balances: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": hold.id,
         "line": hold.line_id,
@@ -53,25 +52,9 @@ def hold_json(hold: Hold, locked_balances: dict[str, Any] | None = None) -> dict
         "refunded": Money(hold.refunded, hold.amount.currency).format(),
         "expires_at": hold.expires_at.isoformat(),
     }
-    if locked_balances is not None:
-        body["balances"] = locked_balances
+    if balances is not None:
+        body["balances"] = balances
     return body
-
-
-def _post(
-    store: Store, locked: LockedLine, movement_id: str, transfers: Sequence[Transfer], now: datetime
-) -> dict[str, Any]:
-    posted = post(
-        line_id=locked.state.id,
-        head_seq=locked.seq,
-        head_hash=locked.head_hash,
-        movement_id=movement_id,
-        transfers=transfers,
-        created_at=now,
-    )
-    balances = locked.state.balances.apply(transfers)
-    store.post(locked, posted, balances)
-    return balances_json(balances)
 
 
 @retried
@@ -85,12 +68,12 @@ def authorize(
     order: str | None = None,
     counterparty: str | None = None,
 ) -> Answer:
-    """Hold quota for a spend, or decline it with every reason (R4, R5, R6)."""
+    """Hold quota for a spend, or decline it with every reason (R4-R7, R9, R14)."""
     spend_purpose = parse_purpose(purpose)
     checked_key = check_key(key, required=True)
     Money.parse(amount)  # shape first, before any I/O
-    order = _check_ref(order, "order")
-    counterparty = _check_ref(counterparty, "counterparty")
+    order = check_ref(order, "order")
+    counterparty = check_ref(counterparty, "counterparty")
     params = {"amount": amount, "purpose": purpose, "order": order, "counterparty": counterparty}
     with db.transaction() as store:
         locked = store.lock_line(line_id, checked_key)
@@ -98,8 +81,17 @@ def authorize(
         now = store.now()
 
         def effect() -> Answer:
-            policy = store.policy(now)
-            reasons = spend_refusals(locked.state, SpendRequest(money, spend_purpose))
+            policy = store.policy(now, locked.policy_seq)
+            ctx = spend_context(
+                store,
+                locked,
+                amount=money,
+                purpose=spend_purpose,
+                now=now,
+                policy=policy,
+                full=False,
+            )
+            reasons = evaluate(ctx)
             hold = Hold(
                 id=new_child_id("hold", line_id),
                 line_id=line_id,
@@ -114,9 +106,10 @@ def authorize(
                 body = hold_json(hold)
                 body["expires_at"] = None
             else:
-                body = hold_json(
-                    hold, _post(store, locked, hold.id, authorize_transfers(money, hold.id), now)
+                balances = post_movement(
+                    store, locked, hold.id, authorize_transfers(money, hold.id), now
                 )
+                body = hold_json(hold, balances_json(balances))
             store.insert_hold(
                 hold,
                 counterparty=counterparty,
@@ -156,7 +149,7 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
         def effect() -> Answer:
             transfers = capture_transfers(hold, take, now)
             captured = transfers[0].amount
-            balances = _post(store, locked, f"{hold.id}:capture", transfers, now)
+            balances = post_movement(store, locked, f"{hold.id}:capture", transfers, now)
             store.update_hold(
                 line_id,
                 hold.id,
@@ -173,7 +166,7 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
                 captured_at=now,
             )
             store.insert_occupancy(line_id, occ, captured.minor)
-            return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
+            return Answer(hold_json(store.get_hold(line_id, hold_id), balances_json(balances)))
 
         return run_once(
             store,
@@ -196,11 +189,11 @@ def _release(
     status: HoldStatus,
     now: datetime,
 ) -> dict[str, Any]:
-    balances = _post(
+    balances = post_movement(
         store, locked, f"{hold.id}:{movement.value}", release_transfers(hold, movement), now
     )
     store.update_hold(hold.line_id, hold.id, status=status, captured=0, refunded=0, now=now)
-    return balances
+    return balances_json(balances)
 
 
 @retried
@@ -256,7 +249,7 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
             transfers = [
                 Transfer(Account.OCCUPIED, Account.AVAILABLE, money, Movement.REFUND, occ.id)
             ]
-            balances = _post(
+            balances = post_movement(
                 store, locked, f"{hold.id}:refund:{hold.refunded + money.minor}", transfers, now
             )
             store.reduce_occupancy(line_id, occ.id, money.minor)
@@ -268,7 +261,8 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
                 refunded=hold.refunded + money.minor,
                 now=now,
             )
-            return Answer(hold_json(store.get_hold(line_id, hold_id), balances))
+            lift_settled_occupancy_freezes(store, line_id, now)
+            return Answer(hold_json(store.get_hold(line_id, hold_id), balances_json(balances)))
 
         return run_once(
             store,
@@ -284,7 +278,8 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
 
 @retried
 def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer:
-    """Repay occupied quota (还款), oldest occupancy first; the quota is available again."""
+    """Repay occupied quota (还款), oldest occupancy first; the quota is available again, and
+    an over-long-occupancy freeze lifts by itself once nothing overdue is left."""
     checked_key = check_key(key, required=True)
     Money.parse(amount)
     with db.transaction() as store:
@@ -306,9 +301,10 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
                 )
                 for occ_id, part in parts
             ]
-            balances = _post(store, locked, movement_id, transfers, now)
+            balances = post_movement(store, locked, movement_id, transfers, now)
             for occ_id, part in parts:
                 store.reduce_occupancy(line_id, occ_id, part)
+            lifted = lift_settled_occupancy_freezes(store, line_id, now)
             return Answer(
                 {
                     "id": movement_id,
@@ -318,7 +314,8 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
                         {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
                         for occ_id, part in parts
                     ],
-                    "balances": balances,
+                    "lifted_freezes": lifted,
+                    "balances": balances_json(balances),
                 }
             )
 
@@ -332,6 +329,27 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
             now=now,
             locked=locked,
         )
+
+
+def lift_settled_occupancy_freezes(store: Store, line_id: str, now: datetime) -> list[str]:
+    """Lift the line's occupancy freezes when no occupancy is over the policy limit any more."""
+    freezes = [
+        f for f in store.freezes_of(line_id, active_only=True) if f.reason is FreezeReason.OCCUPANCY
+    ]
+    if not freezes:
+        return []
+    limit = timedelta(days=store.policy(now).integer("occupancy_limit_days"))
+    if any(now - o.captured_at > limit for o in store.open_occupancies(line_id)):
+        return []
+    for f in freezes:
+        store.close_freeze(line_id, f.id, FreezeStatus.LIFTED, "overdue occupancy repaid", now)
+        store.emit(
+            "freeze.lifted",
+            {"freeze": f.id, "reason": f.reason.value, "by": "repayment"},
+            now,
+            line_id=line_id,
+        )
+    return [f.id for f in freezes]
 
 
 def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:

@@ -5,7 +5,7 @@ compiled constructs dominated an authorisation; these statements skip it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,6 +22,23 @@ class Statement:
 
     def text(self, dialect: str) -> str:
         return self.postgresql if dialect == "postgresql" else self.sqlite
+
+
+def read_time(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it (SQLite: SQLAlchemy's text), as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def read_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def db_time(value: datetime, dialect: str) -> Any:
@@ -120,14 +137,25 @@ def _combine(
     return f"{head} VALUES {', '.join(parts)}"
 
 
-LOCK_LINE = Statement(
+# The line under its lock, the answer stored for the key, and the summary the spend rules
+# need to know whether to look further (oldest open occupancy, licence expiry, policy
+# sequence), all in one round trip.
+_LINE_SQL = (
     "SELECT l.id, l.party_id, l.product, l.currency, l.status, l.limit_minor, l.available, "
-    "l.held, l.occupied, l.seq, l.head_hash, p.kind, k.request_hash, k.body, k.refused "
+    "l.held, l.occupied, l.frozen, l.fees_due, l.fee_income, l.open_freezes, l.seq, "
+    "l.head_hash, p.kind, k.request_hash, k.body, k.refused, "
+    "(SELECT min(o.captured_at) FROM occupancies o "
+    " WHERE o.line_id = l.id AND o.outstanding > 0) AS oldest_occupancy, "
+    "(SELECT d.expires_on FROM documents d "
+    " WHERE d.party_id = l.party_id AND d.type = 'business_licence' "
+    " ORDER BY d.submitted_on DESC, d.id DESC LIMIT 1) AS licence_expires_on, "
+    "(SELECT max(c.version) FROM policy_changes c) AS policy_seq "
     "FROM lines l JOIN parties p ON p.id = l.party_id "
     "LEFT JOIN idempotency_keys k ON k.scope = l.id AND k.key = :key "
-    "WHERE l.id = :line_id",
-    pg_suffix=" FOR UPDATE OF l",
+    "WHERE l.id = :line_id"
 )
+LOCK_LINE = Statement(_LINE_SQL, pg_suffix=" FOR UPDATE OF l")
+READ_LINE = Statement(_LINE_SQL)
 
 INSERT_TRANSFER = Statement(
     "INSERT INTO ledger_transfers (line_id, seq, tenant_id, movement_id, movement, "
@@ -139,7 +167,8 @@ INSERT_TRANSFER = Statement(
 # Guarded by the chain head read under the lock: a lost update cannot slip through.
 UPDATE_BALANCES = Statement(
     "UPDATE lines SET limit_minor = :limit_minor, available = :available, held = :held, "
-    "occupied = :occupied, seq = :seq, head_hash = :head_hash, updated_at = :updated_at "
+    "occupied = :occupied, frozen = :frozen, fees_due = :fees_due, fee_income = :fee_income, "
+    "seq = :seq, head_hash = :head_hash, updated_at = :updated_at "
     "WHERE id = :line_id AND seq = :old_seq"
 )
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
+from creditline.adapters.calendar import ChineseCalendar
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.engine import make_engine
+from creditline.domain.calendar import WorkCalendar
+from creditline.domain.diagnosis import OpenHold
+from creditline.domain.documents import Document, DocumentType
 from creditline.domain.errors import Conflict, NotFound
+from creditline.domain.freezes import Freeze, FreezeReason, FreezeStatus
 from creditline.domain.ledger import (
     GENESIS_HASH,
     Account,
@@ -26,7 +31,7 @@ from creditline.domain.ledger import (
 from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind
-from creditline.domain.policy import Policy
+from creditline.domain.policy import Policy, PolicyChange, policy_at
 from creditline.domain.purposes import Product, Purpose
 from creditline.service.ports import LineRow, LockedLine, StoredResponse
 
@@ -41,6 +46,10 @@ _LINE_COLUMNS = (
     t.lines.c.available,
     t.lines.c.held,
     t.lines.c.occupied,
+    t.lines.c.frozen,
+    t.lines.c.fees_due,
+    t.lines.c.fee_income,
+    t.lines.c.open_freezes,
     t.lines.c.seq,
     t.lines.c.head_hash,
     t.lines.c.created_at,
@@ -93,8 +102,8 @@ class SqlStore:
     def has_activity(self) -> bool:
         return self._exec(select(t.parties.c.id).limit(1)).first() is not None
 
-    def policy(self, at: datetime) -> Policy:  # noqa: ARG002 - versions arrive with policy data
-        return Policy()
+    def policy(self, at: datetime, seq: int | None = None) -> Policy:
+        return policy_at(self.policy_changes(seq), at)
 
     # -- idempotency -------------------------------------------------------------------------
     def find_response(self, scope: str, key: str) -> StoredResponse | None:
@@ -221,7 +230,14 @@ class SqlStore:
         return row
 
     def lock_line(self, line_id: str, key: str | None = None) -> LockedLine:
-        row = self.cursor.execute(hp.LOCK_LINE, {"line_id": line_id, "key": key}).fetchone()
+        return self._line_summary(hp.LOCK_LINE, line_id, key)
+
+    def read_line(self, line_id: str) -> LockedLine:
+        """The same view as ``lock_line`` without taking the lock (for diagnosis)."""
+        return self._line_summary(hp.READ_LINE, line_id, None)
+
+    def _line_summary(self, statement: hp.Statement, line_id: str, key: str | None) -> LockedLine:
+        row = self.cursor.execute(statement, {"line_id": line_id, "key": key}).fetchone()
         if row is None:
             raise NotFound("line", f"line: no such line {line_id!r}")
         (
@@ -234,12 +250,19 @@ class SqlStore:
             available,
             held,
             occupied,
+            frozen,
+            fees_due,
+            fee_income,
+            open_freezes,
             seq,
             head_hash,
             kind,
             request_hash,
             body,
             refused,
+            oldest_occupancy,
+            licence_expires_on,
+            policy_seq,
         ) = row
         state = LineState(
             id=line_id,
@@ -248,11 +271,27 @@ class SqlStore:
             product=Product(product),
             status=LineStatus(status),
             balances=Balances(
-                currency, limit=limit_minor, available=available, held=held, occupied=occupied
+                currency,
+                limit=limit_minor,
+                available=available,
+                held=held,
+                occupied=occupied,
+                frozen=frozen,
+                fees_due=fees_due,
+                fee_income=fee_income,
             ),
         )
         stored = None if request_hash is None else _stored(request_hash, body, refused)
-        return LockedLine(state=state, seq=seq, head_hash=head_hash, stored=stored)
+        return LockedLine(
+            state=state,
+            seq=seq,
+            head_hash=head_hash,
+            stored=stored,
+            open_freezes=open_freezes,
+            oldest_occupancy=hp.read_time(oldest_occupancy),
+            licence_expires_on=hp.read_date(licence_expires_on),
+            policy_seq=policy_seq or 0,
+        )
 
     def get_line(self, line_id: str) -> LineRow:
         row = self._line_row(line_id)
@@ -313,6 +352,9 @@ class SqlStore:
                     "available": balances.available,
                     "held": balances.held,
                     "occupied": balances.occupied,
+                    "frozen": balances.frozen,
+                    "fees_due": balances.fees_due,
+                    "fee_income": balances.fee_income,
                     "seq": last.seq,
                     "head_hash": last.hash,
                     "updated_at": at,
@@ -446,6 +488,240 @@ class SqlStore:
             .values(outstanding=t.occupancies.c.outstanding - amount)
         )
 
+    # -- spend context ------------------------------------------------------------------------
+    def open_holds(self, line_id: str) -> list[OpenHold]:
+        rows = self._exec(
+            select(t.holds.c.id, t.holds.c.amount, t.holds.c.order_id, t.holds.c.expires_at)
+            .where(t.holds.c.line_id == line_id, t.holds.c.status == HoldStatus.AUTHORIZED.value)
+            .order_by(t.holds.c.expires_at)
+        )
+        return [OpenHold(r.id, r.amount, r.order_id, r.expires_at) for r in rows]
+
+    def count_large_spends(
+        self, line_id: str, start: datetime, end: datetime, threshold: int
+    ) -> int:
+        """Authorised spends above ``threshold`` created in [start, end); declines don't count."""
+        return int(
+            self._exec(
+                select(func.count())
+                .select_from(t.holds)
+                .where(
+                    t.holds.c.line_id == line_id,
+                    t.holds.c.status != HoldStatus.DECLINED.value,
+                    t.holds.c.amount > threshold,
+                    t.holds.c.created_at >= start,
+                    t.holds.c.created_at < end,
+                )
+            ).scalar_one()
+        )
+
+    # -- freezes ------------------------------------------------------------------------------
+    def insert_freeze(self, freeze: Freeze, now: datetime) -> None:
+        self._exec(
+            insert(t.freezes),
+            {
+                "line_id": freeze.line_id,
+                "id": freeze.id,
+                "reason": freeze.reason.value,
+                "amount": None if freeze.amount is None else freeze.amount.minor,
+                "currency": freeze.amount.currency if freeze.amount else "CNY",
+                "starts_at": freeze.starts_at,
+                "ends_at": freeze.ends_at,
+                "status": freeze.status.value,
+                "note": freeze.note,
+                "policy_version": freeze.policy_version,
+                "created_at": now,
+            },
+        )
+        self._bump_freezes(freeze.line_id, 1, now)
+
+    def close_freeze(
+        self, line_id: str, freeze_id: str, status: FreezeStatus, note: str, now: datetime
+    ) -> None:
+        self._exec(
+            update(t.freezes)
+            .where(t.freezes.c.line_id == line_id, t.freezes.c.id == freeze_id)
+            .values(status=status.value, closed_at=now, close_note=note)
+        )
+        self._bump_freezes(line_id, -1, now)
+
+    def _bump_freezes(self, line_id: str, delta: int, now: datetime) -> None:
+        self._exec(
+            update(t.lines)
+            .where(t.lines.c.id == line_id)
+            .values(open_freezes=t.lines.c.open_freezes + delta, updated_at=now)
+        )
+
+    def freezes_of(self, line_id: str, *, active_only: bool) -> list[Freeze]:
+        query = select(t.freezes).where(t.freezes.c.line_id == line_id)
+        if active_only:
+            query = query.where(t.freezes.c.status == FreezeStatus.ACTIVE.value)
+        rows = self._exec(query.order_by(t.freezes.c.starts_at, t.freezes.c.id))
+        return [_freeze(r) for r in rows]
+
+    def get_freeze(self, line_id: str, freeze_id: str) -> Freeze:
+        row = self._exec(
+            select(t.freezes).where(t.freezes.c.line_id == line_id, t.freezes.c.id == freeze_id)
+        ).first()
+        if row is None:
+            raise NotFound("freeze", f"freeze: no such freeze {freeze_id!r}")
+        return _freeze(row)
+
+    def freeze_history(self, freeze_id: str) -> dict[str, Any]:
+        row = self._exec(
+            select(t.freezes.c.created_at, t.freezes.c.closed_at, t.freezes.c.close_note).where(
+                t.freezes.c.id == freeze_id
+            )
+        ).one()
+        return {
+            "created_at": row.created_at.isoformat(),
+            "closed_at": row.closed_at.isoformat() if row.closed_at else None,
+            "close_note": row.close_note,
+        }
+
+    def due_freezes(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        rows = self._exec(
+            select(t.freezes.c.line_id, t.freezes.c.id)
+            .where(t.freezes.c.status == FreezeStatus.ACTIVE.value, t.freezes.c.ends_at <= now)
+            .order_by(t.freezes.c.ends_at)
+            .limit(limit)
+        )
+        return [(r.line_id, r.id) for r in rows]
+
+    def lines_with_overdue_occupancy(self, cutoff: datetime) -> list[str]:
+        rows = self._exec(
+            select(t.occupancies.c.line_id)
+            .distinct()
+            .where(t.occupancies.c.outstanding > 0, t.occupancies.c.captured_at < cutoff)
+            .order_by(t.occupancies.c.line_id)
+        )
+        return [r.line_id for r in rows]
+
+    def set_fees_through(self, line_id: str, occupancy_id: str, day: date) -> None:
+        self._exec(
+            update(t.occupancies)
+            .where(t.occupancies.c.line_id == line_id, t.occupancies.c.id == occupancy_id)
+            .values(fees_through=day)
+        )
+
+    def fees_through(self, line_id: str) -> dict[str, date | None]:
+        rows = self._exec(
+            select(t.occupancies.c.id, t.occupancies.c.fees_through).where(
+                t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
+            )
+        )
+        return {r.id: r.fees_through for r in rows}
+
+    # -- documents ----------------------------------------------------------------------------
+    def insert_document(self, doc: Document, now: datetime) -> None:
+        self._exec(
+            insert(t.documents),
+            {
+                "party_id": doc.party_id,
+                "id": doc.id,
+                "type": doc.type.value,
+                "submitted_on": doc.submitted_on,
+                "expires_on": doc.expires_on,
+                "created_at": now,
+            },
+        )
+
+    def documents_of(self, party_id: str) -> list[Document]:
+        rows = self._exec(
+            select(t.documents)
+            .where(t.documents.c.party_id == party_id)
+            .order_by(t.documents.c.submitted_on, t.documents.c.id)
+        )
+        return [
+            Document(r.id, r.party_id, DocumentType(r.type), r.submitted_on, r.expires_on)
+            for r in rows
+        ]
+
+    # -- policy ---------------------------------------------------------------------------------
+    def policy_changes(self, seq: int | None = None) -> list[PolicyChange]:
+        if seq is None:
+            seq = int(self._exec(select(func.max(t.policy_changes.c.version))).scalar_one() or 0)
+        return self.db.policy_changes(seq, self)
+
+    def load_policy_changes(self) -> list[PolicyChange]:
+        rows = self._exec(select(t.policy_changes).order_by(t.policy_changes.c.version))
+        return [PolicyChange(r.version, r.key, r.value, r.effective_at, r.note) for r in rows]
+
+    def insert_policy_change(
+        self, key: str, value: str, effective_at: datetime, note: str, now: datetime
+    ) -> int:
+        result = self._exec(
+            insert(t.policy_changes).returning(t.policy_changes.c.version),
+            {
+                "key": key,
+                "value": value,
+                "effective_at": effective_at,
+                "recorded_at": now,
+                "note": note,
+            },
+        )
+        return int(result.scalar_one())
+
+    # -- calendar ------------------------------------------------------------------------------
+    def calendar(self) -> WorkCalendar:
+        return self.db.calendar(self)
+
+    def load_calendar_days(self) -> dict[date, tuple[bool, str]]:
+        rows = self._exec(select(t.calendar_days))
+        return {r.day: (bool(r.is_workday), r.name) for r in rows}
+
+    def save_calendar_days(
+        self, days: dict[date, tuple[bool, str]], source: str, now: datetime
+    ) -> None:
+        self._exec(t.calendar_days.delete().where(t.calendar_days.c.day.in_(list(days))))
+        self._exec(
+            insert(t.calendar_days),
+            [
+                {"day": d, "is_workday": w, "name": n[:40], "source": source[:80], "loaded_at": now}
+                for d, (w, n) in sorted(days.items())
+            ],
+        )
+        self.db.forget_calendar()
+
+    # -- events ----------------------------------------------------------------------------------
+    def emit(
+        self,
+        event_type: str,
+        payload: dict[str, Any],
+        now: datetime,
+        *,
+        line_id: str | None = None,
+        party_id: str | None = None,
+    ) -> int:
+        result = self._exec(
+            insert(t.events).returning(t.events.c.id),
+            {
+                "type": event_type,
+                "line_id": line_id,
+                "party_id": party_id,
+                "payload": json.dumps(payload, ensure_ascii=False, default=str),
+                "created_at": now,
+            },
+        )
+        return int(result.scalar_one())
+
+    def events(self, event_type: str | None, after: int, limit: int) -> list[dict[str, Any]]:
+        query = select(t.events).where(t.events.c.id > after)
+        if event_type is not None:
+            query = query.where(t.events.c.type == event_type)
+        rows = self._exec(query.order_by(t.events.c.id).limit(limit))
+        return [
+            {
+                "id": r.id,
+                "type": r.type,
+                "line": r.line_id,
+                "party": r.party_id,
+                "payload": json.loads(r.payload),
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+
     # -- verification ----------------------------------------------------------------------------
     def line_ids(self) -> Iterator[str]:
         for row in self._exec(select(t.lines.c.id).order_by(t.lines.c.id)):
@@ -477,6 +753,20 @@ _SELECT_LINE = (
 )
 
 
+def _freeze(r: Any) -> Freeze:
+    return Freeze(
+        id=r.id,
+        line_id=r.line_id,
+        reason=FreezeReason(r.reason),
+        starts_at=r.starts_at,
+        ends_at=r.ends_at,
+        amount=None if r.amount is None else Money(r.amount, r.currency),
+        status=FreezeStatus(r.status),
+        note=r.note,
+        policy_version=r.policy_version,
+    )
+
+
 def _stored(request_hash: str, body: str, refused: Any) -> StoredResponse:
     return StoredResponse(request_hash, json.loads(body), bool(refused))
 
@@ -488,6 +778,9 @@ def _balances(row: Any) -> Balances:
         available=row.available,
         held=row.held,
         occupied=row.occupied,
+        frozen=row.frozen,
+        fees_due=row.fees_due,
+        fee_income=row.fee_income,
     )
 
 
@@ -502,6 +795,22 @@ class SqlDatabase:
         self.engine = engine
         self.wall_clock = _wall_clock
         self._sandbox: bool | None = None
+        self._policy: tuple[int, list[PolicyChange]] = (-1, [])
+        self._calendar: WorkCalendar | None = None
+
+    def policy_changes(self, seq: int, store: SqlStore) -> list[PolicyChange]:
+        """Policy changes are append-only, so the highest version names the whole set."""
+        if self._policy[0] != seq:
+            self._policy = (seq, store.load_policy_changes())
+        return self._policy[1]
+
+    def calendar(self, store: SqlStore) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = ChineseCalendar(store.load_calendar_days())
+        return self._calendar
+
+    def forget_calendar(self) -> None:
+        self._calendar = None
 
     @classmethod
     def from_url(cls, url: str) -> SqlDatabase:

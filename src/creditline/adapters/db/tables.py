@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -109,6 +110,10 @@ lines = Table(
     Column("available", BigInteger, nullable=False, server_default="0"),
     Column("held", BigInteger, nullable=False, server_default="0"),
     Column("occupied", BigInteger, nullable=False, server_default="0"),
+    Column("frozen", BigInteger, nullable=False, server_default="0"),
+    Column("fees_due", BigInteger, nullable=False, server_default="0"),
+    Column("fee_income", BigInteger, nullable=False, server_default="0"),
+    Column("open_freezes", Integer, nullable=False, server_default="0"),
     Column("seq", BigInteger, nullable=False, server_default="0"),
     Column("head_hash", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -116,8 +121,14 @@ lines = Table(
     CheckConstraint("status IN ('pending_activation', 'active', 'closed')", name="status"),
     CheckConstraint("product IN ('merchant_bnpl', 'installment')", name="product"),
     # TigerBeetle's debits_must_not_exceed_credits: the engine itself refuses an overspend.
-    CheckConstraint("available >= 0 AND held >= 0 AND occupied >= 0", name="no_overdraft"),
-    CheckConstraint("available + held + occupied = limit_minor", name="accounts_sum_to_limit"),
+    CheckConstraint(
+        "available >= 0 AND held >= 0 AND occupied >= 0 AND frozen >= 0 AND fees_due >= 0 "
+        "AND fee_income >= 0 AND open_freezes >= 0",
+        name="no_overdraft",
+    ),
+    CheckConstraint(
+        "available + held + occupied + frozen = limit_minor", name="accounts_sum_to_limit"
+    ),
     sqlite_with_rowid=False,
 )
 
@@ -154,6 +165,24 @@ ACCOUNT_KINDS = [
         "normal_side": "debit",
         "name_zh": "平台授信",
         "name_en": "limit granted by the platform",
+    },
+    {
+        "code": "frozen",
+        "normal_side": "credit",
+        "name_zh": "冻结额度",
+        "name_en": "frozen by an amount freeze",
+    },
+    {
+        "code": "fees_due",
+        "normal_side": "debit",
+        "name_zh": "应付滞纳金",
+        "name_en": "late fees the holder owes",
+    },
+    {
+        "code": "fee_income",
+        "normal_side": "credit",
+        "name_zh": "滞纳金收入",
+        "name_en": "the platform's late-fee income",
     },
 ]
 
@@ -231,6 +260,7 @@ occupancies = Table(
     Column("amount", BigInteger, nullable=False),
     Column("outstanding", BigInteger, nullable=False),
     Column("captured_at", UtcDateTime, nullable=False),
+    Column("fees_through", Date),
     CheckConstraint("outstanding >= 0 AND outstanding <= amount", name="outstanding"),
     PrimaryKeyConstraint("line_id", "id"),
     ForeignKeyConstraint(["line_id", "hold_id"], ["holds.line_id", "holds.id"]),
@@ -249,4 +279,86 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("scope", "key"),
     sqlite_with_rowid=False,
+)
+
+freezes = Table(
+    "freezes",
+    metadata,
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("id", String(48), nullable=False),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("reason", String(16), nullable=False),
+    Column("amount", BigInteger),
+    Column("currency", String(3), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime),
+    Column("status", String(8), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("policy_version", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("close_note", Text),
+    PrimaryKeyConstraint("line_id", "id"),
+    CheckConstraint(
+        "reason IN ('risk', 'occupancy', 'qualification', 'dispute', 'system_fault', 'operator')",
+        name="reason",
+    ),
+    CheckConstraint("status IN ('active', 'lifted', 'expired')", name="status"),
+    CheckConstraint("amount IS NULL OR amount > 0", name="amount"),
+    CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends"),
+    sqlite_with_rowid=False,
+)
+Index(
+    "ix_freezes_active_ends_at",
+    freezes.c.ends_at,
+    sqlite_where=freezes.c.status == "active",
+    postgresql_where=freezes.c.status == "active",
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("party_id", String(40), ForeignKey("parties.id"), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("type", String(24), nullable=False),
+    Column("submitted_on", Date, nullable=False),
+    Column("expires_on", Date),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("party_id", "id"),
+    CheckConstraint("expires_on IS NULL OR expires_on >= submitted_on", name="dates"),
+    sqlite_with_rowid=False,
+)
+
+# Append-only: a policy change is a new row with an effective time, never an edit.
+policy_changes = Table(
+    "policy_changes",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(40), nullable=False),
+    Column("value", String(40), nullable=False),
+    Column("effective_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+)
+
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("is_workday", Boolean, nullable=False),
+    Column("name", String(40), nullable=False, server_default=""),
+    Column("source", String(80), nullable=False),
+    Column("loaded_at", UtcDateTime, nullable=False),
+)
+
+# The outbox of domain events, written in the transaction of the change it reports.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("type", String(40), nullable=False, index=True),
+    Column("line_id", String(40)),
+    Column("party_id", String(40)),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

@@ -1,0 +1,66 @@
+"""Working days (工作日) on the Chinese calendar, with adjusted working days (调休).
+
+The rules see a ``WorkCalendar``; where it does not know a date, weekdays count as working days
+and the answer is marked provisional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Protocol
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class DayInfo:
+    day: date
+    is_workday: bool
+    provisional: bool = False
+    name: str = ""
+
+
+class WorkCalendar(Protocol):
+    def info(self, day: date) -> DayInfo: ...
+
+    def known_until(self) -> date: ...
+
+
+def weekday_rule(day: date) -> DayInfo:
+    return DayInfo(day, day.weekday() < 5, provisional=True)
+
+
+def next_workday(calendar: WorkCalendar, day: date, days: int = 1) -> tuple[date, bool]:
+    """The ``days``-th working day after ``day``; and whether any step was provisional."""
+    current, provisional, left = day, False, days
+    while left > 0:
+        current += timedelta(days=1)
+        info = calendar.info(current)
+        provisional = provisional or info.provisional
+        if info.is_workday:
+            left -= 1
+    return current, provisional
+
+
+def add_working_days(calendar: WorkCalendar, start: datetime, days: int) -> datetime:
+    """``start`` moved by ``days`` working days, same local time of day (Asia/Shanghai)."""
+    local = start.astimezone(SHANGHAI)
+    day, _ = next_workday(calendar, local.date(), days)
+    return datetime.combine(day, local.timetz()).astimezone(UTC)
+
+
+def local_date(instant: datetime) -> date:
+    return instant.astimezone(SHANGHAI).date()
+
+
+def local_midnight_after(instant: datetime) -> datetime:
+    """The next 00:00 in Asia/Shanghai, in UTC: when a per-day count resets."""
+    day = local_date(instant) + timedelta(days=1)
+    return datetime.combine(day, time(0, tzinfo=SHANGHAI)).astimezone(UTC)
+
+
+def local_day_bounds(instant: datetime) -> tuple[datetime, datetime]:
+    day = local_date(instant)
+    start = datetime.combine(day, time(0, tzinfo=SHANGHAI)).astimezone(UTC)
+    return start, start + timedelta(days=1)

@@ -1,0 +1,51 @@
+"""``why``: every reason a spend would be refused now (额度为什么用不了), from the real state."""
+
+from __future__ import annotations
+
+from creditline.domain.diagnosis import available, breakdown, evaluate, frozen_amount
+from creditline.domain.errors import InvalidInput
+from creditline.domain.lines import require_positive
+from creditline.domain.money import Money
+from creditline.domain.purposes import parse_purpose
+from creditline.service.context import spend_context
+from creditline.service.idempotency import Answer
+from creditline.service.ports import Database
+
+
+def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "zh") -> Answer:
+    """Diagnose a spend without making it: the same evaluation the spend itself runs."""
+    if lang not in {"zh", "en"}:
+        raise InvalidInput("lang", "lang must be zh or en")
+    spend_purpose = parse_purpose(purpose)
+    Money.parse(amount)
+    with db.transaction(write=False) as store:
+        locked = store.read_line(line_id)
+        money = require_positive(Money.parse(amount, locked.state.currency))
+        now = store.now()
+        policy = store.policy(now, locked.policy_seq)
+        ctx = spend_context(
+            store, locked, amount=money, purpose=spend_purpose, now=now, policy=policy, full=True
+        )
+        reasons = evaluate(ctx)
+        b = locked.state.balances
+        return Answer(
+            {
+                "ok": not reasons,
+                "line": line_id,
+                "amount": money.format(),
+                "purpose": spend_purpose.value,
+                "lang": lang,
+                "at": now.isoformat(),
+                "reasons": [r.to_json(lang) for r in reasons],
+                "available": Money(available(ctx), b.currency).format(),
+                "breakdown": {
+                    "limit": Money(b.limit, b.currency).format(),
+                    "held": Money(b.held, b.currency).format(),
+                    "occupied": Money(b.occupied, b.currency).format(),
+                    "frozen": Money(frozen_amount(ctx), b.currency).format(),
+                    "fees_due": Money(b.fees_due, b.currency).format(),
+                    **breakdown(ctx),
+                },
+                "policy_version": policy.version,
+            }
+        )

@@ -64,3 +64,8 @@ def local_day_bounds(instant: datetime) -> tuple[datetime, datetime]:
     day = local_date(instant)
     start = datetime.combine(day, time(0, tzinfo=SHANGHAI)).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+def local_text(instant: datetime) -> str:
+    """``2024-06-01 10:00`` in Beijing time, for people."""
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from creditline.domain.calendar import local_date, local_midnight_after
+from creditline.domain.calendar import local_date, local_midnight_after, local_text
 from creditline.domain.documents import DOCUMENT_NAMES, Document
 from creditline.domain.freezes import FREEZE_REASON_NAMES, Freeze, FreezeReason, in_force
 from creditline.domain.lines import LineState, LineStatus, Occupancy
@@ -124,16 +124,20 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
             continue  # an amount freeze lowers available instead (see _available)
         zh, en = FREEZE_REASON_NAMES[f.reason]
         until = f.ends_at.isoformat() if f.ends_at else None
+        local_until = local_text(f.ends_at) if f.ends_at else ""
         facts: dict[str, Any] = {
             "freeze": f.id,
             "reason": f.reason.value,
             "reason_zh": zh,
             "reason_en": en,
             "since": f.starts_at.isoformat(),
+            "since_local": local_text(f.starts_at),
             "until": until,
             "note": f.note,
-            "until_zh": f"，至 {until} 自动解除" if until else "，需结清、申诉或人工解除",
-            "until_en": f" until {until}" if until else " with no end date",
+            "until_zh": f"，至 {local_until}（北京时间）自动解除"
+            if until
+            else "，需结清、申诉或人工解除",
+            "until_en": f" until {local_until} Beijing time" if until else " with no end date",
             "hint_zh": _freeze_hint(f)[0],
             "hint_en": _freeze_hint(f)[1],
         }

@@ -120,8 +120,8 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "try again after midnight (Beijing time) or pay a smaller amount",
     ),
     ReasonCode.LINE_FROZEN: ReasonText(
-        "额度被冻结（原因：{reason_zh}），自 {since} 起{until_zh}",
-        "the line is frozen for {reason_en} since {since}{until_en}",
+        "额度被冻结（原因：{reason_zh}），自 {since_local} 起{until_zh}",
+        "the line is frozen for {reason_en} since {since_local}{until_en}",
         "{hint_zh}",
         "{hint_en}",
     ),
@@ -132,7 +132,8 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "submit a valid {document_en}",
     ),
     ReasonCode.OCCUPANCY_OVERDUE: ReasonText(
-        "有 {count} 笔占用超过 {limit_days} 天未结清（最早：订单 {oldest_order}，已 {oldest_days} 天）",
+        "有 {count} 笔占用超过 {limit_days} 天未结清"
+        "（最早：订单 {oldest_order}，已 {oldest_days} 天）",
         "{count} occupancy item(s) older than {limit_days} days are unsettled (oldest: order "
         "{oldest_order}, {oldest_days} days)",
         "还款 {repay_to_lift} 即可解除（或等买家确认收货后回款）",

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from creditline.domain.errors import CreditlineError, InvalidInput
 from creditline.entrypoints.bootstrap import database_url, open_database
-from creditline.entrypoints.output import (
-    EXIT_ERROR,
-    EXIT_INVALID,
-    console,
-    fail,
-    finish,
-    kv_table,
-    print_json,
-    render_reasons,
+from creditline.entrypoints.cli_rules import (
+    calendar_app,
+    document_app,
+    events_app,
+    freeze_app,
+    policy_app,
+    why,
 )
+from creditline.entrypoints.common import STATE, DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.output import EXIT_ERROR, EXIT_INVALID, console, fail, print_json
 from creditline.service import clock as clock_uc
 from creditline.service import lines as lines_uc
 from creditline.service import parties as parties_uc
@@ -47,63 +44,18 @@ party_app.add_typer(violation_app, name="violation")
 app.add_typer(line_app, name="line")
 app.add_typer(spend_app, name="spend")
 app.add_typer(ledger_app, name="ledger")
-
-
-@dataclass
-class Globals:
-    db: str | None = None
-    json: bool = False
-
-
-STATE = Globals()
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL; else $CREDITLINE_DB; else sqlite:///creditline.db"),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-KeyOpt = Annotated[str | None, typer.Option("--key", help="Idempotency key (幂等键).")]
+app.add_typer(freeze_app, name="freeze")
+party_app.add_typer(document_app, name="document")
+app.add_typer(policy_app, name="policy")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(events_app, name="events")
+app.command("why")(why)
 
 
 @app.callback()
 def main_callback(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     STATE.db = db
     STATE.json = json_out
-
-
-def _run(
-    db: str | None,
-    json_out: bool,
-    action: Callable[[Database], Answer],
-    render: Callable[[dict[str, Any]], None],
-) -> None:
-    as_json = json_out or STATE.json
-    url = db or STATE.db
-    try:
-        database = open_database(url)
-        try:
-            answer = action(database)
-        finally:
-            database.dispose()
-    except CreditlineError as exc:
-        fail(exc, as_json=as_json)
-    except (OperationalError, ProgrammingError) as exc:
-        message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        if "no such table" in message or "does not exist" in message:
-            message = f"database {database_url(url)} is not initialised: run `creditline init`"
-        fail(CreditlineError(message), as_json=as_json)
-    except DBAPIError as exc:
-        fail(CreditlineError(f"database error: {exc.orig}"), as_json=as_json)
-    finish(answer, as_json=as_json, render=render)
-
-
-def _show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]], None]:
-    def render(body: dict[str, Any]) -> None:
-        console.print(kv_table(title, body, keys))
-        if body.get("reasons"):
-            render_reasons(body["reasons"])
-
-    return render
 
 
 # -- init and clock -------------------------------------------------------------------------
@@ -133,25 +85,25 @@ def init(
             )
         return Answer({"db": database_url(db or STATE.db), **result})
 
-    _run(db, json_out, action, _show("initialised 已初始化", ["db", "sandbox", "revision"]))
+    run(db, json_out, action, show("initialised 已初始化", ["db", "sandbox", "revision"]))
 
 
 @clock_app.command("set")
 def clock_set(at: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Set the sandbox clock, e.g. 2024-05-01T10:00:00+08:00."""
-    _run(db, json_out, lambda d: clock_uc.set_clock(d, at), _show("clock 时钟"))
+    run(db, json_out, lambda d: clock_uc.set_clock(d, at), show("clock 时钟"))
 
 
 @clock_app.command("advance")
 def clock_advance(duration: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Move the sandbox clock forward: 3d, 12h, 1d12h, 90m."""
-    _run(db, json_out, lambda d: clock_uc.advance_clock(d, duration), _show("clock 时钟"))
+    run(db, json_out, lambda d: clock_uc.advance_clock(d, duration), show("clock 时钟"))
 
 
 @clock_app.command("show")
-def clock_show(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def clockshow(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Show the database's clock."""
-    _run(db, json_out, clock_uc.show_clock, _show("clock 时钟"))
+    run(db, json_out, clock_uc.show_clock, show("clock 时钟"))
 
 
 # -- parties ---------------------------------------------------------------------------------
@@ -167,7 +119,7 @@ def party_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a merchant or a consumer."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: parties_uc.add_party(
@@ -179,7 +131,7 @@ def party_add(
             income=income,
             key=key,
         ),
-        _show("party 主体"),
+        show("party 主体"),
     )
 
 
@@ -193,7 +145,7 @@ def party_verify(
     json_out: JsonOpt = False,
 ) -> None:
     """Record verification steps and bind the settlement (or repayment) account."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: parties_uc.verify_party(
@@ -203,13 +155,13 @@ def party_verify(
             qualification=qualification,
             settlement_account=settlement_account,
         ),
-        _show("party 主体"),
+        show("party 主体"),
     )
 
 
 @party_app.command("show")
-def party_show(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    _run(db, json_out, lambda d: parties_uc.show_party(d, party), _show("party 主体"))
+def partyshow(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    run(db, json_out, lambda d: parties_uc.show_party(d, party), show("party 主体"))
 
 
 @violation_app.command("add")
@@ -220,18 +172,18 @@ def violation_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Open a violation record against a party."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: parties_uc.add_violation(d, party, note=note),
-        _show("violation 违规"),
+        show("violation 违规"),
     )
 
 
 @violation_app.command("close")
 def violation_close(violation: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Close a violation record."""
-    _run(db, json_out, lambda d: parties_uc.close_violation(d, violation), _show("violation 违规"))
+    run(db, json_out, lambda d: parties_uc.close_violation(d, violation), show("violation 违规"))
 
 
 # -- lines -----------------------------------------------------------------------------------
@@ -260,26 +212,26 @@ def line_open(
     json_out: JsonOpt = False,
 ) -> None:
     """Open a line; it is usable only once activated."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: lines_uc.open_line(
             d, party, product=product, limit=limit, currency=currency, key=key
         ),
-        _show("line 额度", LINE_KEYS),
+        show("line 额度", LINE_KEYS),
     )
 
 
 @line_app.command("activate")
 def line_activate(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Activate a line: needs real name, qualification, settlement account, no violation."""
-    _run(db, json_out, lambda d: lines_uc.activate_line(d, line), _show("line 额度", LINE_KEYS))
+    run(db, json_out, lambda d: lines_uc.activate_line(d, line), show("line 额度", LINE_KEYS))
 
 
 @line_app.command("show")
-def line_show(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def lineshow(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Show a line's status and balances (derived from its ledger)."""
-    _run(db, json_out, lambda d: lines_uc.show_line(d, line), _show("line 额度", LINE_KEYS))
+    run(db, json_out, lambda d: lines_uc.show_line(d, line), show("line 额度", LINE_KEYS))
 
 
 # -- spending --------------------------------------------------------------------------------
@@ -308,13 +260,13 @@ def spend_authorize(
     json_out: JsonOpt = False,
 ) -> None:
     """Authorise a spend: hold quota, or decline with every reason."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: spending.authorize(
             d, line, amount=amount, purpose=purpose, key=key, order=order, counterparty=counterparty
         ),
-        _show("hold 预授权", HOLD_KEYS),
+        show("hold 预授权", HOLD_KEYS),
     )
 
 
@@ -327,18 +279,18 @@ def spend_capture(
     json_out: JsonOpt = False,
 ) -> None:
     """Capture a hold (whole or part): the quota becomes occupied (占用)."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: spending.capture(d, hold, amount=amount, key=key),
-        _show("hold 预授权", HOLD_KEYS),
+        show("hold 预授权", HOLD_KEYS),
     )
 
 
 @spend_app.command("void")
 def spend_void(hold: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Void an uncaptured hold."""
-    _run(db, json_out, lambda d: spending.void(d, hold, key=key), _show("hold 预授权", HOLD_KEYS))
+    run(db, json_out, lambda d: spending.void(d, hold, key=key), show("hold 预授权", HOLD_KEYS))
 
 
 @spend_app.command("refund")
@@ -350,11 +302,11 @@ def spend_refund(
     json_out: JsonOpt = False,
 ) -> None:
     """Refund (退款) a captured spend: its occupancy is released."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: spending.refund(d, hold, amount=amount, key=key),
-        _show("hold 预授权", HOLD_KEYS),
+        show("hold 预授权", HOLD_KEYS),
     )
 
 
@@ -367,30 +319,29 @@ def repay(
     json_out: JsonOpt = False,
 ) -> None:
     """Repay occupied quota (还款), oldest first."""
-    _run(
+    run(
         db,
         json_out,
         lambda d: spending.repay(d, line, amount=amount, key=key),
-        _show("repayment 还款", ["id", "line", "amount"]),
+        show("repayment 还款", ["id", "line", "amount"]),
     )
 
 
 @app.command("run-due")
 def run_due(db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """Run the jobs that are due now: expire holds past their timeout."""
-
-    def action(database: Database) -> Answer:
-        expired: list[str] = []
-        while batch := spending.expire_due_holds(database):
-            expired.extend(batch)
-        return Answer({"expired_holds": expired})
+    """Run the jobs that are due now: expire holds and freezes, freeze over-long occupancy,
+    charge late fees, warn when the working-day calendar runs out."""
+    from creditline.service.due import run_due as run_due_jobs
 
     def render(body: dict[str, Any]) -> None:
         console.print(f"expired holds 过期预授权: {len(body['expired_holds'])}")
-        for hold_id in body["expired_holds"]:
-            console.print(f"  {hold_id}")
+        console.print(f"expired freezes 到期解冻: {len(body['expired_freezes'])}")
+        console.print(f"occupancy freezes 占用超期冻结: {len(body['occupancy_freezes'])}")
+        console.print(f"late fees 滞纳金: {len(body['late_fees'])} line(s)")
+        if body["calendar_alert"]:
+            console.print(f"[yellow]{body['calendar_alert']['message_zh']}[/yellow]")
 
-    _run(db, json_out, action, render)
+    run(db, json_out, run_due_jobs, render)
 
 
 @ledger_app.command("verify")

@@ -11,9 +11,11 @@ from rich.table import Table
 
 from creditline.adapters.db.schema import upgrade
 from creditline.adapters.db.store import SqlDatabase
+from creditline.domain.calendar import local_text
 from creditline.domain.errors import InvalidInput, Refused
+from creditline.entrypoints.cli_rules import render_why
 from creditline.entrypoints.output import console
-from creditline.service import clock, lines, parties, spending
+from creditline.service import clock, diagnosis, due, freezes, lines, parties, policy, spending
 from creditline.service.verify import verify_ledger
 
 
@@ -33,12 +35,12 @@ def _balances(db: SqlDatabase, line_id: str, title: str) -> None:
     body = lines.show_line(db, line_id).body
     table = Table(title=title, title_justify="left")
     for column in (
-        "状态/status",
-        "额度/limit",
-        "预授权/held",
-        "占用/occupied",
-        "冻结/frozen",
-        "可用/available",
+        "状态\nstatus",
+        "额度\nlimit",
+        "预授权\nheld",
+        "占用\noccupied",
+        "冻结\nfrozen",
+        "可用\navailable",
     ):
         table.add_column(column, justify="right")
     table.add_row(
@@ -72,9 +74,9 @@ def _story(db: SqlDatabase) -> None:
             "creditline 演示 · demo: 一个商家的额度 / one merchant's quota", style="bold cyan"
         )
     )
-    clock.set_clock(db, "2024-05-01T10:00:00+08:00")
+    clock.set_clock(db, "2023-08-28T10:00:00+08:00")
     _say(
-        "1. 2024-05-01 10:00，服装商家「衣尚坊」入驻，平台授予 500,000 元先用后付额度。",
+        "1. 2023-08-28 10:00，服装商家「衣尚坊」入驻，平台授予 500,000 元先用后付额度。",
         "1. Apparel merchant 衣尚坊 joins; the platform grants a 500,000 CNY merchant_bnpl line.",
     )
     merchant = parties.add_party(db, kind="merchant", name="衣尚坊", category="apparel").body
@@ -151,14 +153,31 @@ def _story(db: SqlDatabase) -> None:
     )
     spending.authorize(db, line_id, amount="30000.00", purpose="logistics", key="demo-lg-1")
     _balances(db, line_id, "预授权中 / while held")
-    clock.advance_clock(db, "8d")
-    expired = spending.expire_due_holds(db)
-    console.print(f"   run-due: expired {len(expired)} hold(s) {expired}")
+    clock.advance_clock(db, "2d")
+    _say(
+        "   2023-08-30（政策变更前）风控临时冻结：按当时政策持续 72 小时。",
+        "   2023-08-30, before the policy change: a temporary risk freeze lasts 72 hours.",
+    )
+    first = freezes.add_freeze(
+        db, line_id, reason="risk", temporary=True, note="异常登录 unusual login", key="demo-frz-0"
+    ).body
+    console.print(
+        f"   {_local(first['starts_at'])} → {_local(first['ends_at'])} "
+        f"(policy {first['policy_version']})"
+    )
+    clock.advance_clock(db, "6d")
+    expired = due.run_due(db).body
+    console.print(
+        f"   run-due: expired holds {expired['expired_holds']}, "
+        f"expired freezes {expired['expired_freezes']}"
+    )
     _balances(db, line_id, "过期释放后 / after expiry")
 
+    _temporary_freezes(db, line_id)
+    _xiaowang(db)
     _say(
-        "8. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
-        "8. The ledger verifies: every balance recomputed from transfers, every chain intact.",
+        "11. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
+        "11. The ledger verifies: every balance recomputed from transfers, every chain intact.",
     )
     report = verify_ledger(db)
     style = "green" if report.ok else "red"
@@ -166,3 +185,72 @@ def _story(db: SqlDatabase) -> None:
         f"   [{style}]ledger ok={report.ok}[/{style}] · {report.lines} lines · "
         f"{report.transfers} transfers · head {report.heads[line_id][:16]}…"
     )
+
+
+def _local(iso: str) -> str:
+    return local_text(datetime.fromisoformat(iso))
+
+
+def _why(db: SqlDatabase, line_id: str, amount: str, lang: str = "zh") -> dict[str, Any]:
+    body = diagnosis.why(db, line_id, amount=amount, purpose="procurement", lang=lang).body
+    render_why(body, lang)
+    return body
+
+
+def _temporary_freezes(db: SqlDatabase, line_id: str) -> None:
+    _say(
+        "8. 政策变更：2023-09-01 起，临时冻结由 72 小时缩短为 24 小时。",
+        "8. Policy change: from 2023-09-01 a temporary freeze lasts 24 hours, not 72.",
+    )
+    before = policy.show_policy(db, "2023-08-31T12:00:00+08:00").body
+    after = policy.show_policy(db, "2023-09-01T00:00:00+08:00").body
+    hours = "temporary_freeze_hours"
+    console.print(
+        f"   2023-08-31: {before['values'][hours]['value']}h ({before['version']}) → "
+        f"2023-09-01: {after['values'][hours]['value']}h ({after['version']})"
+    )
+    clock.set_clock(db, "2023-09-06T10:00:00+08:00")
+    second = freezes.add_freeze(
+        db, line_id, reason="risk", temporary=True, note="异常登录 unusual login", key="demo-frz-1"
+    ).body
+    console.print(
+        f"   2023-09-06（政策变更后）风控临时冻结 / after the change: "
+        f"{_local(second['starts_at'])} → {_local(second['ends_at'])} "
+        f"(policy {second['policy_version']})"
+    )
+    _why(db, line_id, "1000.00")
+    clock.advance_clock(db, "1d")
+    due.run_due(db)
+    _say("   24 小时后自动解除，额度恢复可用。", "   24 hours later it ends by itself.")
+    _why(db, line_id, "1000.00", "en")
+
+
+def _xiaowang(db: SqlDatabase) -> None:
+    _say(
+        "9. 小王的订单 TB2023090701 一直未确认收货：占用 31 天后，额度被冻结。",
+        "9. 小王's order TB2023090701 stays unconfirmed; after 31 days of occupancy his line "
+        "freezes.",
+    )
+    wang = parties.add_party(db, kind="merchant", name="小王", category="digital").body
+    parties.verify_party(
+        db, wang["id"], real_name=True, qualification=True, settlement_account="6222 0000 3333 4444"
+    )
+    line_id = lines.open_line(db, wang["id"], product="merchant_bnpl", limit="100000.00").body["id"]
+    lines.activate_line(db, line_id)
+    hold = spending.authorize(
+        db, line_id, amount="30000.00", purpose="procurement", key="wang-po-1", order="TB2023090701"
+    ).body
+    spending.capture(db, hold["id"], amount=None, key="wang-cap-1")
+    clock.advance_clock(db, "31d")
+    due.run_due(db)
+    _say("   小王问：额度为什么用不了？", "   小王 asks: why can't I use my quota?")
+    _why(db, line_id, "5000.00")
+    _say(
+        "10. 小王还款 30,000 元：冻结自动解除，他又可以进货了。",
+        "10. 小王 repays 30,000: the freeze lifts by itself and he can spend again.",
+    )
+    spending.repay(db, line_id, amount="30000.00", key="wang-repay-1")
+    again = spending.authorize(
+        db, line_id, amount="5000.00", purpose="procurement", key="wang-po-2", order="TB2023101001"
+    ).body
+    console.print(f"   spend 5,000 → {again['status']}")

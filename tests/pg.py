@@ -43,7 +43,9 @@ def _install() -> None:
     subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
     subprocess.run(
         ["apt-get", "install", "-y", "-q", "postgresql"],
-        check=True, capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
 
 
@@ -67,11 +69,37 @@ def _start_throwaway() -> tuple[str, Path]:
     if as_root:
         shutil.chown(root, "postgres")
         root.chmod(0o700)
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                    "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(root / "log"), "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
-                    "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(root / "log"),
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     for _ in range(50):
         if _answers(url):
@@ -85,8 +113,11 @@ def stop_throwaway(data: Path) -> None:
     if bindir is None:
         return
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                   check=False, capture_output=True)
+    subprocess.run(
+        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+        check=False,
+        capture_output=True,
+    )
 
 
 def find_postgres() -> tuple[str, Path | None]:

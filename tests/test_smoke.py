@@ -10,8 +10,9 @@ from creditline.service.verify import verify_ledger
 def test_merchant_spends_and_the_ledger_verifies(db: SqlDatabase) -> None:
     merchant = parties.add_party(db, kind="merchant", name="衣尚坊", category="apparel").body
     line = lines.open_line(db, merchant["id"], product="merchant_bnpl", limit="1000.00").body
-    parties.verify_party(db, merchant["id"], real_name=True, qualification=True,
-                         settlement_account="6222")
+    parties.verify_party(
+        db, merchant["id"], real_name=True, qualification=True, settlement_account="6222"
+    )
     assert lines.activate_line(db, line["id"]).body["status"] == "active"
     hold = spending.authorize(db, line["id"], amount="600.00", purpose="procurement", key="a")
     assert hold.body["status"] == "authorized"

@@ -1,0 +1,200 @@
+"""`why` says ok exactly when a spend would be authorised, and lists the same codes (R16)."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from creditline.adapters.db.store import SqlDatabase
+from creditline.service import clock, diagnosis, freezes, lines, parties, policy, spending
+from tests.conftest import _schema_url, make_db
+
+AMOUNTS = st.sampled_from(
+    ["1.00", "99.99", "5000.00", "20000.00", "50000.01", "80000.00", "150000.00", "250000.00"]
+)
+PURPOSES = st.sampled_from(
+    ["procurement"] * 6 + ["commission", "logistics", "purchase", "withdraw_cash"]
+)
+
+SPEND = st.tuples(
+    st.just("spend"), AMOUNTS, st.booleans(), st.sampled_from(["all", "part", "none"])
+)
+OPS = st.one_of(
+    SPEND,
+    SPEND,
+    SPEND,
+    st.tuples(st.just("repay"), AMOUNTS),
+    st.tuples(st.just("advance"), st.sampled_from(["1h", "13h", "1d", "3d", "8d", "11d", "31d"])),
+    st.tuples(
+        st.just("freeze"),
+        st.sampled_from(["risk", "dispute", "operator"]),
+        st.one_of(st.none(), AMOUNTS),
+        st.sampled_from(["temporary", "hours", "working_days", "none"]),
+    ),
+    st.tuples(st.just("lift"), st.integers(0, 3)),
+    st.tuples(st.just("licence"), st.sampled_from([-40, -1, 0, 1, 400])),
+    st.tuples(
+        st.just("policy"),
+        st.sampled_from(
+            [
+                ("max_single_spend", "100000.00"),
+                ("large_spend_threshold", "10000.00"),
+                ("max_large_spends_per_day", "1"),
+                ("occupancy_limit_days", "10"),
+                ("temporary_freeze_hours", "48"),
+            ]
+        ),
+    ),
+    st.tuples(st.just("run_due")),
+)
+
+
+class World:
+    """One merchant with one active line, driven through the real use cases."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
+        clock.set_clock(db, "2024-09-20T09:00:00+08:00")
+        self.merchant = parties.add_party(db, kind="merchant", name="衣尚坊").body["id"]
+        parties.verify_party(
+            db, self.merchant, real_name=True, qualification=True, settlement_account="6222"
+        )
+        self.line = lines.open_line(
+            db, self.merchant, product="merchant_bnpl", limit="300000.00"
+        ).body["id"]
+        lines.activate_line(db, self.line)
+        self.freezes: list[str] = []
+        self.n = 0
+        first = spending.authorize(
+            db, self.line, amount="10000.00", purpose="procurement", key="k0", order="TB0"
+        )
+        spending.capture(db, first.body["id"], amount=None, key="k00")
+
+    def key(self) -> str:
+        self.n += 1
+        return f"k{self.n}"
+
+    def apply(self, op: tuple) -> None:  # noqa: C901, PLR0912 - one branch per kind of op
+        kind = op[0]
+        if kind == "spend":
+            _, amount, with_order, capture = op
+            answer = spending.authorize(
+                self.db,
+                self.line,
+                amount=amount,
+                purpose="procurement",
+                key=self.key(),
+                order=f"TB{self.n}" if with_order else None,
+            )
+            if not answer.refused and capture != "none":
+                part = None if capture == "all" else "1.00"
+                spending.capture(self.db, answer.body["id"], amount=part, key=self.key())
+        elif kind == "repay":
+            occupied = lines.show_line(self.db, self.line).body["occupied"]
+            if occupied != "0.00":
+                amount = min(op[1], occupied, key=lambda a: float(a))
+                spending.repay(self.db, self.line, amount=amount, key=self.key())
+        elif kind == "advance":
+            clock.advance_clock(self.db, op[1])
+        elif kind == "freeze":
+            _, reason, amount, end = op
+            body = freezes.add_freeze(
+                self.db,
+                self.line,
+                reason=reason,
+                amount=amount,
+                temporary=end == "temporary",
+                hours=5 if end == "hours" else None,
+                working_days=2 if end == "working_days" else None,
+                key=self.key(),
+            ).body
+            self.freezes.append(body["id"])
+        elif kind == "lift" and op[1] < len(self.freezes):
+            from creditline.domain.errors import Refused
+
+            try:
+                freezes.lift_freeze(
+                    self.db, self.freezes[op[1]], note="operator review", key=self.key()
+                )
+            except Refused:
+                pass  # already ended
+        elif kind == "licence":
+            today = clock.show_clock(self.db).body["now"][:10]
+            from datetime import date, timedelta
+
+            expires = date.fromisoformat(today) + timedelta(days=op[1])
+            parties.add_document(
+                self.db,
+                self.merchant,
+                doc_type="business_licence",
+                submitted=(expires - timedelta(days=500)).isoformat(),
+                expires=expires.isoformat(),
+            )
+        elif kind == "policy":
+            key, value = op[1]
+            policy.set_policy(self.db, key, value, effective="now", note="test")
+        elif kind == "run_due":
+            from creditline.service.due import run_due
+
+            run_due(self.db)
+
+    def check(self, amount: str, purpose: str) -> None:
+        """Diagnose, then spend the same thing: both must agree."""
+        diagnosed = diagnosis.why(self.db, self.line, amount=amount, purpose=purpose).body
+        spent = spending.authorize(
+            self.db, self.line, amount=amount, purpose=purpose, key=self.key()
+        )
+        codes = [r["code"] for r in spent.body["reasons"]]
+        assert diagnosed["ok"] == (spent.body["status"] == "authorized"), (diagnosed, spent.body)
+        assert [r["code"] for r in diagnosed["reasons"]] == codes
+        for code in codes or ["ok"]:
+            event(code)
+        if spent.body["status"] == "authorized":  # keep the state as it was
+            spending.void(self.db, spent.body["id"], key=self.key())
+
+
+def _run(db: SqlDatabase, data: st.DataObject) -> None:
+    world = World(db)
+    for _ in range(data.draw(st.integers(4, 18), label="steps")):
+        world.apply(data.draw(OPS, label="op"))
+        world.check(data.draw(AMOUNTS, label="amount"), data.draw(PURPOSES, label="purpose"))
+
+
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_diagnosis_agrees_with_the_spend_on_sqlite(data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = make_db(f"sqlite:///{Path(tmp) / 'c.db'}")
+        try:
+            _run(db, data)
+        finally:
+            db.dispose()
+
+
+@pytest.mark.postgres
+@SETTINGS
+@given(data=st.data())
+def test_diagnosis_agrees_with_the_spend_on_postgresql(
+    postgres_server: str, data: st.DataObject
+) -> None:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    db = make_db(_schema_url(postgres_server, schema))
+    try:
+        _run(db, data)
+    finally:
+        db.dispose()
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -7,7 +7,6 @@ user when running as root); Debian's postgresql package is installed first if it
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -32,9 +31,9 @@ def _answers(url: str) -> bool:
 
 
 def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if found:
-        return Path(found[-1]).parent
+        return found[-1].parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -96,21 +96,26 @@ class Balances:
         return int(getattr(self, account.value))
 
     def apply(self, transfers: Iterable[Transfer]) -> Balances:
-        values = {a: self.of(a) for a in Account}
+        """The balances after ``transfers``: each debit lowers a signed balance, each credit
+        raises one."""
+        delta: dict[Account, int] = {}
         for t in transfers:
             if t.amount.currency != self.currency:
                 raise ValueError("transfer currency differs from the line currency")
-            values[t.debit] -= t.amount.minor
-            values[t.credit] += t.amount.minor
-        return replace(
-            self,
-            limit=-values[Account.PLATFORM_LIMIT],
-            available=values[Account.AVAILABLE],
-            held=values[Account.HELD],
-            occupied=values[Account.OCCUPIED],
-            frozen=values[Account.FROZEN],
-            fees_due=-values[Account.FEES_DUE],
-            fee_income=values[Account.FEE_INCOME],
+            delta[t.debit] = delta.get(t.debit, 0) - t.amount.minor
+            delta[t.credit] = delta.get(t.credit, 0) + t.amount.minor
+        if not delta:
+            return self
+        get = delta.get
+        return Balances(
+            self.currency,
+            limit=self.limit - get(Account.PLATFORM_LIMIT, 0),
+            available=self.available + get(Account.AVAILABLE, 0),
+            held=self.held + get(Account.HELD, 0),
+            occupied=self.occupied + get(Account.OCCUPIED, 0),
+            frozen=self.frozen + get(Account.FROZEN, 0),
+            fees_due=self.fees_due - get(Account.FEES_DUE, 0),
+            fee_income=self.fee_income + get(Account.FEE_INCOME, 0),
         )
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ class Policy:
         return int(self.raw(key))
 
     def money(self, key: str, currency: str = "CNY") -> Money:
-        return Money.parse(self.raw(key), currency)
+        return _money(self.raw(key), currency)
 
     def rate(self, key: str) -> Decimal:
         return Decimal(self.raw(key))
@@ -190,6 +191,20 @@ class Policy:
     def previous_of(self, key: str) -> PolicyChange | None:
         found = [c for c in self.changes if c.key == key]
         return found[-2] if len(found) > 1 else None
+
+
+@functools.lru_cache(maxsize=256)
+def _money(text: str, currency: str) -> Money:
+    return Money.parse(text, currency)
+
+
+def validity(
+    changes: Iterable[PolicyChange], at: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The span around ``at`` in which the policy in force does not change: [since, until)."""
+    since = max((c.effective_at for c in changes if c.effective_at <= at), default=None)
+    until = min((c.effective_at for c in changes if c.effective_at > at), default=None)
+    return since, until
 
 
 def policy_at(changes: Iterable[PolicyChange], at: datetime) -> Policy:

@@ -99,8 +99,8 @@ def post_movement(
         target = freeze_target(store, locked, now)
     balances = locked.state.balances
     before = sweep_frozen(balances, target)
-    middle = balances.apply(before)
-    after = sweep_frozen(middle.apply(transfers), target)
+    moved = balances.apply(before).apply(transfers)
+    after = sweep_frozen(moved, target)
     everything = [*before, *transfers, *after]
     if not everything:
         return balances
@@ -112,7 +112,7 @@ def post_movement(
         transfers=everything,
         created_at=now,
     )
-    result = balances.apply(everything)
+    result = moved.apply(after)
     store.post(locked, posted, result)
     return result
 

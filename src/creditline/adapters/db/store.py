@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from creditline.adapters.calendar import ChineseCalendar
@@ -31,7 +33,7 @@ from creditline.domain.ledger import (
 from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind
-from creditline.domain.policy import Policy, PolicyChange, policy_at
+from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
 from creditline.domain.purposes import Product, Purpose
 from creditline.service.ports import LineRow, LockedLine, StoredResponse
 
@@ -103,7 +105,8 @@ class SqlStore:
         return self._exec(select(t.parties.c.id).limit(1)).first() is not None
 
     def policy(self, at: datetime, seq: int | None = None) -> Policy:
-        return policy_at(self.policy_changes(seq), at)
+        changes = self.policy_changes(seq)
+        return self.db.policy_in_force(changes, at)
 
     # -- idempotency -------------------------------------------------------------------------
     def find_response(self, scope: str, key: str) -> StoredResponse | None:
@@ -797,12 +800,27 @@ class SqlDatabase:
         self._sandbox: bool | None = None
         self._policy: tuple[int, list[PolicyChange]] = (-1, [])
         self._calendar: WorkCalendar | None = None
+        self._local = threading.local()
+        self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
+        self._policy_at = None
 
     def policy_changes(self, seq: int, store: SqlStore) -> list[PolicyChange]:
         """Policy changes are append-only, so the highest version names the whole set."""
         if self._policy[0] != seq:
             self._policy = (seq, store.load_policy_changes())
         return self._policy[1]
+
+    def policy_in_force(self, changes: list[PolicyChange], at: datetime) -> Policy:
+        """The policy at ``at``, reused while neither the changes nor the span around it do."""
+        cached = self._policy_at
+        if cached is not None:
+            ref, since, until, found = cached
+            if ref is changes and (since is None or since <= at) and (until is None or at < until):
+                return found
+        found = policy_at(changes, at)
+        since, until = validity(changes, at)
+        self._policy_at = (changes, since, until, found)
+        return found
 
     def calendar(self, store: SqlStore) -> WorkCalendar:
         if self._calendar is None:
@@ -828,11 +846,11 @@ class SqlDatabase:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[SqlStore]:
-        sandbox = self.sandbox  # read outside the transaction, once per process
-        del sandbox
-        conn = self.engine.connect()
-        if write:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        """One transaction on this thread's connection (kept between transactions: checking a
+        connection out of the pool each time cost more than the statements of a spend)."""
+        _ = self.sandbox  # read outside the transaction, once per process
+        conn = self._connection()
+        conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
         try:
             with conn.begin():
                 store = SqlStore(conn, self)
@@ -845,8 +863,27 @@ class SqlDatabase:
             if "idempotency_keys" in str(exc.orig) or "idempotency_keys" in str(exc):
                 raise Conflict("idempotency key written concurrently") from exc
             raise
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                self._drop_connection()
+            raise
         finally:
+            if conn.invalidated or conn.closed:
+                self._drop_connection()
+
+    def _connection(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect()
+            self._local.conn = conn
+        return conn
+
+    def _drop_connection(self) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None and not conn.closed:
             conn.close()
 
     def dispose(self) -> None:
+        self._drop_connection()
         self.engine.dispose()

@@ -12,11 +12,8 @@ from creditline.domain.ledger import Account, Balances, Movement, Transfer
 from creditline.domain.money import Money
 from creditline.domain.parties import PartyKind
 from creditline.domain.purposes import (
-    FORBIDDEN_PURPOSES,
-    PURPOSE_NAMES,
     Product,
     Purpose,
-    allowed_purposes,
 )
 from creditline.domain.reasons import Reason, ReasonCode
 
@@ -50,73 +47,11 @@ class LineState:
     def currency(self) -> str:
         return self.balances.currency
 
-    @property
-    def available(self) -> Money:
-        return Money(max(0, self.balances.available), self.currency)
-
-
-@dataclass(frozen=True, slots=True)
-class SpendRequest:
-    amount: Money
-    purpose: Purpose
-
 
 def require_positive(amount: Money, field: str = "amount") -> Money:
     if not amount.is_positive:
         raise InvalidInput(field, f"{field} must be greater than zero")
     return amount
-
-
-def spend_refusals(line: LineState, request: SpendRequest) -> list[Reason]:
-    """Every reason the spend would be refused now; empty means it may be authorised.
-
-    All reasons are listed, not just the first, so a decline and the diagnosis say the same.
-    """
-    reasons: list[Reason] = []
-    if line.status is LineStatus.CLOSED:
-        reasons.append(Reason(ReasonCode.LINE_CLOSED, {"line": line.id}))
-    elif line.status is LineStatus.PENDING_ACTIVATION:
-        reasons.append(Reason(ReasonCode.LINE_NOT_ACTIVE, {"line": line.id}))
-    zh, en = PURPOSE_NAMES[request.purpose]
-    if request.purpose in FORBIDDEN_PURPOSES:
-        reasons.append(
-            Reason(
-                ReasonCode.PURPOSE_FORBIDDEN,
-                {"purpose": request.purpose.value, "purpose_zh": zh, "purpose_en": en},
-            )
-        )
-    elif request.purpose not in allowed_purposes(line.product, line.party_kind):
-        reasons.append(
-            Reason(
-                ReasonCode.PURPOSE_NOT_ALLOWED,
-                {
-                    "purpose": request.purpose.value,
-                    "purpose_zh": zh,
-                    "purpose_en": en,
-                    "product": line.product.value,
-                },
-            )
-        )
-    if request.amount.currency != line.currency:
-        reasons.append(
-            Reason(
-                ReasonCode.CURRENCY_MISMATCH,
-                {"currency": request.amount.currency, "line_currency": line.currency},
-            )
-        )
-    elif request.amount > line.available:
-        reasons.append(
-            Reason(
-                ReasonCode.INSUFFICIENT_AVAILABLE,
-                {
-                    "amount": request.amount.format(),
-                    "available": line.available.format(),
-                    "held": Money(line.balances.held, line.currency).format(),
-                    "occupied": Money(line.balances.occupied, line.currency).format(),
-                },
-            )
-        )
-    return reasons
 
 
 def authorize_transfers(amount: Money, hold_id: str) -> list[Transfer]:

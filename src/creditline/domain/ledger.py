@@ -33,11 +33,38 @@ class Account(StrEnum):
     PLATFORM_LIMIT = "platform_limit"  # the platform's grant of limit to this line
     FEES_DUE = "fees_due"  # late fees the holder owes (debit-normal)
     FEE_INCOME = "fee_income"  # the platform's late-fee income
+    FEES_COLLECTED = "fees_collected"  # money received for late fees (debit-normal)
+    # The funds book of a merchant (资金账本): money, not quota.
+    CLEARING = "clearing"  # cash the platform holds for the merchant (debit-normal)
+    ESCROW = "escrow"  # confirmed proceeds not yet split
+    REPAYMENT_COLLECTED = "repayment_collected"  # proceeds kept to repay quota and fees
+    SUPPLIER_PAYABLE = "supplier_payable"  # owed to suppliers until paid out
+    MERCHANT_BALANCE = "merchant_balance"  # the merchant's own settled balance
+    WITHDRAWAL_PAYABLE = "withdrawal_payable"  # withdrawals requested, not yet paid out
+    COMPENSATION_EXPENSE = "compensation_expense"  # paid by the platform (debit-normal)
 
 
 QUOTA_ACCOUNTS = (Account.AVAILABLE, Account.HELD, Account.OCCUPIED, Account.FROZEN)
+LINE_BOOK = frozenset(
+    {
+        *QUOTA_ACCOUNTS,
+        Account.PLATFORM_LIMIT,
+        Account.FEES_DUE,
+        Account.FEE_INCOME,
+        Account.FEES_COLLECTED,
+    }
+)
+FUNDS_BOOK = frozenset(set(Account) - LINE_BOOK)
 #: Debit-normal accounts: their balance is debits - credits.
-DEBIT_NORMAL = frozenset({Account.PLATFORM_LIMIT, Account.FEES_DUE})
+DEBIT_NORMAL = frozenset(
+    {
+        Account.PLATFORM_LIMIT,
+        Account.FEES_DUE,
+        Account.FEES_COLLECTED,
+        Account.CLEARING,
+        Account.COMPENSATION_EXPENSE,
+    }
+)
 
 
 class Movement(StrEnum):
@@ -52,6 +79,13 @@ class Movement(StrEnum):
     FREEZE = "freeze"  # quota moved into an amount freeze
     UNFREEZE = "unfreeze"
     LATE_FEE = "late_fee"
+    FEE_PAYMENT = "fee_payment"
+    PROCEEDS = "proceeds"  # a confirmed order's proceeds arrive in escrow
+    RETURN = "return"  # proceeds go back to the buyer
+    SPLIT = "split"  # 分账
+    PAYOUT = "payout"  # money leaves through the channel
+    COMPENSATION = "compensation"
+    WITHDRAWAL = "withdrawal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +117,7 @@ class Balances:
     frozen: int = 0
     fees_due: int = 0
     fee_income: int = 0
+    fees_collected: int = 0
 
     def money(self, account: Account) -> Money:
         return Money(self.of(account), self.currency)
@@ -93,6 +128,8 @@ class Balances:
             return -self.limit
         if account is Account.FEES_DUE:
             return -self.fees_due
+        if account is Account.FEES_COLLECTED:
+            return -self.fees_collected
         return int(getattr(self, account.value))
 
     def apply(self, transfers: Iterable[Transfer]) -> Balances:
@@ -102,6 +139,8 @@ class Balances:
         for t in transfers:
             if t.amount.currency != self.currency:
                 raise ValueError("transfer currency differs from the line currency")
+            if t.debit not in LINE_BOOK or t.credit not in LINE_BOOK:
+                raise ValueError(f"{t.debit}->{t.credit} is not a transfer of a line's book")
             delta[t.debit] = delta.get(t.debit, 0) - t.amount.minor
             delta[t.credit] = delta.get(t.credit, 0) + t.amount.minor
         if not delta:
@@ -116,13 +155,23 @@ class Balances:
             frozen=self.frozen + get(Account.FROZEN, 0),
             fees_due=self.fees_due - get(Account.FEES_DUE, 0),
             fee_income=self.fee_income + get(Account.FEE_INCOME, 0),
+            fees_collected=self.fees_collected - get(Account.FEES_COLLECTED, 0),
         )
 
     @property
     def is_consistent(self) -> bool:
         """No account is overdrawn; quota accounts add up to the limit; fees balance."""
         return (
-            min(self.available, self.held, self.occupied, self.frozen, self.fees_due) >= 0
+            min(
+                self.available,
+                self.held,
+                self.occupied,
+                self.frozen,
+                self.fees_due,
+                self.fee_income,
+                self.fees_collected,
+            )
+            >= 0
             and self.available + self.held + self.occupied + self.frozen == self.limit
             and self.fees_due == self.fee_income
         )
@@ -192,3 +241,39 @@ def post(
         posted.append(PostedTransfer(line_id, seq, movement_id, t, created_at, prev, h))
         prev = h
     return posted
+
+
+@dataclass(frozen=True, slots=True)
+class FundsBalances:
+    """A merchant's funds book (资金账本), signed credit-normal except clearing and
+    compensation expense; it sums to zero like every book."""
+
+    currency: str
+    clearing: int = 0
+    escrow: int = 0
+    repayment_collected: int = 0
+    supplier_payable: int = 0
+    merchant_balance: int = 0
+    withdrawal_payable: int = 0
+    compensation_expense: int = 0
+
+    def apply(self, transfers: Iterable[Transfer]) -> FundsBalances:
+        values = {a: self.signed(a) for a in FUNDS_BOOK}
+        for t in transfers:
+            if t.debit not in FUNDS_BOOK or t.credit not in FUNDS_BOOK:
+                raise ValueError(f"{t.debit}->{t.credit} is not a transfer of a funds book")
+            values[t.debit] -= t.amount.minor
+            values[t.credit] += t.amount.minor
+        return FundsBalances(
+            self.currency,
+            **{a.value: (-v if a in DEBIT_NORMAL else v) for a, v in values.items()},
+        )
+
+    def signed(self, account: Account) -> int:
+        value = int(getattr(self, account.value))
+        return -value if account in DEBIT_NORMAL else value
+
+    @property
+    def is_consistent(self) -> bool:
+        owed = (self.escrow, self.supplier_payable, self.merchant_balance, self.withdrawal_payable)
+        return min(owed) >= 0 and sum(self.signed(a) for a in FUNDS_BOOK) == 0

@@ -3,17 +3,15 @@ can be distributed by line (Citus-style); the migrations build exactly this."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -23,30 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
 )
 
+from creditline.adapters.db import schema_settlement
+from creditline.adapters.db.types import TENANT, UtcDateTime
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both engines (SQLite stores ISO text without an offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime refused: store UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+__all__ = ["TENANT", "UtcDateTime", "metadata"]
 
 
 metadata = MetaData(
@@ -59,7 +39,6 @@ metadata = MetaData(
     }
 )
 
-TENANT = "default"
 
 meta = Table(
     "meta",
@@ -113,6 +92,7 @@ lines = Table(
     Column("frozen", BigInteger, nullable=False, server_default="0"),
     Column("fees_due", BigInteger, nullable=False, server_default="0"),
     Column("fee_income", BigInteger, nullable=False, server_default="0"),
+    Column("fees_collected", BigInteger, nullable=False, server_default="0"),
     Column("open_freezes", Integer, nullable=False, server_default="0"),
     Column("seq", BigInteger, nullable=False, server_default="0"),
     Column("head_hash", String(64), nullable=False),
@@ -362,3 +342,29 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+
+def _table(name: str, *columns: Any) -> Table:
+    return Table(name, metadata, *columns)
+
+
+_settlement = schema_settlement.define(_table)
+orders = _settlement["orders"]
+suppliers = _settlement["suppliers"]
+split_rules = _settlement["split_rules"]
+funds_books = _settlement["funds_books"]
+funds_transfers = _settlement["funds_transfers"]
+settlements = _settlement["settlements"]
+payouts = _settlement["payouts"]
+channel_records = _settlement["channel_records"]
+cases = _settlement["cases"]
+for _name, _table_name, _columns, _where in schema_settlement.INDEXES:
+    _t = metadata.tables[_table_name]
+    _w = sa.text(_where) if _where else None
+    Index(
+        _name,
+        *(_t.c[c] for c in _columns),
+        unique=_name.startswith("uq_"),
+        sqlite_where=_w,
+        postgresql_where=_w,
+    )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from creditline.adapters.db.tables import ACCOUNT_KINDS, TENANT, UtcDateTime
+from creditline.adapters.db.ddl import append_only
+from creditline.adapters.db.tables import ACCOUNT_KINDS
+from creditline.adapters.db.types import TENANT, UtcDateTime
 from creditline.domain.policy import seed_changes
 
 revision = "0001"
@@ -186,7 +188,7 @@ def upgrade() -> None:
     _policy_and_calendar()
     _freezes_documents_events()
     for table in APPEND_ONLY:
-        _append_only(table)
+        append_only(table)
     # Every transfer as its two postings: debit negative, credit positive; each movement sums
     # to zero, and so does every line.
     op.execute(
@@ -281,26 +283,6 @@ def _freezes_documents_events() -> None:
         sa.Column("party_id", sa.String(40)),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
-    )
-
-
-def _append_only(table: str) -> None:
-    """The database refuses UPDATE and DELETE on ledger history."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-        return
-    op.execute(
-        "CREATE OR REPLACE FUNCTION creditline_append_only() RETURNS trigger "
-        "LANGUAGE plpgsql AS $$ BEGIN "
-        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION creditline_append_only()"
     )
 
 

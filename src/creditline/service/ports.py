@@ -16,6 +16,7 @@ from creditline.domain.ledger import Balances, PostedTransfer
 from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.parties import Party
 from creditline.domain.policy import Policy, PolicyChange
+from creditline.service.settlement_ports import PaymentChannel, SettlementStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class LineRow:
     created_at: datetime
 
 
-class Store(Protocol):
+class Store(SettlementStore, Protocol):
     """Everything a use case reads or writes, inside one transaction."""
 
     def now(self) -> datetime: ...
@@ -174,6 +175,8 @@ class Store(Protocol):
 
 
 class Database(Protocol):
-    """Opens transactions. ``write=True`` takes the write lock up front (SQLite IMMEDIATE)."""
+    """Opens transactions (``write=True`` takes the write lock up front, SQLite IMMEDIATE);
+    ``channel`` is the payment channel payouts go through."""
 
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Store]: ...
+    def channel(self, store: Store) -> PaymentChannel: ...

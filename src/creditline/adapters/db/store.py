@@ -14,9 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from creditline.adapters.calendar import ChineseCalendar
+from creditline.adapters.channel import SimulatedChannel
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.engine import make_engine
+from creditline.adapters.db.settlement_store import SettlementSql
 from creditline.domain.calendar import WorkCalendar
 from creditline.domain.diagnosis import OpenHold
 from creditline.domain.documents import Document, DocumentType
@@ -35,7 +37,8 @@ from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind
 from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
 from creditline.domain.purposes import Product, Purpose
-from creditline.service.ports import LineRow, LockedLine, StoredResponse
+from creditline.service.ports import LineRow, LockedLine, Store, StoredResponse
+from creditline.service.settlement_ports import PaymentChannel
 
 _LINE_COLUMNS = (
     t.lines.c.id,
@@ -58,7 +61,7 @@ _LINE_COLUMNS = (
 )
 
 
-class SqlStore:
+class SqlStore(SettlementSql):
     """One transaction's view of the database."""
 
     def __init__(self, conn: Connection, db: SqlDatabase) -> None:
@@ -883,6 +886,9 @@ class SqlDatabase:
         self._local.conn = None
         if conn is not None and not conn.closed:
             conn.close()
+
+    def channel(self, store: Store) -> PaymentChannel:
+        return SimulatedChannel(store)
 
     def dispose(self) -> None:
         self._drop_connection()

@@ -29,6 +29,10 @@ class ReasonCode(StrEnum):
     LINE_FROZEN = "line_frozen"
     DOCUMENT_EXPIRED = "document_expired"
     OCCUPANCY_OVERDUE = "occupancy_overdue"
+    # Settlement and withdrawals: R10, R11.
+    SPLIT_NO_REPAYMENT = "split_no_repayment"
+    FUNDS_NOT_YET_AVAILABLE = "funds_not_yet_available"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
     # Holds, R5.
     HOLD_NOT_AUTHORIZED = "hold_not_authorized"
     HOLD_EXPIRED = "hold_expired"
@@ -40,6 +44,7 @@ class ReasonCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CLOCK_NOT_SANDBOX = "clock_not_sandbox"
     CLOCK_BACKWARDS = "clock_backwards"
+    SANDBOX_ONLY = "sandbox_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +144,24 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "还款 {repay_to_lift} 即可解除（或等买家确认收货后回款）",
         "repay {repay_to_lift} to lift it (or have buyers confirm receipt so proceeds repay it)",
     ),
+    ReasonCode.SPLIT_NO_REPAYMENT: ReasonText(
+        "分账规则（第 {version} 版）把 0% 分给还款：销售回款不会释放已占用额度",
+        "the split rule (version {version}) sends 0% to repayment: sales proceeds will not "
+        "bring occupied quota back",
+        "修改分账规则，给还款分配比例",
+        "change the split rule to send a share to repayment",
+    ),
+    ReasonCode.FUNDS_NOT_YET_AVAILABLE: ReasonText(
+        "余额 {amount} 要到 {available_on} 才能提现（结算后 T+1 个工作日）",
+        "{amount} can be withdrawn from {available_on} (T+1 working day after settlement)",
+        "请在 {available_on} 之后提现",
+        "withdraw on or after {available_on}",
+    ),
+    ReasonCode.INSUFFICIENT_BALANCE: ReasonText(
+        "商家余额 {balance} 不足 {amount}；额度本身永远不能提现",
+        "the merchant balance {balance} is less than {amount}; the credit line itself can "
+        "never be withdrawn",
+    ),
     ReasonCode.HOLD_NOT_AUTHORIZED: ReasonText(
         "该笔预授权当前状态为 {status}，不能再操作",
         "the hold is {status}, not authorized",
@@ -174,6 +197,10 @@ TEXTS: dict[ReasonCode, ReasonText] = {
     ReasonCode.CLOCK_NOT_SANDBOX: ReasonText(
         "正式环境的时钟不能调整",
         "a live database's clock cannot be moved",
+    ),
+    ReasonCode.SANDBOX_ONLY: ReasonText(
+        "只有沙箱可以模拟通道故障",
+        "channel failures can be injected only in a sandbox",
     ),
     ReasonCode.CLOCK_BACKWARDS: ReasonText(
         "沙箱时钟不能倒退",

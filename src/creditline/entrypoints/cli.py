@@ -16,6 +16,17 @@ from creditline.entrypoints.cli_rules import (
     policy_app,
     why,
 )
+from creditline.entrypoints.cli_settlement import (
+    cases_app,
+    order_app,
+    payouts_app,
+    reconcile,
+    sandbox_app,
+    split_app,
+    statement,
+    supplier_app,
+    withdraw,
+)
 from creditline.entrypoints.common import STATE, DbOpt, JsonOpt, KeyOpt, run, show
 from creditline.entrypoints.output import EXIT_ERROR, EXIT_INVALID, console, fail, print_json
 from creditline.service import clock as clock_uc
@@ -50,6 +61,15 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(events_app, name="events")
 app.command("why")(why)
+app.add_typer(order_app, name="order")
+app.add_typer(supplier_app, name="supplier")
+app.add_typer(split_app, name="split")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(payouts_app, name="payouts")
+app.add_typer(cases_app, name="cases")
+app.command("withdraw")(withdraw)
+app.command("statement")(statement)
+app.command("reconcile")(reconcile)
 
 
 @app.callback()
@@ -338,6 +358,10 @@ def run_due(db: DbOpt = None, json_out: JsonOpt = False) -> None:
         console.print(f"expired freezes 到期解冻: {len(body['expired_freezes'])}")
         console.print(f"occupancy freezes 占用超期冻结: {len(body['occupancy_freezes'])}")
         console.print(f"late fees 滞纳金: {len(body['late_fees'])} line(s)")
+        console.print(
+            f"splits 分账: {len(body['splits'])} · payouts 出款: "
+            f"{len(body['payouts'])} · dunning 催收: {len(body['dunning'])}"
+        )
         if body["calendar_alert"]:
             console.print(f"[yellow]{body['calendar_alert']['message_zh']}[/yellow]")
 

@@ -7,9 +7,11 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.lines import require_positive
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
+from creditline.domain.reasons import Reason
 from creditline.service.context import spend_context
 from creditline.service.idempotency import Answer
-from creditline.service.ports import Database
+from creditline.service.ports import Database, Store
+from creditline.service.splits import no_repayment_warning
 
 
 def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "zh") -> Answer:
@@ -47,5 +49,12 @@ def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "z
                     **breakdown(ctx),
                 },
                 "policy_version": policy.version,
+                "warnings": [w.to_json(lang) for w in _warnings(store, locked.state.party_id)],
             }
         )
+
+
+def _warnings(store: Store, party_id: str) -> list[Reason]:
+    """What does not refuse this spend but keeps the quota from coming back (R10, R16)."""
+    warning = no_repayment_warning(store.split_rule(party_id))
+    return [] if warning is None else [warning]

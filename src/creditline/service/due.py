@@ -1,5 +1,6 @@
-"""``run-due``: the jobs that fall due with time: hold and freeze expiry, over-long occupancy
-freezes and late fees, the calendar horizon alert. Each line is handled in its own
+"""``run-due``: the jobs that fall due with time: hold and freeze expiry, splits in their
+window, payouts and their retries, dunning, over-long occupancy freezes and late fees, the
+calendar horizon alert. Each line is handled in its own
 transaction, so a job can stop and run again without doing anything twice."""
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from creditline.domain.money import Money
 from creditline.service.calendar import check_calendar_horizon
 from creditline.service.context import post_movement
 from creditline.service.freezes import expire_due_freezes, freeze_json
+from creditline.service.funds import process_payouts
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_child_id
+from creditline.service.orders import run_dunning
 from creditline.service.ports import Database, Store
 from creditline.service.spending import expire_due_holds
+from creditline.service.splits import run_due_splits
 
 
 def _drain(job: Callable[[Database], list[str]], db: Database) -> list[str]:
@@ -31,6 +35,9 @@ def _drain(job: Callable[[Database], list[str]], db: Database) -> list[str]:
 def run_due(db: Database) -> Answer:
     expired_holds = _drain(expire_due_holds, db)
     expired_freezes = _drain(expire_due_freezes, db)
+    splits = run_due_splits(db)
+    payouts = process_payouts(db)
+    dunning = run_dunning(db)
     frozen, fees = occupancy_jobs(db)
     with db.transaction() as store:
         alert = check_calendar_horizon(store)
@@ -40,6 +47,9 @@ def run_due(db: Database) -> Answer:
             "expired_freezes": expired_freezes,
             "occupancy_freezes": frozen,
             "late_fees": fees,
+            "splits": splits,
+            "payouts": payouts,
+            "dunning": dunning,
             "calendar_alert": alert,
         }
     )

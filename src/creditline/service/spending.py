@@ -289,35 +289,7 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
 
         def effect() -> Answer:
             check_repayment(money, locked.state)
-            parts = allocate_repayment(money.minor, store.open_occupancies(line_id))
-            movement_id = new_child_id("rep", line_id)
-            transfers = [
-                Transfer(
-                    Account.OCCUPIED,
-                    Account.AVAILABLE,
-                    Money(part, money.currency),
-                    Movement.REPAY,
-                    occ_id,
-                )
-                for occ_id, part in parts
-            ]
-            balances = post_movement(store, locked, movement_id, transfers, now)
-            for occ_id, part in parts:
-                store.reduce_occupancy(line_id, occ_id, part)
-            lifted = lift_settled_occupancy_freezes(store, line_id, now)
-            return Answer(
-                {
-                    "id": movement_id,
-                    "line": line_id,
-                    "amount": money.format(),
-                    "allocations": [
-                        {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
-                        for occ_id, part in parts
-                    ],
-                    "lifted_freezes": lifted,
-                    "balances": balances_json(balances),
-                }
-            )
+            return Answer(repay_in(store, locked, money, now))
 
         return run_once(
             store,
@@ -329,6 +301,35 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
             now=now,
             locked=locked,
         )
+
+
+def repay_in(store: Store, locked: LockedLine, money: Money, now: datetime) -> dict[str, Any]:
+    """Repay ``money`` of the locked line's occupancy, oldest first, inside the caller's
+    transaction: from a holder's repayment or from split settlement (分账)."""
+    line_id = locked.state.id
+    parts = allocate_repayment(money.minor, store.open_occupancies(line_id))
+    movement_id = new_child_id("rep", line_id)
+    transfers = [
+        Transfer(
+            Account.OCCUPIED, Account.AVAILABLE, Money(part, money.currency), Movement.REPAY, occ_id
+        )
+        for occ_id, part in parts
+    ]
+    balances = post_movement(store, locked, movement_id, transfers, now)
+    for occ_id, part in parts:
+        store.reduce_occupancy(line_id, occ_id, part)
+    lifted = lift_settled_occupancy_freezes(store, line_id, now)
+    return {
+        "id": movement_id,
+        "line": line_id,
+        "amount": money.format(),
+        "allocations": [
+            {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
+            for occ_id, part in parts
+        ],
+        "lifted_freezes": lifted,
+        "balances": balances_json(balances),
+    }
 
 
 def lift_settled_occupancy_freezes(store: Store, line_id: str, now: datetime) -> list[str]:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from creditline.domain.ledger import GENESIS_HASH, Balances, chain_hash
+from creditline.domain.ledger import (
+    GENESIS_HASH,
+    Balances,
+    FundsBalances,
+    PostedTransfer,
+    chain_hash,
+)
 from creditline.service.ports import Database, Store
 
 
 @dataclass
 class VerifyReport:
     lines: int = 0
+    funds_books: int = 0
     transfers: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     heads: dict[str, str] = field(default_factory=dict)
@@ -25,6 +32,7 @@ class VerifyReport:
         return {
             "ok": self.ok,
             "lines": self.lines,
+            "funds_books": self.funds_books,
             "transfers": self.transfers,
             "problems": self.problems,
             "first_bad": self.problems[0] if self.problems else None,
@@ -43,17 +51,25 @@ def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -
         report.lines += 1
         if progress is not None:
             progress(1)
+    with db.transaction(write=False) as store:
+        books = store.funds_party_ids()
+    for party_id in books:
+        with db.transaction(write=False) as store:
+            _verify_funds(store, party_id, report)
+        report.funds_books += 1
     return report
 
 
-def _verify_line(store: Store, line_id: str, report: VerifyReport) -> None:
-    row = store.get_line(line_id)
-    derived = Balances(row.balances.currency)
+def _verify_chain(
+    report: VerifyReport, book: str, key: str, transfers: Iterable[PostedTransfer]
+) -> tuple[int, str, list[PostedTransfer]]:
+    """Walk one book's chain; returns the last seq, the head hash, and the transfers."""
     prev, expected_seq = GENESIS_HASH, 0
-    for posted in store.transfers_of(line_id):
+    seen: list[PostedTransfer] = []
+    for posted in transfers:
         report.transfers += 1
         expected_seq += 1
-        where = {"line": line_id, "seq": posted.seq}
+        where = {key: book, "seq": posted.seq}
         if posted.seq != expected_seq:
             report.problems.append(
                 {**where, "problem": "sequence_gap", "expected_seq": expected_seq}
@@ -63,7 +79,7 @@ def _verify_line(store: Store, line_id: str, report: VerifyReport) -> None:
             report.problems.append({**where, "problem": "chain_broken"})
         recomputed = chain_hash(
             posted.prev_hash,
-            line_id=line_id,
+            line_id=book,
             seq=posted.seq,
             movement_id=posted.movement_id,
             transfer=posted.transfer,
@@ -72,7 +88,31 @@ def _verify_line(store: Store, line_id: str, report: VerifyReport) -> None:
         if recomputed != posted.hash:
             report.problems.append({**where, "problem": "hash_mismatch"})
         prev = posted.hash
-        derived = derived.apply([posted.transfer])
+        seen.append(posted)
+    return expected_seq, prev, seen
+
+
+def _verify_funds(store: Store, party_id: str, report: VerifyReport) -> None:
+    seq, head, stored = store.funds_head(party_id)
+    last, prev, transfers = _verify_chain(
+        report, party_id, "funds", store.funds_transfers_of(party_id)
+    )
+    derived = FundsBalances(stored.currency).apply(t.transfer for t in transfers)
+    at_head = {"funds": party_id, "seq": seq}
+    if seq != last or head != prev:
+        report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": last})
+    if derived != stored:
+        report.problems.append({**at_head, "problem": "balance_mismatch"})
+    if not derived.is_consistent:
+        report.problems.append({**at_head, "problem": "overdrawn"})
+
+
+def _verify_line(store: Store, line_id: str, report: VerifyReport) -> None:
+    row = store.get_line(line_id)
+    expected_seq, prev, transfers = _verify_chain(
+        report, line_id, "line", store.transfers_of(line_id)
+    )
+    derived = Balances(row.balances.currency).apply(t.transfer for t in transfers)
     at_head = {"line": line_id, "seq": row.seq}
     if row.seq != expected_seq or row.head_hash != prev:
         report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": expected_seq})

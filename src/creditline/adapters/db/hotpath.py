@@ -142,7 +142,8 @@ def _combine(
 # sequence), all in one round trip.
 _LINE_SQL = (
     "SELECT l.id, l.party_id, l.product, l.currency, l.status, l.limit_minor, l.available, "
-    "l.held, l.occupied, l.frozen, l.fees_due, l.fee_income, l.open_freezes, l.seq, "
+    "l.held, l.occupied, l.frozen, l.fees_due, l.fee_income, l.fees_collected, "
+    "l.open_freezes, l.seq, "
     "l.head_hash, p.kind, k.request_hash, k.body, k.refused, "
     "(SELECT min(o.captured_at) FROM occupancies o "
     " WHERE o.line_id = l.id AND o.outstanding > 0) AS oldest_occupancy, "
@@ -168,6 +169,7 @@ INSERT_TRANSFER = Statement(
 UPDATE_BALANCES = Statement(
     "UPDATE lines SET limit_minor = :limit_minor, available = :available, held = :held, "
     "occupied = :occupied, frozen = :frozen, fees_due = :fees_due, fee_income = :fee_income, "
+    "fees_collected = :fees_collected, "
     "seq = :seq, head_hash = :head_hash, updated_at = :updated_at "
     "WHERE id = :line_id AND seq = :old_seq"
 )

@@ -54,6 +54,7 @@ _LINE_COLUMNS = (
     t.lines.c.frozen,
     t.lines.c.fees_due,
     t.lines.c.fee_income,
+    t.lines.c.fees_collected,
     t.lines.c.open_freezes,
     t.lines.c.seq,
     t.lines.c.head_hash,
@@ -259,6 +260,7 @@ class SqlStore(SettlementSql):
             frozen,
             fees_due,
             fee_income,
+            fees_collected,
             open_freezes,
             seq,
             head_hash,
@@ -285,6 +287,7 @@ class SqlStore(SettlementSql):
                 frozen=frozen,
                 fees_due=fees_due,
                 fee_income=fee_income,
+                fees_collected=fees_collected,
             ),
         )
         stored = None if request_hash is None else _stored(request_hash, body, refused)
@@ -361,6 +364,7 @@ class SqlStore(SettlementSql):
                     "frozen": balances.frozen,
                     "fees_due": balances.fees_due,
                     "fee_income": balances.fee_income,
+                    "fees_collected": balances.fees_collected,
                     "seq": last.seq,
                     "head_hash": last.hash,
                     "updated_at": at,
@@ -787,6 +791,7 @@ def _balances(row: Any) -> Balances:
         frozen=row.frozen,
         fees_due=row.fees_due,
         fee_income=row.fee_income,
+        fees_collected=row.fees_collected,
     )
 
 

@@ -1,0 +1,156 @@
+"""Use cases for orders (订单): add, ship, confirm receipt, return, show; dunning (催收)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from creditline.domain.errors import InvalidInput
+from creditline.domain.ledger import Account, Movement, Transfer
+from creditline.domain.lines import require_positive
+from creditline.domain.money import Money
+from creditline.domain.orders import Order, OrderState, parse_order_id
+from creditline.domain.parties import PartyKind
+from creditline.domain.splits import next_window
+from creditline.service.funds import post_funds
+from creditline.service.idempotency import Answer
+from creditline.service.ports import Database, Store
+
+
+def order_json(o: Order) -> dict[str, Any]:
+    def iso(v: datetime | None) -> str | None:
+        return v.isoformat() if v else None
+
+    return {
+        "id": o.id,
+        "merchant": o.merchant_id,
+        "amount": o.amount.format(),
+        "currency": o.amount.currency,
+        "returned": Money(o.returned, o.amount.currency).format(),
+        "proceeds": o.proceeds.format(),
+        "buyer": o.buyer,
+        "state": o.state.value,
+        "dunning": o.dunning.value,
+        "created_at": iso(o.created_at),
+        "shipped_at": iso(o.shipped_at),
+        "confirmed_at": iso(o.confirmed_at),
+        "split_due_at": iso(o.split_due_at),
+        "split_done": o.split_done,
+    }
+
+
+def add_order(
+    db: Database, merchant_id: str, *, order_id: str, amount: str, buyer: str | None = None
+) -> Answer:
+    """A merchant's sale, paid by the buyer (R8)."""
+    oid = parse_order_id(order_id)
+    money = require_positive(Money.parse(amount))
+    if buyer is not None and (not buyer or len(buyer) > 64 or not buyer.isprintable()):
+        raise InvalidInput("buyer", "buyer must be 1 to 64 printable characters")
+    with db.transaction() as store:
+        if store.get_party(merchant_id).kind is not PartyKind.MERCHANT:
+            raise InvalidInput("merchant", "orders belong to merchants")
+        if store.order_exists(oid):
+            raise InvalidInput("order", f"order {oid} already exists")
+        now = store.now()
+        order = Order(oid, merchant_id, money, OrderState.PAID, now, buyer=buyer)
+        store.insert_order(order)
+        store.emit("order.paid", order_json(order), now, party_id=merchant_id)
+        return Answer(order_json(order))
+
+
+def ship_order(db: Database, order_id: str) -> Answer:
+    with db.transaction() as store:
+        now = store.now()
+        order = store.get_order(order_id).ship(now)
+        store.update_order(order)
+        store.emit("order.shipped", order_json(order), now, party_id=order.merchant_id)
+        return Answer(order_json(order))
+
+
+def confirm_order(db: Database, order_id: str) -> Answer:
+    """The buyer confirmed receipt (确认收货): the proceeds wait in escrow for the next split
+    window (working days 10:00-16:00 Asia/Shanghai by default)."""
+    with db.transaction() as store:
+        now = store.now()
+        order = store.get_order(order_id)
+        window = store.policy(now).raw("split_window")
+        confirmed = order.confirm(now, next_window(store.calendar(), now, window))
+        store.update_order(confirmed)
+        post_funds(
+            store,
+            confirmed.merchant_id,
+            confirmed.id,
+            now,
+            [
+                Transfer(
+                    Account.CLEARING,
+                    Account.ESCROW,
+                    confirmed.proceeds,
+                    Movement.PROCEEDS,
+                    confirmed.id,
+                ),
+            ],
+        )
+        store.emit("order.confirmed", order_json(confirmed), now, party_id=confirmed.merchant_id)
+        return Answer(order_json(confirmed))
+
+
+def return_order(db: Database, order_id: str, *, amount: str | None = None) -> Answer:
+    """A return (退货), whole or part, before the proceeds are split."""
+    if amount is not None:
+        Money.parse(amount)
+    with db.transaction() as store:
+        now = store.now()
+        order = store.get_order(order_id)
+        money = None if amount is None else Money.parse(amount, order.amount.currency)
+        returned = order.return_goods(money)
+        store.update_order(returned)
+        taken = Money(returned.returned - order.returned, order.amount.currency)
+        if order.state is OrderState.CONFIRMED:
+            post_funds(
+                store,
+                order.merchant_id,
+                order.id,
+                now,
+                [
+                    Transfer(Account.ESCROW, Account.CLEARING, taken, Movement.RETURN, order.id),
+                ],
+            )
+        body = {**order_json(returned), "this_return": taken.format()}
+        store.emit("order.returned", body, now, party_id=order.merchant_id)
+        return Answer(body)
+
+
+def show_order(db: Database, order_id: str) -> Answer:
+    with db.transaction(write=False) as store:
+        return Answer(order_json(store.get_order(order_id)))
+
+
+def run_dunning(db: Database) -> list[dict[str, str]]:
+    """Orders shipped but not confirmed: a reminder at 3 days, escalation to customer service
+    at 7, a legal-process flag at 15 (R22); each stage once, as an event."""
+    with db.transaction(write=False) as store:
+        candidates = store.shipped_before(store.now() - timedelta(days=3))
+    done: list[dict[str, str]] = []
+    for order_id in candidates:
+        with db.transaction() as store:
+            done.extend(_dun(store, order_id))
+    return done
+
+
+def _dun(store: Store, order_id: str) -> list[dict[str, str]]:
+    now = store.now()
+    order = store.get_order(order_id)
+    stage = order.dunning_due(now)
+    if stage is None:
+        return []
+    store.update_order(replace(order, dunning=stage))
+    payload = {
+        "order": order.id,
+        "stage": stage.value,
+        "days_unconfirmed": str((now - order.shipped_at).days if order.shipped_at else 0),
+    }
+    store.emit(f"dunning.{stage.value}", payload, now, party_id=order.merchant_id)
+    return [payload]

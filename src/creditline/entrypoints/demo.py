@@ -15,7 +15,20 @@ from creditline.domain.calendar import local_text
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.entrypoints.cli_rules import render_why
 from creditline.entrypoints.output import console
-from creditline.service import clock, diagnosis, due, freezes, lines, parties, policy, spending
+from creditline.service import (
+    clock,
+    diagnosis,
+    due,
+    freezes,
+    funds,
+    lines,
+    orders,
+    parties,
+    policy,
+    spending,
+    splits,
+    statements,
+)
 from creditline.service.verify import verify_ledger
 
 
@@ -76,10 +89,10 @@ def _story(db: SqlDatabase) -> None:
     )
     clock.set_clock(db, "2023-08-28T10:00:00+08:00")
     _say(
-        "1. 2023-08-28 10:00，服装商家「衣尚坊」入驻，平台授予 500,000 元先用后付额度。",
-        "1. Apparel merchant 衣尚坊 joins; the platform grants a 500,000 CNY merchant_bnpl line.",
+        "1. 2023-08-28 10:00，服装商家「锦绣衣坊」入驻，平台授予 500,000 元先用后付额度。",
+        "1. Apparel merchant 锦绣衣坊 joins; the platform grants a 500,000 CNY merchant_bnpl line.",
     )
-    merchant = parties.add_party(db, kind="merchant", name="衣尚坊", category="apparel").body
+    merchant = parties.add_party(db, kind="merchant", name="锦绣衣坊", category="apparel").body
     line = lines.open_line(db, merchant["id"], product="merchant_bnpl", limit="500000.00").body
     line_id = line["id"]
     console.print(f"   merchant {merchant['id']} · line {line_id} · status {line['status']}")
@@ -175,9 +188,10 @@ def _story(db: SqlDatabase) -> None:
 
     _temporary_freezes(db, line_id)
     _xiaowang(db)
+    _settlement(db)
     _say(
-        "11. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
-        "11. The ledger verifies: every balance recomputed from transfers, every chain intact.",
+        "14. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
+        "14. The ledger verifies: every balance recomputed from transfers, every chain intact.",
     )
     report = verify_ledger(db)
     style = "green" if report.ok else "red"
@@ -254,3 +268,76 @@ def _xiaowang(db: SqlDatabase) -> None:
         db, line_id, amount="5000.00", purpose="procurement", key="wang-po-2", order="TB2023101001"
     ).body
     console.print(f"   spend 5,000 → {again['status']}")
+
+
+def _settlement(db: SqlDatabase) -> None:
+    _say(
+        "11. 2024 年国庆前，服装商家「衣尚坊」的分账规则：核心供应商 60%，还款 30%，商家 10%。",
+        "11. Before National Day 2024, apparel merchant 衣尚坊 splits: core supplier 60%, "
+        "repayment 30%, merchant 10%.",
+    )
+    clock.set_clock(db, "2024-09-27T11:00:00+08:00")
+    m = parties.add_party(db, kind="merchant", name="衣尚坊", category="apparel").body["id"]
+    parties.verify_party(
+        db, m, real_name=True, qualification=True, settlement_account="6222 0000 5555 6666"
+    )
+    line_id = lines.open_line(db, m, product="merchant_bnpl", limit="500000.00").body["id"]
+    lines.activate_line(db, line_id)
+    core = splits.add_supplier(db, m, name="杭州织造", tier="core", account="6222 8888").body
+    splits.set_split_rule(db, m, rule=f"supplier:{core['id']}:60,repayment:30,merchant:10")
+    hold = spending.authorize(
+        db, line_id, amount="50000.00", purpose="procurement", key="jx-po-1", order="PO-JX-1"
+    ).body
+    spending.capture(db, hold["id"], amount=None, key="jx-cap-1")
+    orders.add_order(db, m, order_id="TB2024092701", amount="10000.00", buyer="买家A")
+    orders.ship_order(db, "TB2024092701")
+    orders.confirm_order(db, "TB2024092701")
+    _say(
+        "   买家确认收货；通道余额不足，供应商出款连续失败三次。",
+        "   The buyer confirms; the channel answers 余额不足 (insufficient balance) three times.",
+    )
+    funds.fail_payouts(db, count=3, error="insufficient_balance")
+    split = due.run_due(db).body["splits"][0]
+    table = Table(title="分账 / split " + split["split"], title_justify="left")
+    table.add_column("to")
+    table.add_column("amount", justify="right")
+    for part in split["parts"]:
+        table.add_row(part["to"], part["amount"])
+    console.print(table)
+    for wait in ("10m", "30m"):
+        clock.advance_clock(db, wait)
+        due.run_due(db)
+    payout = funds.list_payouts(db, m).body["data"][0]
+    case = funds.list_cases(db).body["data"][-1]
+    console.print(
+        f"   payout {payout['id']}: {payout['failures_in_row']} failures "
+        f"({payout['last_error']}) · compensation {case['details']['compensation']} · "
+        f"case {case['id']} · next attempt {_local(payout['next_attempt_at'])}"
+    )
+    _say(
+        "12. 下一个分账窗口（9月29日周日调休上班 10:00）：出款成功。",
+        "12. The next split window (Sun 29 Sep, a 调休 working day, 10:00): the payout goes "
+        "through.",
+    )
+    clock.set_clock(db, "2024-09-29T10:00:00+08:00")
+    paid = due.run_due(db).body["payouts"]
+    console.print(f"   {paid}")
+    _say(
+        "13. 9月30日再分一笔：商家余额要到 T+1 个工作日（国庆后 10月8日）才能提现。",
+        "13. Another split on 30 Sep: its balance is withdrawable T+1 working day, on 8 Oct "
+        "after National Day.",
+    )
+    clock.set_clock(db, "2024-09-30T11:00:00+08:00")
+    orders.add_order(db, m, order_id="TB2024093001", amount="20000.00")
+    orders.confirm_order(db, "TB2024093001")
+    due.run_due(db)
+    clock.set_clock(db, "2024-10-05T10:00:00+08:00")
+    refused = funds.withdraw(db, m, amount="3000.00", key="jx-wd-1").body
+    _reasons(refused)
+    clock.set_clock(db, "2024-10-08T09:30:00+08:00")
+    ok = funds.withdraw(db, m, amount="3000.00", key="jx-wd-2").body
+    due.run_due(db)
+    console.print(f"   2024-10-08 withdraw 3000.00 → {ok['status']} → paid")
+    console.print(
+        f"   reconcile 对账 2024-10-08: ok={statements.reconcile(db, day='2024-10-08').body['ok']}"
+    )

@@ -188,7 +188,6 @@ ledger_transfers = Table(
     CheckConstraint("amount > 0", name="positive"),
     CheckConstraint("debit_account <> credit_account", name="two_accounts"),
     CheckConstraint("seq > 0", name="seq"),
-    sqlite_with_rowid=False,
 )
 
 holds = Table(
@@ -219,7 +218,6 @@ holds = Table(
         name="captured",
     ),
     PrimaryKeyConstraint("line_id", "id"),
-    sqlite_with_rowid=False,
 )
 # Only open holds can expire; a partial index keeps the rest out of the hot insert.
 Index(
@@ -258,7 +256,6 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("scope", "key"),
-    sqlite_with_rowid=False,
 )
 
 freezes = Table(

@@ -85,7 +85,6 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "available + held + occupied + frozen = limit_minor", name="accounts_sum_to_limit"
         ),
-        sqlite_with_rowid=False,
     )
     kinds = op.create_table(
         "account_kinds",
@@ -148,7 +147,6 @@ def upgrade() -> None:
             name="captured",
         ),
         sa.PrimaryKeyConstraint("line_id", "id"),
-        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_holds_open_expires_at",
@@ -183,7 +181,6 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("scope", "key"),
-        sqlite_with_rowid=False,
     )
     _policy_and_calendar()
     _freezes_documents_events()

@@ -60,12 +60,16 @@ def make_lines(url: str, count: int) -> list[str]:
 
 
 RAW_DDL = [
-    "CREATE TABLE raw_lines (id TEXT PRIMARY KEY, available BIGINT NOT NULL, "
-    "held BIGINT NOT NULL, CHECK (available >= 0))",
-    "CREATE TABLE raw_holds (id TEXT PRIMARY KEY, line_id TEXT NOT NULL, key TEXT NOT NULL, "
-    "status TEXT NOT NULL, amount BIGINT NOT NULL, currency TEXT NOT NULL, "
-    "purpose TEXT NOT NULL, order_id TEXT, policy_version TEXT NOT NULL, "
-    "expires_at TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (line_id, key))",
+    (
+        "CREATE TABLE raw_lines (id TEXT PRIMARY KEY, available BIGINT NOT NULL, "
+        "held BIGINT NOT NULL, CHECK (available >= 0))"
+    ),
+    (
+        "CREATE TABLE raw_holds (id TEXT PRIMARY KEY, line_id TEXT NOT NULL, key TEXT NOT NULL, "
+        "status TEXT NOT NULL, amount BIGINT NOT NULL, currency TEXT NOT NULL, "
+        "purpose TEXT NOT NULL, order_id TEXT, policy_version TEXT NOT NULL, "
+        "expires_at TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (line_id, key))"
+    ),
 ]
 
 

@@ -809,6 +809,7 @@ class SqlDatabase:
         self._policy: tuple[int, list[PolicyChange]] = (-1, [])
         self._calendar: WorkCalendar | None = None
         self._local = threading.local()
+        self._driver_integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
         self._policy_at = None
 
@@ -866,9 +867,10 @@ class SqlDatabase:
                 store.flush()
         except hp.ConflictError as exc:
             raise Conflict(str(exc)) from exc
-        except DBIntegrityError as exc:
+        except (DBIntegrityError, self._driver_integrity_error) as exc:
             # Two requests with one idempotency key raced; the loser retries and replays.
-            if "idempotency_keys" in str(exc.orig) or "idempotency_keys" in str(exc):
+            # (Hot-path writes go through the driver cursor, so its own error arrives too.)
+            if "idempotency_keys" in str(getattr(exc, "orig", None) or exc):
                 raise Conflict("idempotency key written concurrently") from exc
             raise
         except DBAPIError as exc:

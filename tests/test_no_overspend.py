@@ -24,7 +24,7 @@ def _line(url: str, limit: str) -> str:
     return line
 
 
-def _racer(url: str, line: str, worker: int, tries: int, barrier: Any, out: Any) -> None:
+def _racer(url: str, line: str, worker: int, tries: int, barrier: Any, out: Any) -> None:  # noqa: PLR0917
     db = SqlDatabase.from_url(url)
     barrier.wait()
     results = []

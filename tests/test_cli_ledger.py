@@ -202,8 +202,18 @@ def test_ledger_verify_names_the_first_bad_row_after_tampering(
 ) -> None:
     ids = story(db_url)
     for key in ("k1", "k2"):
-        js(db_url, "spend", "authorize", ids["line"], "--amount", "10.00", "--purpose",
-           "procurement", "--key", key)
+        js(
+            db_url,
+            "spend",
+            "authorize",
+            ids["line"],
+            "--amount",
+            "10.00",
+            "--purpose",
+            "procurement",
+            "--key",
+            key,
+        )
     is_sqlite = db_url.startswith("sqlite")
     guards = (
         ["DROP TRIGGER ledger_transfers_no_update", "DROP TRIGGER ledger_transfers_no_delete"]

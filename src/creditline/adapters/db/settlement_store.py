@@ -173,26 +173,7 @@ class SettlementSql:
     ) -> None:
         if not posted:
             return
-        self._exec(
-            insert(t.funds_transfers),
-            [
-                {
-                    "party_id": p.line_id,
-                    "seq": p.seq,
-                    "movement_id": p.movement_id,
-                    "movement": p.transfer.movement.value,
-                    "debit_account": p.transfer.debit.value,
-                    "credit_account": p.transfer.credit.value,
-                    "amount": p.transfer.amount.minor,
-                    "currency": p.transfer.amount.currency,
-                    "ref": p.transfer.ref,
-                    "created_at": p.created_at,
-                    "prev_hash": p.prev_hash,
-                    "hash": p.hash,
-                }
-                for p in posted
-            ],
-        )
+        self._exec(insert(t.funds_transfers), transfer_rows(posted, "party_id", at=None))
         last = posted[-1]
         result = self._exec(
             update(t.funds_books)
@@ -219,11 +200,11 @@ class SettlementSql:
         return row.seq, row.head_hash, balances
 
     def funds_transfers_of(self, party_id: str) -> Iterator[PostedTransfer]:
-        rows = self._exec(
-            select(t.funds_transfers)
-            .where(t.funds_transfers.c.party_id == party_id)
-            .order_by(t.funds_transfers.c.seq)
-        )
+        return self.book_transfers(t.funds_transfers, t.funds_transfers.c.party_id, party_id)
+
+    def book_transfers(self, table: Any, book_column: Any, book: str) -> Iterator[PostedTransfer]:
+        """The transfers of one book (a line's or a merchant's funds) in chain order."""
+        rows = self._exec(select(table).where(book_column == book).order_by(table.c.seq))
         for r in rows:
             transfer = Transfer(
                 Account(r.debit_account),
@@ -233,7 +214,7 @@ class SettlementSql:
                 r.ref,
             )
             yield PostedTransfer(
-                r.party_id, r.seq, r.movement_id, transfer, r.created_at, r.prev_hash, r.hash
+                book, r.seq, r.movement_id, transfer, r.created_at, r.prev_hash, r.hash
             )
 
     # -- settlement lots (T+1) ----------------------------------------------------------------
@@ -439,6 +420,29 @@ class SettlementSql:
         return int(
             self._exec(select(func.count()).select_from(t.metadata.tables[table])).scalar_one()
         )
+
+
+def transfer_rows(
+    posted: Sequence[PostedTransfer], book_key: str, *, at: Any
+) -> list[dict[str, Any]]:
+    """Rows for a transfers table; ``at`` overrides ``created_at`` (the driver's time text)."""
+    return [
+        {
+            book_key: p.line_id,
+            "seq": p.seq,
+            "movement_id": p.movement_id,
+            "movement": p.transfer.movement.value,
+            "debit_account": p.transfer.debit.value,
+            "credit_account": p.transfer.credit.value,
+            "amount": p.transfer.amount.minor,
+            "currency": p.transfer.amount.currency,
+            "ref": p.transfer.ref,
+            "created_at": p.created_at if at is None else at,
+            "prev_hash": p.prev_hash,
+            "hash": p.hash,
+        }
+        for p in posted
+    ]
 
 
 def _text(value: Any) -> str | None:

@@ -18,7 +18,7 @@ from creditline.adapters.channel import SimulatedChannel
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.engine import make_engine
-from creditline.adapters.db.settlement_store import SettlementSql
+from creditline.adapters.db.settlement_store import SettlementSql, transfer_rows
 from creditline.domain.calendar import WorkCalendar
 from creditline.domain.diagnosis import OpenHold
 from creditline.domain.documents import Document, DocumentType
@@ -26,11 +26,8 @@ from creditline.domain.errors import Conflict, NotFound
 from creditline.domain.freezes import Freeze, FreezeReason, FreezeStatus
 from creditline.domain.ledger import (
     GENESIS_HASH,
-    Account,
     Balances,
-    Movement,
     PostedTransfer,
-    Transfer,
 )
 from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.money import Money
@@ -330,26 +327,7 @@ class SqlStore(SettlementSql):
             return
         cur = self.cursor
         at = cur.time(posted[0].created_at)
-        cur.write(
-            hp.INSERT_TRANSFER,
-            [
-                {
-                    "line_id": p.line_id,
-                    "seq": p.seq,
-                    "movement_id": p.movement_id,
-                    "movement": p.transfer.movement.value,
-                    "debit_account": p.transfer.debit.value,
-                    "credit_account": p.transfer.credit.value,
-                    "amount": p.transfer.amount.minor,
-                    "currency": p.transfer.amount.currency,
-                    "ref": p.transfer.ref,
-                    "created_at": at,
-                    "prev_hash": p.prev_hash,
-                    "hash": p.hash,
-                }
-                for p in posted
-            ],
-        )
+        cur.write(hp.INSERT_TRANSFER, transfer_rows(posted, "line_id", at=at))
         last = posted[-1]
         cur.write(
             hp.UPDATE_BALANCES,
@@ -738,22 +716,7 @@ class SqlStore(SettlementSql):
             yield row.id
 
     def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
-        rows = self._exec(
-            select(t.ledger_transfers)
-            .where(t.ledger_transfers.c.line_id == line_id)
-            .order_by(t.ledger_transfers.c.seq)
-        )
-        for r in rows:
-            transfer = Transfer(
-                Account(r.debit_account),
-                Account(r.credit_account),
-                Money(r.amount, r.currency),
-                Movement(r.movement),
-                r.ref,
-            )
-            yield PostedTransfer(
-                r.line_id, r.seq, r.movement_id, transfer, r.created_at, r.prev_hash, r.hash
-            )
+        return self.book_transfers(t.ledger_transfers, t.ledger_transfers.c.line_id, line_id)
 
 
 _SELECT_LINE = (

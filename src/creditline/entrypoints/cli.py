@@ -161,6 +161,7 @@ def party_verify(
     real_name: Annotated[bool, typer.Option("--real-name", help="实名认证 passed")] = False,
     qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")] = False,
     settlement_account: Annotated[str | None, typer.Option("--settlement-account")] = None,
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -174,6 +175,7 @@ def party_verify(
             real_name=real_name,
             qualification=qualification,
             settlement_account=settlement_account,
+            key=key,
         ),
         show("party 主体"),
     )
@@ -188,6 +190,7 @@ def partyshow(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
 def violation_add(
     party: str,
     note: Annotated[str, typer.Option("--note")],
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -195,15 +198,22 @@ def violation_add(
     run(
         db,
         json_out,
-        lambda d: parties_uc.add_violation(d, party, note=note),
+        lambda d: parties_uc.add_violation(d, party, note=note, key=key),
         show("violation 违规"),
     )
 
 
 @violation_app.command("close")
-def violation_close(violation: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def violation_close(
+    violation: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
     """Close a violation record."""
-    run(db, json_out, lambda d: parties_uc.close_violation(d, violation), show("violation 违规"))
+    run(
+        db,
+        json_out,
+        lambda d: parties_uc.close_violation(d, violation, key=key),
+        show("violation 违规"),
+    )
 
 
 # -- lines -----------------------------------------------------------------------------------
@@ -243,9 +253,16 @@ def line_open(
 
 
 @line_app.command("activate")
-def line_activate(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def line_activate(
+    line: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
     """Activate a line: needs real name, qualification, settlement account, no violation."""
-    run(db, json_out, lambda d: lines_uc.activate_line(d, line), show("line 额度", LINE_KEYS))
+    run(
+        db,
+        json_out,
+        lambda d: lines_uc.activate_line(d, line, key=key),
+        show("line 额度", LINE_KEYS),
+    )
 
 
 @line_app.command("show")

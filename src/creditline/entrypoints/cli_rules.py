@@ -207,6 +207,7 @@ def document_add(
     ],
     submitted: Annotated[str, typer.Option("--submitted", help="2024-05-01")],
     expires: Annotated[str | None, typer.Option("--expires")] = None,
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -215,7 +216,7 @@ def document_add(
         db,
         json_out,
         lambda d: parties_uc.add_document(
-            d, party, doc_type=doc_type, submitted=submitted, expires=expires
+            d, party, doc_type=doc_type, submitted=submitted, expires=expires, key=key
         ),
         show("document 资质材料"),
     )
@@ -250,10 +251,11 @@ def policy_show(
 
 @policy_app.command("set")
 def policy_set(
-    key: str,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="the policy parameter")],
     value: str,
     effective: Annotated[str, typer.Option("--effective", help="ISO time or now")],
     note: Annotated[str | None, typer.Option("--note")] = None,
+    idempotency_key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -261,7 +263,9 @@ def policy_set(
     run(
         db,
         json_out,
-        lambda d: policy_uc.set_policy(d, key, value, effective=effective, note=note),
+        lambda d: policy_uc.set_policy(
+            d, key, value, effective=effective, note=note, idempotency_key=idempotency_key
+        ),
         show("policy change 政策变更"),
     )
 

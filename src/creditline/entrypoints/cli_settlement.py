@@ -42,6 +42,7 @@ def order_add(
     order: Annotated[str, typer.Option("--order", help="the order id, e.g. TB2024...")],
     amount: Annotated[str, typer.Option("--amount")],
     buyer: Annotated[str | None, typer.Option("--buyer")] = None,
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -49,27 +50,41 @@ def order_add(
     run(
         db,
         json_out,
-        lambda d: orders.add_order(d, merchant, order_id=order, amount=amount, buyer=buyer),
+        lambda d: orders.add_order(
+            d, merchant, order_id=order, amount=amount, buyer=buyer, key=key
+        ),
         show("order 订单", ORDER_KEYS),
     )
 
 
 @order_app.command("ship")
-def order_ship(order: OrderArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def order_ship(
+    order: OrderArg, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
     """The merchant shipped the order."""
-    run(db, json_out, lambda d: orders.ship_order(d, order), show("order 订单", ORDER_KEYS))
+    run(
+        db, json_out, lambda d: orders.ship_order(d, order, key=key), show("order 订单", ORDER_KEYS)
+    )
 
 
 @order_app.command("confirm")
-def order_confirm(order: OrderArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def order_confirm(
+    order: OrderArg, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
     """The buyer confirmed receipt (确认收货): proceeds wait for the split window."""
-    run(db, json_out, lambda d: orders.confirm_order(d, order), show("order 订单", ORDER_KEYS))
+    run(
+        db,
+        json_out,
+        lambda d: orders.confirm_order(d, order, key=key),
+        show("order 订单", ORDER_KEYS),
+    )
 
 
 @order_app.command("return")
 def order_return(
     order: OrderArg,
     amount: Annotated[str | None, typer.Option("--amount", help="part; default the rest")] = None,
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -77,7 +92,7 @@ def order_return(
     run(
         db,
         json_out,
-        lambda d: orders.return_order(d, order, amount=amount),
+        lambda d: orders.return_order(d, order, amount=amount, key=key),
         show("order 订单", ORDER_KEYS),
     )
 
@@ -93,6 +108,7 @@ def supplier_add(
     name: Annotated[str, typer.Option("--name")],
     tier: Annotated[str, typer.Option("--tier", help="core or ordinary")],
     account: Annotated[str, typer.Option("--account")],
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -100,7 +116,7 @@ def supplier_add(
     run(
         db,
         json_out,
-        lambda d: splits.add_supplier(d, merchant, name=name, tier=tier, account=account),
+        lambda d: splits.add_supplier(d, merchant, name=name, tier=tier, account=account, key=key),
         show("supplier 供应商"),
     )
 
@@ -111,6 +127,7 @@ def split_set(
     rule: Annotated[
         str, typer.Option("--rule", help="repayment:40,supplier:SUP_ID:50,merchant:10")
     ],
+    key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -121,7 +138,7 @@ def split_set(
         for w in body["warnings"]:
             console.print(f"[yellow]⚠ {w['message_zh']}[/yellow]\n  {w['message_en']}")
 
-    run(db, json_out, lambda d: splits.set_split_rule(d, merchant, rule=rule), render)
+    run(db, json_out, lambda d: splits.set_split_rule(d, merchant, rule=rule, key=key), render)
 
 
 @sandbox_app.command("fail-payouts")

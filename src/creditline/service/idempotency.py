@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from creditline.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, Refused
-from creditline.service.ports import LockedLine, Store
+from creditline.service.ports import Database, LockedLine, Store
 
 MAX_KEY_LENGTH = 255
 P = ParamSpec("P")
@@ -73,6 +73,8 @@ def run_once(
     try:
         answer = effect()
     except Refused as exc:
+        if key is None:
+            raise
         answer = Answer(refusal_body(exc), refused=True)
     if key is not None:
         store.save_response(scope, key, digest, answer.body, refused=answer.refused, now=now)
@@ -93,3 +95,28 @@ def retried(fn: Callable[P, R]) -> Callable[P, R]:
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def once(
+    db: Database,
+    *,
+    key: str | None,
+    command: str,
+    params: dict[str, Any],
+    effect: Callable[[Store, datetime], Answer],
+    scope: str = "platform",
+) -> Answer:
+    """Run a mutating use case in one transaction; with a key (optional here), a replay
+    returns the first answer and writes nothing."""
+    checked = check_key(key, required=False)
+    with db.transaction() as store:
+        now = store.now()
+        return run_once(
+            store,
+            scope=scope,
+            key=checked,
+            command=command,
+            params=params,
+            effect=lambda: effect(store, now),
+            now=now,
+        )

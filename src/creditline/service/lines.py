@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
@@ -12,7 +13,7 @@ from creditline.domain.money import CURRENCY_EXPONENTS, Money
 from creditline.domain.parties import missing_prerequisites
 from creditline.domain.purposes import check_product_for_party, parse_product
 from creditline.service.context import balances_json
-from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
 from creditline.service.ports import Database, LineRow, Store
 
@@ -91,9 +92,10 @@ def open_line(
         )
 
 
-def activate_line(db: Database, line_id: str) -> Answer:
+def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answer:
     """Activate a line; refused with every missing prerequisite (R2) by code."""
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         row = store.get_line(line_id)
         if row.status is LineStatus.ACTIVE:
             return Answer(line_json(row))
@@ -106,8 +108,12 @@ def activate_line(db: Database, line_id: str) -> Answer:
                 "line cannot be activated: " + ", ".join(r.code.value for r in missing),
                 missing,
             )
-        store.set_line_status(line_id, LineStatus.ACTIVE, store.now())
+        store.set_line_status(line_id, LineStatus.ACTIVE, now)
         return Answer(line_json(store.get_line(line_id)))
+
+    return once(
+        db, key=key, command="line.activate", params={"line": line_id}, effect=effect, scope=line_id
+    )
 
 
 def show_line(db: Database, line_id: str) -> Answer:

@@ -14,7 +14,7 @@ from creditline.domain.orders import Order, OrderState, parse_order_id
 from creditline.domain.parties import PartyKind
 from creditline.domain.splits import next_window
 from creditline.service.funds import post_funds
-from creditline.service.idempotency import Answer
+from creditline.service.idempotency import Answer, once
 from creditline.service.ports import Database, Store
 
 
@@ -41,14 +41,21 @@ def order_json(o: Order) -> dict[str, Any]:
 
 
 def add_order(
-    db: Database, merchant_id: str, *, order_id: str, amount: str, buyer: str | None = None
+    db: Database,
+    merchant_id: str,
+    *,
+    order_id: str,
+    amount: str,
+    buyer: str | None = None,
+    key: str | None = None,
 ) -> Answer:
     """A merchant's sale, paid by the buyer (R8)."""
     oid = parse_order_id(order_id)
     money = require_positive(Money.parse(amount))
     if buyer is not None and (not buyer or len(buyer) > 64 or not buyer.isprintable()):
         raise InvalidInput("buyer", "buyer must be 1 to 64 printable characters")
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         if store.get_party(merchant_id).kind is not PartyKind.MERCHANT:
             raise InvalidInput("merchant", "orders belong to merchants")
         if store.order_exists(oid):
@@ -59,21 +66,38 @@ def add_order(
         store.emit("order.paid", order_json(order), now, party_id=merchant_id)
         return Answer(order_json(order))
 
+    return once(
+        db,
+        key=key,
+        command="order.add",
+        params={"merchant": merchant_id, "order": order_id, "amount": amount, "buyer": buyer},
+        effect=effect,
+        scope=f"party:{merchant_id}",
+    )
 
-def ship_order(db: Database, order_id: str) -> Answer:
-    with db.transaction() as store:
-        now = store.now()
+
+def ship_order(db: Database, order_id: str, *, key: str | None = None) -> Answer:
+    def effect(store: Store, now: datetime) -> Answer:
         order = store.get_order(order_id).ship(now)
         store.update_order(order)
         store.emit("order.shipped", order_json(order), now, party_id=order.merchant_id)
         return Answer(order_json(order))
 
+    return once(
+        db,
+        key=key,
+        command="order.ship",
+        params={"order": order_id},
+        effect=effect,
+        scope=f"order:{order_id}",
+    )
 
-def confirm_order(db: Database, order_id: str) -> Answer:
+
+def confirm_order(db: Database, order_id: str, *, key: str | None = None) -> Answer:
     """The buyer confirmed receipt (确认收货): the proceeds wait in escrow for the next split
     window (working days 10:00-16:00 Asia/Shanghai by default)."""
-    with db.transaction() as store:
-        now = store.now()
+
+    def effect(store: Store, now: datetime) -> Answer:
         order = store.get_order(order_id)
         window = store.policy(now).raw("split_window")
         confirmed = order.confirm(now, next_window(store.calendar(), now, window))
@@ -96,13 +120,24 @@ def confirm_order(db: Database, order_id: str) -> Answer:
         store.emit("order.confirmed", order_json(confirmed), now, party_id=confirmed.merchant_id)
         return Answer(order_json(confirmed))
 
+    return once(
+        db,
+        key=key,
+        command="order.confirm",
+        params={"order": order_id},
+        effect=effect,
+        scope=f"order:{order_id}",
+    )
 
-def return_order(db: Database, order_id: str, *, amount: str | None = None) -> Answer:
+
+def return_order(
+    db: Database, order_id: str, *, amount: str | None = None, key: str | None = None
+) -> Answer:
     """A return (退货), whole or part, before the proceeds are split."""
     if amount is not None:
         Money.parse(amount)
-    with db.transaction() as store:
-        now = store.now()
+
+    def effect(store: Store, now: datetime) -> Answer:
         order = store.get_order(order_id)
         money = None if amount is None else Money.parse(amount, order.amount.currency)
         returned = order.return_goods(money)
@@ -121,6 +156,15 @@ def return_order(db: Database, order_id: str, *, amount: str | None = None) -> A
         body = {**order_json(returned), "this_return": taken.format()}
         store.emit("order.returned", body, now, party_id=order.merchant_id)
         return Answer(body)
+
+    return once(
+        db,
+        key=key,
+        command="order.return",
+        params={"order": order_id, "amount": amount},
+        effect=effect,
+        scope=f"order:{order_id}",
+    )
 
 
 def show_order(db: Database, order_id: str) -> Answer:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from creditline.domain.documents import Document, parse_document_type
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind, parse_category, parse_name
-from creditline.service.idempotency import Answer, check_key, run_once
+from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
-from creditline.service.ports import Database
+from creditline.service.ports import Database, Store
 
 MAX_ACCOUNT_LENGTH = 64
 
@@ -98,6 +98,7 @@ def verify_party(
     real_name: bool = False,
     qualification: bool = False,
     settlement_account: str | None = None,
+    key: str | None = None,
 ) -> Answer:
     """Record real-name verification (实名认证), qualification review (资质审核) passed and the
     bound settlement account (结算账户). For a consumer the account is its repayment account and
@@ -109,7 +110,8 @@ def verify_party(
                 "settlement_account", "settlement_account must be 1 to 64 characters"
             )
         settlement_account = acct
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         party = store.get_party(party_id)
         updated = replace(
             party,
@@ -119,7 +121,22 @@ def verify_party(
             settlement_account=settlement_account or party.settlement_account,
         )
         store.update_party(updated)
+        store.emit("party.verified", party_json(updated), now, party_id=party_id)
         return Answer(party_json(updated))
+
+    return once(
+        db,
+        key=key,
+        command="party.verify",
+        params={
+            "party": party_id,
+            "real_name": real_name,
+            "qualification": qualification,
+            "settlement_account": settlement_account,
+        },
+        effect=effect,
+        scope=f"party:{party_id}",
+    )
 
 
 def show_party(db: Database, party_id: str) -> Answer:
@@ -127,20 +144,39 @@ def show_party(db: Database, party_id: str) -> Answer:
         return Answer(party_json(store.get_party(party_id)))
 
 
-def add_violation(db: Database, party_id: str, *, note: str) -> Answer:
+def add_violation(db: Database, party_id: str, *, note: str, key: str | None = None) -> Answer:
     if not note.strip():
         raise InvalidInput("note", "note must say what the violation is")
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         store.get_party(party_id)
         violation_id = new_id("vio")
-        store.open_violation(violation_id, party_id, note.strip(), store.now())
+        store.open_violation(violation_id, party_id, note.strip(), now)
         return Answer({"id": violation_id, "party": party_id, "status": "open"})
 
+    return once(
+        db,
+        key=key,
+        command="violation.add",
+        params={"party": party_id, "note": note},
+        effect=effect,
+        scope=f"party:{party_id}",
+    )
 
-def close_violation(db: Database, violation_id: str) -> Answer:
-    with db.transaction() as store:
-        party_id = store.close_violation(violation_id, store.now())
+
+def close_violation(db: Database, violation_id: str, *, key: str | None = None) -> Answer:
+    def effect(store: Store, now: datetime) -> Answer:
+        party_id = store.close_violation(violation_id, now)
         return Answer({"id": violation_id, "party": party_id, "status": "closed"})
+
+    return once(
+        db,
+        key=key,
+        command="violation.close",
+        params={"violation": violation_id},
+        effect=effect,
+        scope="platform",
+    )
 
 
 def add_document(
@@ -150,6 +186,7 @@ def add_document(
     doc_type: str,
     submitted: str,
     expires: str | None = None,
+    key: str | None = None,
 ) -> Answer:
     """Record a submitted document (营业执照, 税务登记证, ...) with its expiry."""
     kind = parse_document_type(doc_type)
@@ -157,11 +194,11 @@ def add_document(
     expires_on = None if expires is None else _date(expires, "expires")
     if expires_on is not None and expires_on < submitted_on:
         raise InvalidInput("expires", "expires must not be before submitted")
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         party = store.get_party(party_id)
         if party.kind is not PartyKind.MERCHANT:
             raise InvalidInput("party", "documents are kept for merchants")
-        now = store.now()
         doc = Document(new_id("doc"), party_id, kind, submitted_on, expires_on)
         store.insert_document(doc, now)
         body = {
@@ -173,6 +210,15 @@ def add_document(
         }
         store.emit("document.added", body, now, party_id=party_id)
         return Answer(body)
+
+    return once(
+        db,
+        key=key,
+        command="document.add",
+        params={"party": party_id, "type": doc_type, "submitted": submitted, "expires": expires},
+        effect=effect,
+        scope=f"party:{party_id}",
+    )
 
 
 def _date(text: str, field: str) -> date:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.policy import PARAMETERS, Policy, parse_value, policy_at
 from creditline.service.clock import parse_instant
-from creditline.service.idempotency import Answer
-from creditline.service.ports import Database
+from creditline.service.idempotency import Answer, once
+from creditline.service.ports import Database, Store
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -47,7 +48,13 @@ def show_policy(db: Database, at: str | None = None) -> Answer:
 
 
 def set_policy(
-    db: Database, key: str, value: str, *, effective: str, note: str | None = None
+    db: Database,
+    key: str,
+    value: str,
+    *,
+    effective: str,
+    note: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Answer:
     """Record a change effective from ``effective`` (``now`` or a future time, never past)."""
     canonical = parse_value(key, value)
@@ -55,8 +62,8 @@ def set_policy(
     if len(text) > 500:
         raise InvalidInput("note", "note must be at most 500 characters")
     instant = None if effective == "now" else parse_instant(effective, "effective")
-    with db.transaction() as store:
-        now = store.now()
+
+    def effect(store: Store, now: datetime) -> Answer:
         when = instant or now
         if when < now:
             raise InvalidInput(
@@ -75,3 +82,12 @@ def set_policy(
         }
         store.emit("policy.changed", body, now)
         return Answer(body)
+
+    return once(
+        db,
+        key=idempotency_key,
+        command="policy.set",
+        params={"key": key, "value": value, "effective": effective, "note": note},
+        effect=effect,
+        scope="platform",
+    )

@@ -22,7 +22,7 @@ from creditline.domain.splits import (
 )
 from creditline.service.context import post_movement
 from creditline.service.funds import post_funds, settle_to_merchant
-from creditline.service.idempotency import Answer
+from creditline.service.idempotency import Answer, once
 from creditline.service.ids import new_id
 from creditline.service.ports import Database, Store
 from creditline.service.settlement_ports import Supplier
@@ -33,7 +33,9 @@ DEFAULT_RULE = SplitRule(0, (Share(ShareKind.REPAYMENT, 10_000),))
 ORDINARY_MAX_BP = 3000  # an ordinary supplier takes at most 30%
 
 
-def add_supplier(db: Database, merchant_id: str, *, name: str, tier: str, account: str) -> Answer:
+def add_supplier(
+    db: Database, merchant_id: str, *, name: str, tier: str, account: str, key: str | None = None
+) -> Answer:
     """Put a supplier on the merchant's whitelist (供应商白名单)."""
     try:
         supplier_tier = SupplierTier(tier)
@@ -44,7 +46,8 @@ def add_supplier(db: Database, merchant_id: str, *, name: str, tier: str, accoun
         raise InvalidInput("name", "name must be 1 to 200 characters")
     if not account.strip() or len(account) > 64 or not account.isprintable():
         raise InvalidInput("account", "account must be 1 to 64 printable characters")
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         if store.get_party(merchant_id).kind is not PartyKind.MERCHANT:
             raise InvalidInput("merchant", "suppliers belong to merchants")
         now = store.now()
@@ -60,10 +63,20 @@ def add_supplier(db: Database, merchant_id: str, *, name: str, tier: str, accoun
         store.emit("supplier.added", body, now, party_id=merchant_id)
         return Answer(body)
 
+    return once(
+        db,
+        key=key,
+        command="supplier.add",
+        params={"merchant": merchant_id, "name": name, "tier": tier, "account": account},
+        effect=effect,
+        scope=f"party:{merchant_id}",
+    )
 
-def set_split_rule(db: Database, merchant_id: str, *, rule: str) -> Answer:
+
+def set_split_rule(db: Database, merchant_id: str, *, rule: str, key: str | None = None) -> Answer:
     """A new version of the merchant's split rule; 0% to repayment is accepted with a warning."""
-    with db.transaction() as store:
+
+    def effect(store: Store, now: datetime) -> Answer:
         if store.get_party(merchant_id).kind is not PartyKind.MERCHANT:
             raise InvalidInput("merchant", "split rules belong to merchants")
         tiers = {sid: s.tier for sid, s in store.suppliers_of(merchant_id).items()}
@@ -82,6 +95,15 @@ def set_split_rule(db: Database, merchant_id: str, *, rule: str) -> Answer:
             body["warnings"].append(warning.to_json())
         store.emit("split_rule.set", body, now, party_id=merchant_id)
         return Answer(body)
+
+    return once(
+        db,
+        key=key,
+        command="split.set",
+        params={"merchant": merchant_id, "rule": rule},
+        effect=effect,
+        scope=f"party:{merchant_id}",
+    )
 
 
 def no_repayment_warning(rule: SplitRule | None) -> Reason | None:

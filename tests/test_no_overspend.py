@@ -116,3 +116,39 @@ def test_authorise_capture_and_repay_from_eight_processes_keep_the_ledger_true(
     report = verify_ledger(db)
     assert report.ok, report.problems
     db.dispose()
+
+
+def _run_due(url: str, barrier: Any, out: Any) -> None:
+    from creditline.service.due import run_due
+
+    db = SqlDatabase.from_url(url)
+    barrier.wait()
+    out.put(len(run_due(db).body["payouts"]))
+    db.dispose()
+
+
+def test_run_due_in_parallel_pays_each_payout_once(db_url: str) -> None:
+    from creditline.service import clock, orders, splits
+
+    db = make_db(db_url)
+    clock.set_clock(db, "2024-05-06T10:00:00+08:00")
+    m = parties.add_party(db, kind="merchant", name="衣尚坊").body["id"]
+    parties.verify_party(db, m, real_name=True, qualification=True, settlement_account="A")
+    core = splits.add_supplier(db, m, name="核心", tier="core", account="S").body["id"]
+    splits.set_split_rule(db, m, rule=f"supplier:{core}:100")
+    for i in range(6):
+        orders.add_order(db, m, order_id=f"TB{i}", amount="10.00")
+        orders.confirm_order(db, f"TB{i}")
+    splits.run_due_splits(db)
+    db.dispose()
+    attempts = sum(_race(_run_due, lambda _w: (db_url,)))
+    db = SqlDatabase.from_url(db_url)
+    with db.transaction(write=False) as store:
+        book = store.funds_balances(m)
+        paid = [p for p in store.payouts(m) if p["status"] == "paid"]
+    assert attempts == 6  # six payouts, one attempt each, whichever process made it
+    assert len(paid) == 6
+    assert book is not None
+    assert book.supplier_payable == 0
+    assert verify_ledger(db).ok
+    db.dispose()

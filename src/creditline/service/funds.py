@@ -103,8 +103,9 @@ def process_payouts(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
 
 def _attempt(db: Database, store: Store, payout_id: str, *, in_window: bool) -> dict[str, Any]:
     now = store.now()
-    payout = store.get_payout(payout_id)
-    store.lock_funds(payout.party_id, payout.amount.currency, now)
+    first = store.get_payout(payout_id)
+    store.lock_funds(first.party_id, first.amount.currency, now)
+    payout = store.get_payout(payout_id)  # read again under the lock: another run may have won
     if payout.status is PayoutStatus.PAID or payout.next_attempt_at > now:
         return {}
     if payout.kind is PayoutKind.SUPPLIER and not in_window:

@@ -41,10 +41,16 @@ class ModelHold:
 class Model:
     holds: list[ModelHold] = field(default_factory=list)
     occupied: int = 0
+    hour: int = 0
+    #: Hours of forbidden-purpose attempts, and the end of the risk freeze they caused: the
+    #: default risk rules decline a second attempt within 7 days and freeze the line for 24 h,
+    #: and hold for review a spend after two attempts.
+    forbidden: list[int] = field(default_factory=list)
+    frozen_until: int | None = None
 
     @property
     def held(self) -> int:
-        return sum(h.amount for h in self.holds if h.status == "authorized")
+        return sum(h.amount for h in self.holds if h.status in {"authorized", "review"})
 
     @property
     def available(self) -> int:
@@ -108,7 +114,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return answer.body
 
     def _open(self) -> list[ModelHold]:
-        return [h for h in self.model.holds if h.status == "authorized"]
+        return [h for h in self.model.holds if h.status in {"authorized", "review"}]
 
     @rule(amount=AMOUNTS, purpose=PURPOSES)
     def authorize(self, amount: str, purpose: str) -> None:
@@ -116,10 +122,18 @@ class LedgerMachine(RuleBasedStateMachine):
         body = self._call(
             "authorize", target=self.line, amount=amount, purpose=purpose, key=self.key()
         )
-        ok = purpose in {"procurement", "logistics"} and minor <= self.model.available
-        assert (body["status"] == "authorized") == ok, body
+        m = self.model
+        recent = [h for h in m.forbidden if m.hour - h <= 7 * 24]
+        frozen = m.frozen_until is not None and m.hour < m.frozen_until
+        if purpose == "withdraw_cash":
+            if recent and not frozen:
+                m.frozen_until = m.hour + 24
+            m.forbidden.append(m.hour)
+        ok = purpose in {"procurement", "logistics"} and minor <= m.available and not frozen
+        expected = ("review" if len(recent) >= 2 else "authorized") if ok else "declined"
+        assert body["status"] == expected, body
         if ok:
-            self.model.holds.append(ModelHold(body["id"], minor))
+            m.holds.append(ModelHold(body["id"], minor, status=expected))
 
     @rule(data=st.data(), part=st.sampled_from(["all", "half", "over"]))
     def capture(self, data: st.DataObject, part: str) -> None:
@@ -129,6 +143,9 @@ class LedgerMachine(RuleBasedStateMachine):
         hold = data.draw(st.sampled_from(open_holds))
         take = {"all": hold.amount, "half": max(1, hold.amount // 2), "over": hold.amount + 1}[part]
         body = self._call("capture", target=hold.id, amount=Money(take).format(), key=self.key())
+        if hold.status == "review":
+            assert body["error"]["code"] == "review_pending"
+            return
         if part == "over":
             assert body["error"]["code"] == "capture_exceeds_hold"
             return
@@ -174,6 +191,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def time_passes(self, hours: int) -> None:
         clock.advance_clock(self.db, f"{hours}h")
         spending.expire_due_holds(self.db)
+        self.model.hour += hours
         for hold in self._open():
             hold.age_h += hours
             if hold.age_h >= 7 * 24:

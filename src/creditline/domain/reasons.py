@@ -40,6 +40,11 @@ class ReasonCode(StrEnum):
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
     REPAYMENT_EXCEEDS_OCCUPIED = "repayment_exceeds_occupied"
     CURRENCY_MISMATCH = "currency_mismatch"
+    # Risk (风控), R17 and R18.
+    RISK_DECLINED = "risk_declined"
+    RISK_REVIEW = "risk_review"
+    REVIEW_PENDING = "review_pending"
+    REVIEW_NOT_PENDING = "review_not_pending"
     # Request handling.
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CLOCK_NOT_SANDBOX = "clock_not_sandbox"
@@ -187,6 +192,29 @@ TEXTS: dict[ReasonCode, ReasonText] = {
     ReasonCode.CURRENCY_MISMATCH: ReasonText(
         "币种 {currency} 与额度币种 {line_currency} 不一致",
         "currency {currency} does not match the line currency {line_currency}",
+    ),
+    ReasonCode.RISK_DECLINED: ReasonText(
+        "风控拒绝（{rules}）：{detail_zh}",
+        "declined by risk control ({rules}): {detail_en}",
+        "如认为有误，请联系客服申诉并说明交易背景；请勿把额度用于提现、转账或与关联账户之间的虚假交易",
+        "if this is a mistake, appeal to customer service and explain the business behind it; "
+        "never use quota for cash, transfers or fake trades with linked accounts",
+    ),
+    ReasonCode.RISK_REVIEW: ReasonText(
+        "该笔支付需要人工审核（{rules}）：{detail_zh}",
+        "this spend is held for a manual review ({rules}): {detail_en}",
+        "审核通常在1个工作日内完成，结果会通知您",
+        "a review usually takes up to one working day; you will be told the result",
+    ),
+    ReasonCode.REVIEW_PENDING: ReasonText(
+        "该笔支付正在人工审核中，审核通过前不能扣款",
+        "the spend is under manual review and cannot be captured before it is approved",
+        "请等待审核结果",
+        "wait for the review",
+    ),
+    ReasonCode.REVIEW_NOT_PENDING: ReasonText(
+        "该风控决定已处理（{review}）",
+        "this risk decision was already decided ({review})",
     ),
     ReasonCode.IDEMPOTENCY_KEY_REUSED: ReasonText(
         "幂等键已用于另一笔不同的请求",

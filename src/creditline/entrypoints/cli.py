@@ -8,6 +8,7 @@ import typer
 
 from creditline.domain.errors import CreditlineError, InvalidInput
 from creditline.entrypoints.bootstrap import database_url, open_database
+from creditline.entrypoints.cli_risk import login_app, party_link, risk_app, simulate
 from creditline.entrypoints.cli_rules import (
     calendar_app,
     document_app,
@@ -67,6 +68,10 @@ app.add_typer(split_app, name="split")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(payouts_app, name="payouts")
 app.add_typer(cases_app, name="cases")
+app.add_typer(risk_app, name="risk")
+app.add_typer(login_app, name="login")
+party_app.command("link")(party_link)
+app.command("simulate")(simulate)
 app.command("withdraw")(withdraw)
 app.command("statement")(statement)
 app.command("reconcile")(reconcile)

@@ -29,6 +29,7 @@ def why(
     amount: Annotated[str, typer.Option("--amount")],
     purpose: Annotated[str, typer.Option("--purpose")] = "procurement",
     lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+    counterparty: Annotated[str | None, typer.Option("--counterparty")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -36,7 +37,9 @@ def why(
     run(
         db,
         json_out,
-        lambda d: diagnosis.why(d, line, amount=amount, purpose=purpose, lang=lang),
+        lambda d: diagnosis.why(
+            d, line, amount=amount, purpose=purpose, lang=lang, counterparty=counterparty
+        ),
         lambda body: render_why(body, lang),
     )
 
@@ -45,7 +48,7 @@ def _local(iso: str) -> str:
     return local_text(datetime.fromisoformat(iso))
 
 
-def render_why(body: dict[str, Any], lang: str) -> None:
+def render_why(body: dict[str, Any], lang: str) -> None:  # noqa: C901 - one section each
     zh = lang == "zh"
     other = "en" if zh else "zh"
     title = "额度诊断：为什么用不了？" if zh else "Why can't I use my quota?"
@@ -96,6 +99,16 @@ def render_why(body: dict[str, Any], lang: str) -> None:
         console.print(
             ("  预授权：" if zh else "  held: ") + f"{h['hold']} {h['amount']} → {h['expires_at']}"
         )
+    for w in body.get("warnings", []):
+        console.print(f"[yellow]! {w['message_' + lang]}[/yellow]  [dim]({w['code']})[/dim]")
+        if w.get("action"):
+            console.print(("    你可以：" if zh else "    What you can do: ") + w["action"])
+    recent = body.get("risk", {}).get("recent_declines", [])
+    if recent:
+        console.print("最近的风控拒绝：" if zh else "Recent risk declines:")
+    for r in recent:
+        console.print(f"  {_local(r['at'])} {r['event']} [bold]{r['message']}[/bold]")
+        console.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
     console.print(f"[dim]policy {body['policy_version']} · at {body['at']}[/dim]")
 
 

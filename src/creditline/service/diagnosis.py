@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from creditline.domain.diagnosis import available, breakdown, evaluate, frozen_amount
 from creditline.domain.errors import InvalidInput
 from creditline.domain.lines import require_positive
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
-from creditline.domain.reasons import Reason
+from creditline.domain.reasons import Reason, ReasonCode
 from creditline.service.context import spend_context
 from creditline.service.idempotency import Answer
 from creditline.service.ports import Database, Store
+from creditline.service.risk import assess_spend, holder_reasons, review_warning, verdict_json
+from creditline.service.risk_ports import Decision
 from creditline.service.splits import no_repayment_warning
 
+RECENT_DECLINES = timedelta(days=7)
 
-def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "zh") -> Answer:
+
+def why(
+    db: Database,
+    line_id: str,
+    *,
+    amount: str,
+    purpose: str,
+    lang: str = "zh",
+    counterparty: str | None = None,
+) -> Answer:
     """Diagnose a spend without making it: the same evaluation the spend itself runs."""
     if lang not in {"zh", "en"}:
         raise InvalidInput("lang", "lang must be zh or en")
@@ -28,7 +43,13 @@ def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "z
         ctx = spend_context(
             store, locked, amount=money, purpose=spend_purpose, now=now, policy=policy, full=True
         )
-        reasons = evaluate(ctx)
+        verdict, _ = assess_spend(store, locked, ctx, counterparty)
+        reasons = [*evaluate(ctx), *holder_reasons(verdict)]
+        warnings = _warnings(store, locked.state.party_id)
+        notice = review_warning(verdict)
+        if notice is not None and not reasons:
+            warnings.append(notice)
+        recent = store.recent_declines(locked.state.party_id, now - RECENT_DECLINES)
         b = locked.state.balances
         return Answer(
             {
@@ -49,9 +70,34 @@ def why(db: Database, line_id: str, *, amount: str, purpose: str, lang: str = "z
                     **breakdown(ctx),
                 },
                 "policy_version": policy.version,
-                "warnings": [w.to_json(lang) for w in _warnings(store, locked.state.party_id)],
+                "warnings": [w.to_json(lang) for w in warnings],
+                "risk": {
+                    **verdict_json(verdict),
+                    "recent_declines": [_recent(d, lang) for d in recent],
+                },
             }
         )
+
+
+def _recent(d: Decision, lang: str) -> dict[str, Any]:
+    """A past risk decline, told to the holder: when, which codes, and what to do."""
+    codes = [r["code"] for r in d.reasons if r.get("outcome") != "approve"] or [
+        r["code"] for r in d.reasons
+    ]
+    detail_zh = "；".join(r.get("message_zh") or r["code"] for r in d.reasons)
+    detail_en = "; ".join(r.get("message_en") or r["code"] for r in d.reasons)
+    reason = Reason(
+        ReasonCode.RISK_DECLINED,
+        {"rules": ", ".join(codes), "codes": codes, "detail_zh": detail_zh, "detail_en": detail_en},
+    )
+    return {
+        "decision": d.id,
+        "event": d.event,
+        "subject": d.subject,
+        "at": d.created_at.isoformat(),
+        "review": d.review,
+        **reason.to_json(lang),
+    }
 
 
 def _warnings(store: Store, party_id: str) -> list[Reason]:

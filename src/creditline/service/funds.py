@@ -21,10 +21,12 @@ from creditline.domain.payouts import (
     compensation,
 )
 from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.risk import Event, Outcome
 from creditline.domain.splits import next_window
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.ids import new_id
 from creditline.service.ports import Database, Store
+from creditline.service.risk import assess_withdrawal, holder_reasons, record, verdict_json
 
 
 def funds_json(b: FundsBalances) -> dict[str, str]:
@@ -234,6 +236,25 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
 
         def effect() -> Answer:
             locked = store.lock_funds(merchant_id, money.currency, now)
+            withdrawal_id = new_id("po")
+            verdict, features, line_id = assess_withdrawal(store, merchant_id, money.minor, now)
+            decision = record(
+                store,
+                party_id=merchant_id,
+                line_id=line_id,
+                event=Event.WITHDRAWAL,
+                subject=withdrawal_id,
+                amount=money.minor,
+                verdict=verdict,
+                features=features,
+                policy_version=store.policy(now).version,
+                review=verdict.outcome is Outcome.REVIEW,
+                now=now,
+            )
+            if verdict.outcome is Outcome.DECLINE:
+                [reason] = holder_reasons(verdict)
+                reason = Reason(reason.code, {**reason.facts, "decision": decision})
+                raise Refused(reason.code.value, reason.message_en, [reason])
             balance = locked.balances.merchant_balance
             pending = store.pending_settlements(merchant_id, local_date(now))
             withdrawable = balance - sum(a for _, a in pending)
@@ -261,7 +282,7 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
                 )
                 raise Refused(reason.code.value, reason.message_en, [reason])
             payout = Payout(
-                id=new_id("po"),
+                id=withdrawal_id,
                 party_id=merchant_id,
                 kind=PayoutKind.WITHDRAWAL,
                 account=party.settlement_account or "",
@@ -294,6 +315,7 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
                 "funds": funds_json(balances),
             }
             store.emit("withdrawal.requested", body, now, party_id=merchant_id)
+            body["risk"] = verdict_json(verdict, decision)
             return Answer(body)
 
         return run_once(

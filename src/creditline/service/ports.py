@@ -16,6 +16,7 @@ from creditline.domain.ledger import Balances, PostedTransfer
 from creditline.domain.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.parties import Party
 from creditline.domain.policy import Policy, PolicyChange
+from creditline.service.risk_ports import RiskStore
 from creditline.service.settlement_ports import PaymentChannel, SettlementStore
 
 
@@ -39,6 +40,8 @@ class LockedLine:
     oldest_occupancy: datetime | None = None
     licence_expires_on: date | None = None
     policy_seq: int = 0
+    rule_seq: int = 0
+    party_created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ class LineRow:
     created_at: datetime
 
 
-class Store(SettlementStore, Protocol):
+class Store(SettlementStore, RiskStore, Protocol):
     """Everything a use case reads or writes, inside one transaction."""
 
     def now(self) -> datetime: ...

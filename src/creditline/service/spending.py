@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creditline.domain.diagnosis import evaluate
-from creditline.domain.errors import InvalidInput
+from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.freezes import FreezeReason, FreezeStatus
 from creditline.domain.ledger import Account, Movement, Transfer
 from creditline.domain.lines import (
@@ -23,10 +23,21 @@ from creditline.domain.lines import (
 )
 from creditline.domain.money import Money
 from creditline.domain.purposes import parse_purpose
+from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.risk import Event, Outcome
 from creditline.service.context import balances_json, post_movement, spend_context
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.ids import line_of, new_child_id
 from creditline.service.ports import Database, LockedLine, Store
+from creditline.service.risk import (
+    apply_actions,
+    assess_spend,
+    holder_reasons,
+    record,
+    review_pending,
+    review_warning,
+    verdict_json,
+)
 
 MAX_REF_LENGTH = 64
 
@@ -92,6 +103,9 @@ def authorize(
                 full=False,
             )
             reasons = evaluate(ctx)
+            verdict, features = assess_spend(store, locked, ctx, counterparty)
+            reasons = [*reasons, *holder_reasons(verdict)]
+            in_review = not reasons and verdict.outcome is Outcome.REVIEW
             hold = Hold(
                 id=new_child_id("hold", line_id),
                 line_id=line_id,
@@ -117,6 +131,26 @@ def authorize(
                 policy_version=policy.version,
                 now=now,
             )
+            decision = record(
+                store,
+                party_id=locked.state.party_id,
+                line_id=line_id,
+                event=Event.SPEND,
+                subject=hold.id,
+                amount=money.minor,
+                verdict=verdict,
+                features=features,
+                policy_version=policy.version,
+                review=in_review,
+                now=now,
+            )
+            body["risk"] = verdict_json(verdict, decision)
+            if verdict.outcome is Outcome.DECLINE:
+                body["risk"]["action"] = apply_actions(store, locked, verdict, decision, now)
+            if in_review:
+                body["status"] = "review"
+                warning = review_warning(verdict)
+                body["risk"]["notice"] = None if warning is None else warning.to_json()
             body["reasons"] = reasons_json
             body["policy_version"] = policy.version
             return Answer(body, refused=bool(reasons))
@@ -147,6 +181,9 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
         now = store.now()
 
         def effect() -> Answer:
+            if hold.status is HoldStatus.AUTHORIZED and review_pending(store, hold.id):
+                reason = Reason(ReasonCode.REVIEW_PENDING)
+                raise Refused(reason.code.value, reason.message_en, [reason])
             transfers = capture_transfers(hold, take, now)
             captured = transfers[0].amount
             balances = post_movement(store, locked, f"{hold.id}:capture", transfers, now)

@@ -150,7 +150,8 @@ _LINE_SQL = (
     "(SELECT d.expires_on FROM documents d "
     " WHERE d.party_id = l.party_id AND d.type = 'business_licence' "
     " ORDER BY d.submitted_on DESC, d.id DESC LIMIT 1) AS licence_expires_on, "
-    "(SELECT max(c.version) FROM policy_changes c) AS policy_seq "
+    "(SELECT max(c.version) FROM policy_changes c) AS policy_seq, "
+    "(SELECT max(r.version) FROM rule_sets r) AS rule_seq, p.created_at "
     "FROM lines l JOIN parties p ON p.id = l.party_id "
     "LEFT JOIN idempotency_keys k ON k.scope = l.id AND k.key = :key "
     "WHERE l.id = :line_id"
@@ -189,4 +190,45 @@ INSERT_RESPONSE = Statement(
 
 SELECT_RESPONSE = Statement(
     "SELECT request_hash, body, refused FROM idempotency_keys WHERE scope = :scope AND key = :key"
+)
+
+INSERT_DECISION = Statement(
+    "INSERT INTO risk_decisions (party_id, id, tenant_id, line_id, event, subject, amount, "
+    "outcome, score, reasons, rule_set_version, policy_version, features, review, created_at) "
+    "VALUES (:party_id, :id, 'default', :line_id, :event, :subject, :amount, :outcome, :score, "
+    ":reasons, :rule_set_version, :policy_version, :features, :review, :created_at)"
+)
+
+_FORBIDDEN = "('withdraw_cash', 'transfer_wallet', 'transfer_bank')"
+
+# The history features of one spend in one round trip: the line's spends over four windows,
+# the merchant's orders, the party's logins and how many parties share an identifier with it.
+SPEND_FEATURES = Statement(
+    "SELECT "  # noqa: S608 - fixed text, no user input
+    + ", ".join(
+        f"coalesce(sum(CASE WHEN h.status <> 'declined' AND h.created_at >= :{w} "
+        f"THEN {what} ELSE 0 END), 0)"
+        for what in ("1", "h.amount")
+        for w in ("t_hour", "t_day", "t_week", "t_month")
+    )
+    + ", coalesce(sum(CASE WHEN h.status = 'declined' AND h.created_at >= :t_day "  # noqa: S608
+    "THEN 1 ELSE 0 END), 0), "
+    f"coalesce(sum(CASE WHEN h.purpose IN {_FORBIDDEN} AND h.created_at >= :t_week "
+    "THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN h.amount >= :near AND h.amount < :threshold "
+    "AND h.created_at >= :t_day THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN h.refunded > 0 THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN h.counterparty_id IS NOT NULL AND h.status <> 'declined' "
+    "THEN 1 ELSE 0 END), 0), "
+    "(SELECT count(*) FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month), "
+    "(SELECT count(*) FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month "
+    " AND o.returned > 0), "
+    "(SELECT count(*) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day), "
+    "(SELECT count(*) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day "
+    " AND g.device_new), "
+    "(SELECT count(DISTINCT g.ip) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day), "
+    "(SELECT count(*) FROM party_identifiers a JOIN party_identifiers b "
+    " ON b.kind = a.kind AND b.value = a.value AND b.party_id <> a.party_id "
+    " WHERE a.party_id = :party_id) "
+    "FROM holds h WHERE h.line_id = :line_id AND h.created_at >= :t_month"
 )

@@ -18,6 +18,7 @@ from creditline.adapters.channel import SimulatedChannel
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.engine import make_engine
+from creditline.adapters.db.risk_store import RiskSql, default_rule_set
 from creditline.adapters.db.settlement_store import SettlementSql, transfer_rows
 from creditline.domain.calendar import WorkCalendar
 from creditline.domain.diagnosis import OpenHold
@@ -34,6 +35,7 @@ from creditline.domain.money import Money
 from creditline.domain.parties import Party, PartyKind
 from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
 from creditline.domain.purposes import Product, Purpose
+from creditline.domain.risk import RuleSet, parse_rule_set
 from creditline.service.ports import LineRow, LockedLine, Store, StoredResponse
 from creditline.service.settlement_ports import PaymentChannel
 
@@ -59,7 +61,7 @@ _LINE_COLUMNS = (
 )
 
 
-class SqlStore(SettlementSql):
+class SqlStore(SettlementSql, RiskSql):
     """One transaction's view of the database."""
 
     def __init__(self, conn: Connection, db: SqlDatabase) -> None:
@@ -104,6 +106,10 @@ class SqlStore(SettlementSql):
 
     def has_activity(self) -> bool:
         return self._exec(select(t.parties.c.id).limit(1)).first() is not None
+
+    def rule_set(self, seq: int) -> RuleSet:
+        """The rule set of version ``seq`` (0: the shipped default), parsed once per process."""
+        return self.db.rule_set(seq, self)
 
     def policy(self, at: datetime, seq: int | None = None) -> Policy:
         changes = self.policy_changes(seq)
@@ -268,6 +274,8 @@ class SqlStore(SettlementSql):
             oldest_occupancy,
             licence_expires_on,
             policy_seq,
+            rule_seq,
+            party_created_at,
         ) = row
         state = LineState(
             id=line_id,
@@ -297,6 +305,8 @@ class SqlStore(SettlementSql):
             oldest_occupancy=hp.read_time(oldest_occupancy),
             licence_expires_on=hp.read_date(licence_expires_on),
             policy_seq=policy_seq or 0,
+            rule_seq=rule_seq or 0,
+            party_created_at=hp.read_time(party_created_at),
         )
 
     def get_line(self, line_id: str) -> LineRow:
@@ -771,6 +781,7 @@ class SqlDatabase:
         self._sandbox: bool | None = None
         self._policy: tuple[int, list[PolicyChange]] = (-1, [])
         self._calendar: WorkCalendar | None = None
+        self._rules: dict[int, RuleSet] = {}
         self._local = threading.local()
         self._driver_integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
@@ -792,6 +803,18 @@ class SqlDatabase:
         found = policy_at(changes, at)
         since, until = validity(changes, at)
         self._policy_at = (changes, since, until, found)
+        return found
+
+    def rule_set(self, seq: int, store: SqlStore) -> RuleSet:
+        """Rule sets are append-only, so a version parses to the same rules for ever."""
+        found = self._rules.get(seq)
+        if found is None:
+            if seq == 0:
+                found = default_rule_set()
+            else:
+                row = store.rule_set_row(seq)
+                found = parse_rule_set(row.document, version=seq)
+            self._rules[seq] = found
         return found
 
     def calendar(self, store: SqlStore) -> WorkCalendar:

@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
 )
 
-from creditline.adapters.db import schema_settlement
+from creditline.adapters.db import schema_risk, schema_settlement
 from creditline.adapters.db.types import TENANT, UtcDateTime
 
 __all__ = ["TENANT", "UtcDateTime", "metadata"]
@@ -355,7 +355,15 @@ settlements = _settlement["settlements"]
 payouts = _settlement["payouts"]
 channel_records = _settlement["channel_records"]
 cases = _settlement["cases"]
-for _name, _table_name, _columns, _where in schema_settlement.INDEXES:
+_risk = schema_risk.define(_table)
+party_identifiers = _risk["party_identifiers"]
+logins = _risk["logins"]
+rule_sets = _risk["rule_sets"]
+risk_decisions = _risk["risk_decisions"]
+risk_labels = _risk["risk_labels"]
+rings = _risk["rings"]
+ring_members = _risk["ring_members"]
+for _name, _table_name, _columns, _where in [*schema_settlement.INDEXES, *schema_risk.INDEXES]:
     _t = metadata.tables[_table_name]
     _w = sa.text(_where) if _where else None
     Index(

@@ -1,0 +1,49 @@
+"""Risk: identifiers, logins, rule sets, scored events, labels, rings.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from creditline.adapters.db.ddl import append_only
+from creditline.adapters.db.schema_risk import INDEXES, define
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    define(op.create_table)
+    for name, table, columns, where in INDEXES:
+        clause = sa.text(where) if where else None
+        op.create_index(
+            name,
+            table,
+            columns,
+            unique=name.startswith("uq_"),
+            sqlite_where=clause,
+            postgresql_where=clause,
+        )
+    append_only("rule_sets")
+
+
+def downgrade() -> None:
+    for name, table, _, _ in INDEXES:
+        if table in {"holds", "orders"}:
+            op.drop_index(name, table_name=table)
+    for name in (
+        "ring_members",
+        "rings",
+        "risk_labels",
+        "risk_decisions",
+        "rule_sets",
+        "logins",
+        "party_identifiers",
+    ):
+        op.drop_table(name)

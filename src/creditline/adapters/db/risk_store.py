@@ -1,0 +1,472 @@
+"""SQL for the risk engine: identifiers and links, logins, rule sets, features, decisions,
+labels, and the history the ring job reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import tables as t
+from creditline.domain.errors import NotFound
+from creditline.domain.purposes import FORBIDDEN_PURPOSES
+from creditline.domain.risk import RuleSet, parse_rule_set
+from creditline.service.risk_ports import (
+    Decision,
+    FlowRow,
+    HistoryFeatures,
+    IdentifierRow,
+    LinkedActivity,
+    RuleSetRow,
+)
+
+STRONG_KINDS = ("device", "phone", "bank_account")
+
+
+def default_rules_text() -> str:
+    return resources.files("creditline.adapters.rules").joinpath("default.yaml").read_text("utf-8")
+
+
+_DEFAULT: list[RuleSet] = []
+
+
+def default_rule_set() -> RuleSet:
+    if not _DEFAULT:
+        _DEFAULT.append(parse_rule_set(default_rules_text(), version=0))
+    return _DEFAULT[0]
+
+
+class RiskSql:
+    """Mixed into ``SqlStore``; uses its ``_exec`` and hot-path ``cursor``."""
+
+    def _exec(self, statement: Any, params: Any = None) -> Any:  # pragma: no cover - mixin
+        raise NotImplementedError
+
+    @property
+    def cursor(self) -> hp.Cursor:  # pragma: no cover - mixin
+        raise NotImplementedError
+
+    # -- identifiers and links -----------------------------------------------------------------
+    def add_identifiers(self, party_id: str, items: list[tuple[str, str]], now: datetime) -> int:
+        have = set(self.identifiers_of(party_id))
+        rows = [
+            {"party_id": party_id, "kind": k, "value": v, "created_at": now}
+            for k, v in dict.fromkeys(items)
+            if (k, v) not in have
+        ]
+        if rows:
+            self._exec(insert(t.party_identifiers), rows)
+        return len(rows)
+
+    def identifiers_of(self, party_id: str) -> list[tuple[str, str]]:
+        rows = self._exec(
+            select(t.party_identifiers.c.kind, t.party_identifiers.c.value)
+            .where(t.party_identifiers.c.party_id == party_id)
+            .order_by(t.party_identifiers.c.kind, t.party_identifiers.c.value)
+        )
+        return [(r.kind, r.value) for r in rows]
+
+    def links_of(self, party_id: str) -> dict[str, set[str]]:
+        """Each party sharing an identifier with ``party_id``, with the kinds they share."""
+        a = t.party_identifiers.alias("a")
+        b = t.party_identifiers.alias("b")
+        rows = self._exec(
+            select(b.c.party_id, b.c.kind).where(
+                a.c.party_id == party_id,
+                b.c.kind == a.c.kind,
+                b.c.value == a.c.value,
+                b.c.party_id != party_id,
+            )
+        )
+        out: dict[str, set[str]] = {}
+        for r in rows:
+            out.setdefault(r.party_id, set()).add(r.kind)
+        return out
+
+    def all_identifiers(self) -> list[IdentifierRow]:
+        rows = self._exec(select(t.party_identifiers).order_by(t.party_identifiers.c.party_id))
+        return [IdentifierRow(r.party_id, r.kind, r.value) for r in rows]
+
+    # -- logins --------------------------------------------------------------------------------
+    def insert_login(
+        self, party_id: str, login_id: str, device: str, ip: str, now: datetime
+    ) -> tuple[bool, bool]:
+        g = t.logins
+        seen = self._exec(
+            select(
+                func.count().filter(g.c.device == device),
+                func.count().filter(g.c.ip == ip),
+            ).where(g.c.party_id == party_id)
+        ).one()
+        device_new, ip_new = seen[0] == 0, seen[1] == 0
+        self._exec(
+            insert(g),
+            {
+                "party_id": party_id,
+                "id": login_id,
+                "device": device,
+                "ip": ip,
+                "device_new": device_new,
+                "ip_new": ip_new,
+                "at": now,
+            },
+        )
+        return device_new, ip_new
+
+    # -- rule sets -----------------------------------------------------------------------------
+    def latest_rule_seq(self) -> int:
+        return int(self._exec(select(func.max(t.rule_sets.c.version))).scalar_one() or 0)
+
+    def rule_set_row(self, version: int) -> RuleSetRow:
+        if version == 0:
+            rs = default_rule_set()
+            return RuleSetRow(0, rs.name, rs.digest, rs.text, "shipped default", None)
+        r = self._exec(select(t.rule_sets).where(t.rule_sets.c.version == version)).first()
+        if r is None:
+            raise NotFound("version", f"version: no rule set version {version}")
+        return RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at)
+
+    def rule_set_rows(self) -> list[RuleSetRow]:
+        rows = self._exec(select(t.rule_sets).order_by(t.rule_sets.c.version))
+        return [
+            RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at) for r in rows
+        ]
+
+    def insert_rule_set(self, rule_set: RuleSet, note: str, now: datetime) -> None:
+        self._exec(
+            insert(t.rule_sets),
+            {
+                "version": rule_set.version,
+                "name": rule_set.name,
+                "digest": rule_set.digest,
+                "document": rule_set.text,
+                "note": note,
+                "loaded_at": now,
+            },
+        )
+
+    # -- features ------------------------------------------------------------------------------
+    def history_features(
+        self,
+        *,
+        line_id: str | None,
+        party_id: str,
+        now: datetime,
+        near: int,
+        threshold: int,
+    ) -> HistoryFeatures:
+        cur = self.cursor
+        params = {
+            "line_id": line_id or "",
+            "party_id": party_id,
+            "near": near,
+            "threshold": threshold,
+            **{
+                name: cur.time(now - delta)
+                for name, delta in (
+                    ("t_hour", timedelta(hours=1)),
+                    ("t_day", timedelta(hours=24)),
+                    ("t_week", timedelta(days=7)),
+                    ("t_month", timedelta(days=30)),
+                )
+            },
+        }
+        row = cur.execute(hp.SPEND_FEATURES, params).fetchone()
+        values = [int(v or 0) for v in row]
+        return HistoryFeatures(
+            spend_counts=tuple(values[0:4]),
+            spend_sums=tuple(values[4:8]),
+            declined_24h=values[8],
+            forbidden_7d=values[9],
+            near_threshold_24h=values[10],
+            refunds_30d=values[11],
+            spends_with_counterparty_30d=values[12],
+            orders_30d=values[13],
+            returns_30d=values[14],
+            logins_24h=values[15],
+            new_device_logins_24h=values[16],
+            distinct_ips_24h=values[17],
+            links=values[18],
+        )
+
+    def linked_activity(
+        self,
+        *,
+        line_id: str | None,
+        party_id: str,
+        linked: dict[str, set[str]],
+        now: datetime,
+        near: int,
+        threshold: int,
+    ) -> LinkedActivity:
+        """What the holder's links did: read only when the holder has links. Spends count as
+        attempts, declined ones too: intent is the signal."""
+        h, ln = t.holds, t.lines
+        strong = sorted(p for p, kinds in linked.items() if kinds & set(STRONG_KINDS))
+        t7d, t24h, t30d = now - timedelta(days=7), now - timedelta(hours=24), now - timedelta(30)
+        near_24h = forbidden_7d = 0
+        if strong:
+            row = self._exec(
+                select(
+                    func.count().filter(
+                        h.c.amount >= near, h.c.amount < threshold, h.c.created_at >= t24h
+                    ),
+                    func.count().filter(h.c.purpose.in_([p.value for p in FORBIDDEN_PURPOSES])),
+                )
+                .select_from(h.join(ln, ln.c.id == h.c.line_id))
+                .where(ln.c.party_id.in_(strong), h.c.created_at >= t7d)
+            ).one()
+            near_24h, forbidden_7d = int(row[0]), int(row[1])
+        spends: list[tuple[str, datetime]] = []
+        if line_id is not None:
+            spends = [
+                (r.counterparty_id, r.created_at)
+                for r in self._exec(
+                    select(h.c.counterparty_id, h.c.created_at).where(
+                        h.c.line_id == line_id,
+                        h.c.created_at >= t30d,
+                        h.c.counterparty_id.is_not(None),
+                    )
+                )
+            ]
+        linked_spends = sum(1 for cp, _ in spends if cp in linked)
+        buyers = {cp for cp, at in spends if at >= t7d} | set(strong)
+        money_back = 0
+        if buyers:
+            o = t.orders
+            money_back = int(
+                self._exec(
+                    select(func.coalesce(func.sum(o.c.amount), 0)).where(
+                        o.c.merchant_id.in_([party_id, *strong]),
+                        o.c.created_at >= t7d,
+                        o.c.buyer.in_(sorted(buyers)),
+                    )
+                ).scalar_one()
+            )
+        return LinkedActivity(
+            strong=len(strong),
+            near_threshold_24h=near_24h,
+            forbidden_7d=forbidden_7d,
+            linked_spends_30d=linked_spends,
+            money_back_7d=money_back,
+        )
+
+    # -- decisions -----------------------------------------------------------------------------
+    def insert_decision(self, d: Decision) -> None:
+        self.cursor.write(
+            hp.INSERT_DECISION,
+            [
+                {
+                    "party_id": d.party_id,
+                    "id": d.id,
+                    "line_id": d.line_id,
+                    "event": d.event,
+                    "subject": d.subject,
+                    "amount": d.amount,
+                    "outcome": d.outcome,
+                    "score": d.score,
+                    "reasons": json.dumps(d.reasons, ensure_ascii=False),
+                    "rule_set_version": d.rule_set_version,
+                    "policy_version": d.policy_version,
+                    "features": json.dumps(d.features, separators=(",", ":"), default=str),
+                    "review": d.review,
+                    "created_at": self.cursor.time(d.created_at),
+                }
+            ],
+        )
+
+    def get_decision(self, party_id: str, decision_id: str) -> Decision:
+        r = self._exec(
+            select(t.risk_decisions).where(
+                t.risk_decisions.c.party_id == party_id, t.risk_decisions.c.id == decision_id
+            )
+        ).first()
+        if r is None:
+            raise NotFound("decision", f"decision: no such risk decision {decision_id!r}")
+        return _decision(r)
+
+    def decision_of_subject(self, subject: str) -> Decision | None:
+        r = self._exec(
+            select(t.risk_decisions)
+            .where(t.risk_decisions.c.subject == subject)
+            .order_by(t.risk_decisions.c.created_at.desc())
+            .limit(1)
+        ).first()
+        return None if r is None else _decision(r)
+
+    def pending_reviews(self, limit: int) -> list[Decision]:
+        d = t.risk_decisions
+        rows = self._exec(
+            select(d).where(d.c.review == "pending").order_by(d.c.created_at, d.c.id).limit(limit)
+        )
+        return [_decision(r) for r in rows]
+
+    def recent_declines(self, party_id: str, since: datetime) -> list[Decision]:
+        d = t.risk_decisions
+        rows = self._exec(
+            select(d)
+            .where(
+                d.c.party_id == party_id,
+                d.c.created_at >= since,
+                (d.c.outcome == "decline") | (d.c.review == "declined"),
+            )
+            .order_by(d.c.created_at.desc())
+            .limit(5)
+        )
+        return [_decision(r) for r in rows]
+
+    def decide(
+        self,
+        party_id: str,
+        decision_id: str,
+        *,
+        review: str,
+        by: str,
+        note: str,
+        now: datetime,
+    ) -> None:
+        d = t.risk_decisions
+        self._exec(
+            update(d)
+            .where(d.c.party_id == party_id, d.c.id == decision_id)
+            .values(review=review, decided_by=by, decided_at=now, note=note)
+        )
+
+    def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:
+        d = t.risk_decisions
+        q = select(d).order_by(d.c.created_at, d.c.id)
+        if start is not None:
+            q = q.where(d.c.created_at >= start)
+        if end is not None:
+            q = q.where(d.c.created_at < end)
+        for r in self._exec(q):
+            yield _decision(r)
+
+    def count_decisions(self, start: datetime | None, end: datetime | None) -> int:
+        d = t.risk_decisions
+        q = select(func.count()).select_from(d)
+        if start is not None:
+            q = q.where(d.c.created_at >= start)
+        if end is not None:
+            q = q.where(d.c.created_at < end)
+        return int(self._exec(q).scalar_one())
+
+    # -- labels --------------------------------------------------------------------------------
+    def set_label(
+        self,
+        kind: str,
+        subject: str,
+        label: str,
+        *,
+        pattern: str | None,
+        ring: str | None,
+        source: str,
+        now: datetime,
+    ) -> None:
+        lb = t.risk_labels
+        self._exec(lb.delete().where(lb.c.subject_kind == kind, lb.c.subject_id == subject))
+        self._exec(
+            insert(lb),
+            {
+                "subject_kind": kind,
+                "subject_id": subject,
+                "label": label,
+                "pattern": pattern,
+                "ring": ring,
+                "source": source,
+                "created_at": now,
+            },
+        )
+
+    def labels(self, kind: str) -> dict[str, tuple[str, str | None, str | None]]:
+        lb = t.risk_labels
+        rows = self._exec(select(lb).where(lb.c.subject_kind == kind))
+        return {r.subject_id: (r.label, r.pattern, r.ring) for r in rows}
+
+    # -- the ring job's reads and writes ---------------------------------------------------------
+    def spend_flows(self, since: datetime | None) -> list[FlowRow]:
+        h, ln = t.holds, t.lines
+        q = select(
+            ln.c.party_id,
+            h.c.id,
+            h.c.counterparty_id,
+            h.c.amount,
+            h.c.purpose,
+            h.c.status,
+            h.c.refunded,
+            h.c.created_at,
+        ).select_from(h.join(ln, ln.c.id == h.c.line_id))
+        if since is not None:
+            q = q.where(h.c.created_at >= since)
+        return [
+            FlowRow("spend", r[0], r[2], r[3], r[7], r[1], r[4], r[5], r[6]) for r in self._exec(q)
+        ]
+
+    def order_flows(self, since: datetime | None) -> list[FlowRow]:
+        o = t.orders
+        q = select(o.c.merchant_id, o.c.id, o.c.buyer, o.c.amount, o.c.created_at, o.c.returned)
+        q = q.where(o.c.buyer.is_not(None))
+        if since is not None:
+            q = q.where(o.c.created_at >= since)
+        return [FlowRow("order", r[0], r[2], r[3], r[4], r[1], "", "", r[5]) for r in self._exec(q)]
+
+    def ring_of_members(self, members: list[str]) -> str | None:
+        rm = t.ring_members
+        r = self._exec(select(rm.c.ring_id).where(rm.c.party_id.in_(members)).limit(1)).first()
+        return None if r is None else str(r.ring_id)
+
+    def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None:
+        rg, rm = t.rings, t.ring_members
+        values = {
+            "members": json.dumps(ring["members"]),
+            "score": ring["score"],
+            "pattern": ring["pattern"],
+            "evidence": json.dumps(ring["evidence"], ensure_ascii=False, default=str),
+            "last_seen": now,
+        }
+        if new:
+            self._exec(
+                insert(rg),
+                {"id": ring["id"], "case_id": ring["case"], "first_seen": now, **values},
+            )
+        else:
+            self._exec(update(rg).where(rg.c.id == ring["id"]).values(**values))
+        known = {
+            r.party_id
+            for r in self._exec(select(rm.c.party_id).where(rm.c.party_id.in_(ring["members"])))
+        }
+        fresh = [{"party_id": p, "ring_id": ring["id"]} for p in ring["members"] if p not in known]
+        if fresh:
+            self._exec(insert(rm), fresh)
+
+    def ring_case(self, ring_id: str) -> str:
+        return str(
+            self._exec(select(t.rings.c.case_id).where(t.rings.c.id == ring_id)).scalar_one()
+        )
+
+
+def _decision(r: Any) -> Decision:
+    return Decision(
+        id=r.id,
+        party_id=r.party_id,
+        line_id=r.line_id,
+        event=r.event,
+        subject=r.subject,
+        amount=r.amount,
+        outcome=r.outcome,
+        score=r.score,
+        reasons=json.loads(r.reasons),
+        rule_set_version=r.rule_set_version,
+        policy_version=r.policy_version,
+        features=json.loads(r.features),
+        review=r.review,
+        created_at=r.created_at,
+        decided_by=r.decided_by,
+        decided_at=r.decided_at,
+        note=r.note,
+    )

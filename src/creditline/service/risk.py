@@ -1,0 +1,529 @@
+"""Inline risk scoring (风控) of spends, withdrawals and logins, and the operator's review queue.
+
+Every scored event stores its outcome, score, reason codes, the rule-set and policy versions
+and the features it saw, so a backtest can replay it under other rules.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from creditline.domain.diagnosis import SpendContext
+from creditline.domain.errors import InvalidInput, NotFound, Refused
+from creditline.domain.freezes import Freeze, FreezeReason
+from creditline.domain.ledger import Movement
+from creditline.domain.lines import HoldStatus, release_transfers
+from creditline.domain.parties import PartyKind
+from creditline.domain.purposes import FORBIDDEN_PURPOSES
+from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.risk import (
+    FEATURES,
+    Event,
+    Outcome,
+    Verdict,
+    blank_features,
+)
+from creditline.service.context import post_movement
+from creditline.service.idempotency import Answer, check_key, once, retried, run_once
+from creditline.service.ids import new_child_id
+from creditline.service.ports import Database, LockedLine, Store
+from creditline.service.risk_ports import Decision, HistoryFeatures, LinkedActivity
+
+REVIEW_HOLD_NOTE = "spend held for review"
+
+
+def yuan(minor: int) -> Decimal:
+    return Decimal(minor).scaleb(-2)
+
+
+def new_decision_id(party_id: str) -> str:
+    """A decision id names its party (the distribution key of party-level tables)."""
+    return f"rd_{party_id}_{secrets.token_hex(6)}"
+
+
+def party_of_decision(decision_id: str) -> str:
+    body = decision_id.removeprefix("rd_")
+    party, _, tail = body.rpartition("_")
+    if not decision_id.startswith("rd_") or not party or len(tail) != 12:
+        raise InvalidInput("decision", f"decision {decision_id!r} is not a valid id")
+    return party
+
+
+def _thresholds(store: Store, locked: LockedLine, now: datetime) -> tuple[int, int]:
+    policy = store.policy(now, locked.policy_seq)
+    threshold = policy.money("large_spend_threshold", locked.state.currency).minor
+    return threshold, -(-threshold * 9 // 10)
+
+
+def _history(
+    store: Store,
+    *,
+    line_id: str | None,
+    party_id: str,
+    counterparty: str | None,
+    now: datetime,
+    threshold: int,
+    near: int,
+) -> tuple[HistoryFeatures, dict[str, set[str]], LinkedActivity]:
+    hist = store.history_features(
+        line_id=line_id, party_id=party_id, now=now, near=near, threshold=threshold
+    )
+    linked = store.links_of(party_id) if hist.links else {}
+    activity = (
+        store.linked_activity(
+            line_id=line_id,
+            party_id=party_id,
+            linked=linked,
+            now=now,
+            near=near,
+            threshold=threshold,
+        )
+        if linked or (counterparty is not None and hist.spends_with_counterparty_30d)
+        else LinkedActivity()
+    )
+    return hist, linked, activity
+
+
+def _fill(
+    f: dict[str, Any],
+    hist: HistoryFeatures,
+    linked: dict[str, set[str]],
+    activity: LinkedActivity,
+    counterparty: str | None,
+) -> None:
+    for i, w in enumerate(("1h", "24h", "7d", "30d")):
+        f[f"spend_count_{w}"] = Decimal(hist.spend_counts[i])
+        f[f"spend_sum_{w}"] = yuan(hist.spend_sums[i])
+    f["declined_24h"] = Decimal(hist.declined_24h)
+    f["forbidden_attempts_7d"] = Decimal(hist.forbidden_7d)
+    f["near_threshold_24h"] = Decimal(hist.near_threshold_24h)
+    f["refunds_30d"] = Decimal(hist.refunds_30d)
+    f["orders_30d"] = Decimal(hist.orders_30d)
+    f["returns_30d"] = Decimal(hist.returns_30d)
+    f["return_rate_30d"] = (
+        (Decimal(hist.returns_30d) / Decimal(hist.orders_30d)).quantize(Decimal("0.0001"))
+        if hist.orders_30d
+        else Decimal(0)
+    )
+    f["logins_24h"] = Decimal(hist.logins_24h)
+    f["new_device_logins_24h"] = Decimal(hist.new_device_logins_24h)
+    f["distinct_ips_24h"] = Decimal(hist.distinct_ips_24h)
+    f["linked_parties"] = Decimal(len(linked))
+    f["strong_linked_parties"] = Decimal(activity.strong)
+    kinds = linked.get(counterparty or "", set())
+    f["counterparty_linked"] = bool(kinds)
+    f["counterparty_strong_link"] = bool(kinds - {"address"})
+    f["linked_spends_30d"] = Decimal(activity.linked_spends_30d)
+    f["linked_near_threshold_24h"] = Decimal(activity.near_threshold_24h)
+    f["linked_forbidden_7d"] = Decimal(activity.forbidden_7d)
+    f["money_back_7d"] = yuan(activity.money_back_7d)
+
+
+def spend_features(
+    store: Store, locked: LockedLine, ctx: SpendContext, counterparty: str | None
+) -> dict[str, Any]:
+    """The features of one spend request, from history before it."""
+    line = locked.state
+    threshold, near = _thresholds(store, locked, ctx.now)
+    hist, linked, activity = _history(
+        store,
+        line_id=line.id,
+        party_id=line.party_id,
+        counterparty=counterparty,
+        now=ctx.now,
+        threshold=threshold,
+        near=near,
+    )
+    f = blank_features()
+    f["event"] = Event.SPEND.value
+    f["amount"] = yuan(ctx.amount.minor)
+    f["purpose"] = ctx.purpose.value
+    f["purpose_forbidden"] = ctx.purpose in FORBIDDEN_PURPOSES
+    f["product"] = line.product.value
+    f["party_kind"] = line.party_kind.value
+    f["large_spend_threshold"] = yuan(threshold)
+    f["near_threshold"] = near <= ctx.amount.minor < threshold
+    created = locked.party_created_at or ctx.now
+    f["account_age_days"] = Decimal(max(0, (ctx.now - created).days))
+    _fill(f, hist, linked, activity, counterparty)
+    return f
+
+
+def assess_spend(
+    store: Store, locked: LockedLine, ctx: SpendContext, counterparty: str | None
+) -> tuple[Verdict, dict[str, Any]]:
+    features = spend_features(store, locked, ctx, counterparty)
+    return store.rule_set(locked.rule_seq).evaluate(features), features
+
+
+def holder_reasons(verdict: Verdict) -> list[Reason]:
+    """A risk decline as the holder sees it: its rule codes and what to do (zh/en)."""
+    if verdict.outcome is not Outcome.DECLINE:
+        return []
+    return [_reason(ReasonCode.RISK_DECLINED, verdict)]
+
+
+def review_warning(verdict: Verdict) -> Reason | None:
+    return _reason(ReasonCode.RISK_REVIEW, verdict) if verdict.outcome is Outcome.REVIEW else None
+
+
+def _reason(code: ReasonCode, verdict: Verdict) -> Reason:
+    fired = [f for f in verdict.fired if f.outcome is not Outcome.APPROVE] or list(verdict.fired)
+    return Reason(
+        code,
+        {
+            "rules": ", ".join(f.reason for f in fired),
+            "codes": [f.reason for f in fired],
+            "score": verdict.score,
+            "rule_set_version": verdict.rule_set_version,
+            "detail_zh": "；".join(f.message_zh or f.reason for f in fired),
+            "detail_en": "; ".join(f.message_en or f.reason for f in fired),
+        },
+    )
+
+
+def verdict_json(verdict: Verdict, decision_id: str | None = None) -> dict[str, Any]:
+    return {
+        "decision": decision_id,
+        "outcome": verdict.outcome.value,
+        "score": verdict.score,
+        "reasons": [f.to_json() for f in verdict.fired],
+        "rule_set_version": verdict.rule_set_version,
+    }
+
+
+def record(
+    store: Store,
+    *,
+    party_id: str,
+    line_id: str | None,
+    event: Event,
+    subject: str,
+    amount: int,
+    verdict: Verdict,
+    features: dict[str, Any],
+    policy_version: str,
+    review: bool,
+    now: datetime,
+) -> str:
+    decision_id = new_decision_id(party_id)
+    store.insert_decision(
+        Decision(
+            id=decision_id,
+            party_id=party_id,
+            line_id=line_id,
+            event=event.value,
+            subject=subject,
+            amount=amount,
+            outcome=verdict.outcome.value,
+            score=verdict.score,
+            reasons=[f.to_json() for f in verdict.fired],
+            rule_set_version=verdict.rule_set_version,
+            policy_version=policy_version,
+            features=features,
+            review="pending" if review else "none",
+            created_at=now,
+        )
+    )
+    return decision_id
+
+
+def apply_actions(
+    store: Store, locked: LockedLine, verdict: Verdict, decision_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """A decline's action: a temporary ``risk`` freeze of the line, unless one stands."""
+    hours = verdict.freeze_hours
+    if hours <= 0:
+        return None
+    line_id = locked.state.id
+    if locked.open_freezes and any(
+        f.reason is FreezeReason.RISK and f.whole_line
+        for f in store.freezes_of(line_id, active_only=True)
+    ):
+        return None
+    policy = store.policy(now, locked.policy_seq)
+    freeze = Freeze(
+        id=new_child_id("frz", line_id),
+        line_id=line_id,
+        reason=FreezeReason.RISK,
+        starts_at=now,
+        ends_at=now + timedelta(hours=hours),
+        amount=None,
+        note=f"risk decision {decision_id}: {', '.join(verdict.reason_codes)}",
+        policy_version=policy.version,
+    )
+    store.insert_freeze(freeze, now)
+    body = {"freeze": freeze.id, "line": line_id, "hours": hours, "decision": decision_id}
+    store.emit("freeze.added", {**body, "reason": "risk"}, now, line_id=line_id)
+    return body
+
+
+def restore_features(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored features back to the types the rules expect (numbers were stored as text)."""
+    out = blank_features()
+    for name, value in stored.items():
+        kind = FEATURES.get(name)
+        if kind is None:
+            continue
+        default = out[name]
+        if isinstance(default, bool):
+            out[name] = bool(value)
+        elif isinstance(default, Decimal):
+            out[name] = Decimal(str(value))
+        else:
+            out[name] = str(value)
+    return out
+
+
+# -- logins, identifiers ----------------------------------------------------------------------
+
+IDENTIFIER_KINDS = ("device", "phone", "bank_account", "address")
+MAX_IDENTIFIER = 128
+
+
+def _identifier(kind: str, value: str) -> str:
+    text = value.strip()
+    if not text or len(text) > MAX_IDENTIFIER or not text.isprintable():
+        raise InvalidInput(kind, f"{kind} must be 1 to {MAX_IDENTIFIER} printable characters")
+    return text
+
+
+def link(
+    db: Database, party_id: str, identifiers: dict[str, str | None], *, key: str | None = None
+) -> Answer:
+    """Record a party's identifiers (device, phone, bank account, address)."""
+    items = [(k, _identifier(k, v)) for k, v in identifiers.items() if v is not None]
+    if not items:
+        raise InvalidInput(
+            "device", "give at least one of --device, --phone, --bank-account, --address"
+        )
+
+    def effect(store: Store, now: datetime) -> Answer:
+        store.get_party(party_id)
+        added = store.add_identifiers(party_id, items, now)
+        linked = store.links_of(party_id)
+        return Answer(
+            {
+                "party": party_id,
+                "added": added,
+                "identifiers": [{"kind": k, "value": v} for k, v in store.identifiers_of(party_id)],
+                "linked_parties": [
+                    {"party": p, "shared": sorted(kinds)} for p, kinds in sorted(linked.items())
+                ],
+            }
+        )
+
+    return once(
+        db,
+        key=key,
+        command="party.link",
+        params={"party": party_id, "identifiers": dict(items)},
+        effect=effect,
+        scope=party_id,
+    )
+
+
+def record_login(
+    db: Database, party_id: str, *, device: str, ip: str, key: str | None = None
+) -> Answer:
+    """Record and score a login (R17): a declined login answers exit 3."""
+    device = _identifier("device", device)
+    ip = _identifier("ip", ip)
+
+    def effect(store: Store, now: datetime) -> Answer:
+        party = store.get_party(party_id)
+        login_id = f"login_{secrets.token_hex(8)}"
+        device_new, ip_new = store.insert_login(party_id, login_id, device, ip, now)
+        policy = store.policy(now)
+        threshold = policy.money("large_spend_threshold").minor
+        hist, linked, activity = _history(
+            store,
+            line_id=None,
+            party_id=party_id,
+            counterparty=None,
+            now=now,
+            threshold=threshold,
+            near=-(-threshold * 9 // 10),
+        )
+        f = blank_features()
+        f["event"] = Event.LOGIN.value
+        f["party_kind"] = party.kind.value
+        f["large_spend_threshold"] = yuan(threshold)
+        f["device_new"] = device_new
+        f["ip_new"] = ip_new
+        _fill(f, hist, linked, activity, None)
+        verdict = store.rule_set(store.latest_rule_seq()).evaluate(f)
+        decision = record(
+            store,
+            party_id=party_id,
+            line_id=None,
+            event=Event.LOGIN,
+            subject=login_id,
+            amount=0,
+            verdict=verdict,
+            features=f,
+            policy_version=policy.version,
+            review=verdict.outcome is Outcome.REVIEW,
+            now=now,
+        )
+        body = {
+            "id": login_id,
+            "party": party_id,
+            "device_new": device_new,
+            "ip_new": ip_new,
+            "risk": verdict_json(verdict, decision),
+        }
+        return Answer(body, refused=verdict.outcome is Outcome.DECLINE)
+
+    return once(
+        db,
+        key=key,
+        command="login.record",
+        params={"party": party_id, "device": device, "ip": ip},
+        effect=effect,
+        scope=party_id,
+    )
+
+
+def assess_withdrawal(
+    store: Store, party_id: str, amount: int, now: datetime
+) -> tuple[Verdict, dict[str, Any], str | None]:
+    """Score a merchant's withdrawal: money that came back after spends is the cash-out sign."""
+    lines = store.lines_of_party(party_id)
+    line_id = lines[0] if lines else None
+    policy = store.policy(now)
+    threshold = policy.money("large_spend_threshold").minor
+    hist, linked, activity = _history(
+        store,
+        line_id=line_id,
+        party_id=party_id,
+        counterparty=None,
+        now=now,
+        threshold=threshold,
+        near=-(-threshold * 9 // 10),
+    )
+    f = blank_features()
+    f["event"] = Event.WITHDRAWAL.value
+    f["amount"] = yuan(amount)
+    f["party_kind"] = PartyKind.MERCHANT.value
+    f["large_spend_threshold"] = yuan(threshold)
+    _fill(f, hist, linked, activity, None)
+    verdict = store.rule_set(store.latest_rule_seq()).evaluate(f)
+    return verdict, f, line_id
+
+
+# -- the review queue ---------------------------------------------------------------------------
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "party": d.party_id,
+        "line": d.line_id,
+        "event": d.event,
+        "subject": d.subject,
+        "amount": str(yuan(d.amount)),
+        "outcome": d.outcome,
+        "score": d.score,
+        "reasons": d.reasons,
+        "rule_set_version": d.rule_set_version,
+        "policy_version": d.policy_version,
+        "review": d.review,
+        "decided_by": d.decided_by,
+        "decided_at": d.decided_at.isoformat() if d.decided_at else None,
+        "note": d.note,
+        "at": d.created_at.isoformat(),
+    }
+
+
+def queue(db: Database, *, limit: int = 100) -> Answer:
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit", "limit must be between 1 and 1000")
+    with db.transaction(write=False) as store:
+        items = [decision_json(d) for d in store.pending_reviews(limit)]
+    return Answer({"pending": items, "count": len(items)})
+
+
+@retried
+def decide(
+    db: Database, decision_id: str, *, verdict: str, by: str, note: str, key: str | None = None
+) -> Answer:
+    """An operator approves or declines a spend held for review; the decision labels the
+    event (approve: cleared, decline: fraud confirmed) for backtests."""
+    party_id = party_of_decision(decision_id)
+    if verdict not in {"approve", "decline"}:
+        raise InvalidInput("verdict", "verdict must be approve or decline")
+    who = by.strip()
+    if not who or len(who) > 64 or not who.isprintable():
+        raise InvalidInput("by", "by must name the operator (1 to 64 characters)")
+    text = note.strip()
+    if len(text) > 500 or not text.isprintable():
+        raise InvalidInput("note", "note must be at most 500 printable characters")
+    checked = check_key(key, required=False)
+    with db.transaction() as store:
+        now = store.now()
+
+        def effect() -> Answer:
+            d = store.get_decision(party_id, decision_id)
+            if d.review != "pending":
+                reason = Reason(ReasonCode.REVIEW_NOT_PENDING, {"review": d.review})
+                raise Refused(reason.code.value, reason.message_en, [reason])
+            hold_status = None
+            if d.event == Event.SPEND.value and d.line_id is not None:
+                hold_status = _settle_held_spend(store, d, approve=verdict == "approve", now=now)
+            review = "approved" if verdict == "approve" else "declined"
+            store.decide(party_id, decision_id, review=review, by=who, note=text, now=now)
+            store.set_label(
+                "event",
+                d.subject,
+                "cleared" if verdict == "approve" else "fraud",
+                pattern=None,
+                ring=None,
+                source=f"operator:{who}",
+                now=now,
+            )
+            body = decision_json(store.get_decision(party_id, decision_id))
+            body["hold_status"] = hold_status
+            store.emit("risk.reviewed", body, now, line_id=d.line_id, party_id=party_id)
+            return Answer(body)
+
+        return run_once(
+            store,
+            scope=party_id,
+            key=checked,
+            command="risk.decide",
+            params={"decision": decision_id, "verdict": verdict, "by": who, "note": text},
+            effect=effect,
+            now=now,
+        )
+
+
+def _settle_held_spend(store: Store, d: Decision, *, approve: bool, now: datetime) -> str:
+    """Approve leaves the hold to be captured; decline releases it back to available."""
+    assert d.line_id is not None
+    locked = store.lock_line(d.line_id)
+    try:
+        hold = store.get_hold(d.line_id, d.subject)
+    except NotFound:
+        return "missing"
+    if hold.status is not HoldStatus.AUTHORIZED or approve:
+        return hold.status.value
+    post_movement(
+        store,
+        locked,
+        f"{hold.id}:{Movement.VOID.value}",
+        release_transfers(hold, Movement.VOID),
+        now,
+    )
+    store.update_hold(
+        d.line_id, hold.id, status=HoldStatus.DECLINED, captured=0, refunded=0, now=now
+    )
+    return HoldStatus.DECLINED.value
+
+
+def review_pending(store: Store, hold_id: str) -> bool:
+    d = store.decision_of_subject(hold_id)
+    return d is not None and d.review == "pending"

@@ -63,7 +63,6 @@ def _history(
     *,
     line_id: str | None,
     party_id: str,
-    counterparty: str | None,
     now: datetime,
     threshold: int,
     near: int,
@@ -81,7 +80,7 @@ def _history(
             near=near,
             threshold=threshold,
         )
-        if linked or (counterparty is not None and hist.spends_with_counterparty_30d)
+        if linked
         else LinkedActivity()
     )
     return hist, linked, activity
@@ -132,7 +131,6 @@ def spend_features(
         store,
         line_id=line.id,
         party_id=line.party_id,
-        counterparty=counterparty,
         now=ctx.now,
         threshold=threshold,
         near=near,
@@ -223,7 +221,7 @@ def record(
             reasons=[f.to_json() for f in verdict.fired],
             rule_set_version=verdict.rule_set_version,
             policy_version=policy_version,
-            features=features,
+            features=compact_features(features),
             review="pending" if review else "none",
             created_at=now,
         )
@@ -259,6 +257,12 @@ def apply_actions(
     body = {"freeze": freeze.id, "line": line_id, "hours": hours, "decision": decision_id}
     store.emit("freeze.added", {**body, "reason": "risk"}, now, line_id=line_id)
     return body
+
+
+def compact_features(features: dict[str, Any]) -> dict[str, Any]:
+    """Only the features away from their neutral value are stored; the rest are implied."""
+    blank = blank_features()
+    return {k: v for k, v in features.items() if v != blank.get(k)}
 
 
 def restore_features(stored: dict[str, Any]) -> dict[str, Any]:
@@ -343,7 +347,6 @@ def record_login(
             store,
             line_id=None,
             party_id=party_id,
-            counterparty=None,
             now=now,
             threshold=threshold,
             near=-(-threshold * 9 // 10),
@@ -400,7 +403,6 @@ def assess_withdrawal(
         store,
         line_id=line_id,
         party_id=party_id,
-        counterparty=None,
         now=now,
         threshold=threshold,
         near=-(-threshold * 9 // 10),
@@ -525,5 +527,4 @@ def _settle_held_spend(store: Store, d: Decision, *, approve: bool, now: datetim
 
 
 def review_pending(store: Store, hold_id: str) -> bool:
-    d = store.decision_of_subject(hold_id)
-    return d is not None and d.review == "pending"
+    return store.pending_review_of(hold_id) is not None

@@ -290,13 +290,10 @@ class RiskSql:
             raise NotFound("decision", f"decision: no such risk decision {decision_id!r}")
         return _decision(r)
 
-    def decision_of_subject(self, subject: str) -> Decision | None:
-        r = self._exec(
-            select(t.risk_decisions)
-            .where(t.risk_decisions.c.subject == subject)
-            .order_by(t.risk_decisions.c.created_at.desc())
-            .limit(1)
-        ).first()
+    def pending_review_of(self, subject: str) -> Decision | None:
+        """The decision holding ``subject`` for review, if any (a small partial index)."""
+        d = t.risk_decisions
+        r = self._exec(select(d).where(d.c.subject == subject, d.c.review == "pending")).first()
         return None if r is None else _decision(r)
 
     def pending_reviews(self, limit: int) -> list[Decision]:

@@ -71,6 +71,7 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         sa.PrimaryKeyConstraint("party_id", "id"),
         sa.CheckConstraint("outcome IN ('approve', 'review', 'decline')", name="outcome"),
         sa.CheckConstraint("review IN ('none', 'pending', 'approved', 'declined')", name="review"),
+        sqlite_with_rowid=False,
     )
     out["risk_labels"] = table(
         "risk_labels",
@@ -108,8 +109,7 @@ INDEXES: list[tuple[str, str, list[str], str | None]] = [
     ("ix_party_identifiers_kind_value", "party_identifiers", ["kind", "value"], None),
     ("ix_logins_party_id_at", "logins", ["party_id", "at"], None),
     ("ix_risk_decisions_party_id_created_at", "risk_decisions", ["party_id", "created_at"], None),
-    ("ix_risk_decisions_subject", "risk_decisions", ["subject"], None),
-    ("ix_risk_decisions_pending", "risk_decisions", ["created_at"], "review = 'pending'"),
+    ("ix_risk_decisions_pending", "risk_decisions", ["subject"], "review = 'pending'"),
     ("ix_holds_line_id_created_at", "holds", ["line_id", "created_at"], None),
     ("ix_orders_merchant_id_created_at", "orders", ["merchant_id", "created_at"], None),
 ]

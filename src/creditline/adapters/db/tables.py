@@ -341,8 +341,8 @@ events = Table(
 )
 
 
-def _table(name: str, *columns: Any) -> Table:
-    return Table(name, metadata, *columns)
+def _table(name: str, *columns: Any, **kw: Any) -> Table:
+    return Table(name, metadata, *columns, **kw)
 
 
 _settlement = schema_settlement.define(_table)

@@ -40,6 +40,7 @@ test: check
 
 bench: $(STAMP)
 	$(BIN)/python bench/authorize.py
+	$(BIN)/python bench/risk.py
 
 test-long: $(STAMP)
 	$(BIN)/pytest -m slow --runslow

@@ -5,7 +5,7 @@ alternating blocks with the default rule set and with scoring switched off (the 
 functions replaced by no-ops in this process), and prints ops/s, p50/p99 latency of both, the
 added p50/p99 and the ratio scored/unscored throughput (aim: at least 0.7).
 
-    python bench/risk.py [--seconds 6] [--lines 200] [--backends sqlite,postgresql] [--json]
+    python bench/risk.py [--seconds 6] [--lines 500] [--backends sqlite,postgresql] [--json]
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def measure(url: str, lines_count: int, seconds: float, label: str) -> dict[str,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=6.0)
-    ap.add_argument("--lines", type=int, default=200)
+    ap.add_argument("--lines", type=int, default=500)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--json", action="store_true")

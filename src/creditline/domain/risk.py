@@ -8,7 +8,9 @@ refused at load, with the line and column in the document. Nothing here uses Pyt
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -106,12 +108,20 @@ _CONTEXT = rule_engine.Context(
 )
 
 
-def blank_features() -> dict[str, Any]:
-    """Every feature at its neutral value: a request fills in what it knows."""
+def _blank() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, (kind, _) in FEATURES.items():
         out[name] = False if kind is _B else ("" if kind is _S else Decimal(0))
     return out
+
+
+#: Every feature at its neutral value (read-only; ``blank_features`` hands out copies).
+BLANK: dict[str, Any] = _blank()
+
+
+def blank_features() -> dict[str, Any]:
+    """Every feature at its neutral value: a request fills in what it knows."""
+    return dict(BLANK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +140,11 @@ class Rule:
     #: The features the condition names: a rule is a pure function of them, so each distinct
     #: combination is evaluated once (profiling showed the interpreter dominating scoring).
     symbols: tuple[str, ...] = ()
-    memo: dict[tuple[Any, ...], bool] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Any, bool] = field(default_factory=dict, compare=False, repr=False)
+    key: Callable[[dict[str, Any]], Any] = field(default=lambda _f: (), compare=False, repr=False)
 
     def matches(self, features: dict[str, Any]) -> bool:
-        key = tuple(features[s] for s in self.symbols)
+        key = self.key(features)
         found = self.memo.get(key)
         if found is None:
             assert self.compiled is not None
@@ -376,7 +387,8 @@ def parse_rule_set(text: str, *, version: int = 0) -> RuleSet:
                 message_zh=str(fields["message_zh"].value) if "message_zh" in fields else "",
                 message_en=str(fields["message_en"].value) if "message_en" in fields else "",
                 compiled=compiled,
-                symbols=_symbols(when),
+                symbols=(symbols := _symbols(when)),
+                key=operator.itemgetter(*symbols) if symbols else (lambda _f: ()),
             )
         )
     digest = hashlib.sha256(text.encode()).hexdigest()

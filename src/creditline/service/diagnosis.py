@@ -14,7 +14,13 @@ from creditline.domain.reasons import Reason, ReasonCode
 from creditline.service.context import spend_context
 from creditline.service.idempotency import Answer
 from creditline.service.ports import Database, Store
-from creditline.service.risk import assess_spend, holder_reasons, review_warning, verdict_json
+from creditline.service.risk import (
+    assess_spend,
+    decision_id_floor,
+    holder_reasons,
+    review_warning,
+    verdict_json,
+)
 from creditline.service.risk_ports import Decision
 from creditline.service.splits import no_repayment_warning
 
@@ -49,7 +55,8 @@ def why(
         notice = review_warning(verdict)
         if notice is not None and not reasons:
             warnings.append(notice)
-        recent = store.recent_declines(locked.state.party_id, now - RECENT_DECLINES)
+        party_id = locked.state.party_id
+        recent = store.recent_declines(party_id, decision_id_floor(party_id, now - RECENT_DECLINES))
         b = locked.state.balances
         return Answer(
             {

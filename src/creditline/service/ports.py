@@ -111,6 +111,8 @@ class Store(SettlementStore, RiskStore, Protocol):
         reasons: list[dict[str, Any]],
         policy_version: str,
         now: datetime,
+        risk_features: dict[str, Any] | None = None,
+        rule_set_version: int | None = None,
     ) -> None: ...
     def get_hold(self, line_id: str, hold_id: str) -> Hold: ...
     def update_hold(

@@ -32,6 +32,7 @@ from creditline.service.ports import Database, LockedLine, Store
 from creditline.service.risk import (
     apply_actions,
     assess_spend,
+    compact_features,
     holder_reasons,
     record,
     review_pending,
@@ -124,28 +125,35 @@ def authorize(
                     store, locked, hold.id, authorize_transfers(money, hold.id), now
                 )
                 body = hold_json(hold, balances_json(balances))
+            # An approval no rule spoke about keeps its features on the hold row; anything
+            # else is a risk decision of its own (queue, why, labels).
+            quiet = not verdict.fired and not reasons
             store.insert_hold(
                 hold,
                 counterparty=counterparty,
                 reasons=reasons_json,
                 policy_version=policy.version,
                 now=now,
+                risk_features=compact_features(features) if quiet else None,
+                rule_set_version=verdict.rule_set_version,
             )
-            decision = record(
-                store,
-                party_id=locked.state.party_id,
-                line_id=line_id,
-                event=Event.SPEND,
-                subject=hold.id,
-                amount=money.minor,
-                verdict=verdict,
-                features=features,
-                policy_version=policy.version,
-                review=in_review,
-                now=now,
-            )
+            decision = None
+            if not quiet:
+                decision = record(
+                    store,
+                    party_id=locked.state.party_id,
+                    line_id=line_id,
+                    event=Event.SPEND,
+                    subject=hold.id,
+                    amount=money.minor,
+                    verdict=verdict,
+                    features=features,
+                    policy_version=policy.version,
+                    review=in_review,
+                    now=now,
+                )
             body["risk"] = verdict_json(verdict, decision)
-            if verdict.outcome is Outcome.DECLINE:
+            if verdict.outcome is Outcome.DECLINE and decision is not None:
                 body["risk"]["action"] = apply_actions(store, locked, verdict, decision, now)
             if in_review:
                 body["status"] = "review"

@@ -178,9 +178,9 @@ UPDATE_BALANCES = Statement(
 INSERT_HOLD = Statement(
     "INSERT INTO holds (id, line_id, tenant_id, status, amount, currency, purpose, order_id, "
     "counterparty_id, captured, refunded, reasons, policy_version, expires_at, created_at, "
-    "updated_at) VALUES (:id, :line_id, 'default', :status, :amount, :currency, :purpose, "
-    ":order_id, :counterparty_id, :captured, :refunded, :reasons, :policy_version, "
-    ":expires_at, :created_at, :created_at)"
+    "updated_at, risk_features, rule_set_version) VALUES (:id, :line_id, 'default', :status, "
+    ":amount, :currency, :purpose, :order_id, :counterparty_id, :captured, :refunded, :reasons, "
+    ":policy_version, :expires_at, :created_at, :created_at, :risk_features, :rule_set_version)"
 )
 
 INSERT_RESPONSE = Statement(
@@ -203,15 +203,15 @@ _FORBIDDEN = "('withdraw_cash', 'transfer_wallet', 'transfer_bank')"
 
 # The history features of one spend in one round trip: the line's spends over four windows,
 # the merchant's orders, the party's logins and how many parties share an identifier with it.
-SPEND_FEATURES = Statement(
-    "SELECT "  # noqa: S608 - fixed text, no user input
+_HOLDS_AGG = (
+    "SELECT "
     + ", ".join(
         f"coalesce(sum(CASE WHEN h.status <> 'declined' AND h.created_at >= :{w} "
         f"THEN {what} ELSE 0 END), 0)"
         for what in ("1", "h.amount")
         for w in ("t_hour", "t_day", "t_week", "t_month")
     )
-    + ", coalesce(sum(CASE WHEN h.status = 'declined' AND h.created_at >= :t_day "  # noqa: S608
+    + ", coalesce(sum(CASE WHEN h.status = 'declined' AND h.created_at >= :t_day "
     "THEN 1 ELSE 0 END), 0), "
     f"coalesce(sum(CASE WHEN h.purpose IN {_FORBIDDEN} AND h.created_at >= :t_week "
     "THEN 1 ELSE 0 END), 0), "
@@ -219,16 +219,22 @@ SPEND_FEATURES = Statement(
     "AND h.created_at >= :t_day THEN 1 ELSE 0 END), 0), "
     "coalesce(sum(CASE WHEN h.refunded > 0 THEN 1 ELSE 0 END), 0), "
     "coalesce(sum(CASE WHEN h.counterparty_id IS NOT NULL AND h.status <> 'declined' "
-    "THEN 1 ELSE 0 END), 0), "
-    "(SELECT count(*) FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month), "
-    "(SELECT count(*) FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month "
-    " AND o.returned > 0), "
-    "(SELECT count(*) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day), "
-    "(SELECT count(*) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day "
-    " AND g.device_new), "
-    "(SELECT count(DISTINCT g.ip) FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day), "
-    "(SELECT count(*) FROM party_identifiers a JOIN party_identifiers b "
-    " ON b.kind = a.kind AND b.value = a.value AND b.party_id <> a.party_id "
-    " WHERE a.party_id = :party_id) "
+    "THEN 1 ELSE 0 END), 0) "
     "FROM holds h WHERE h.line_id = :line_id AND h.created_at >= :t_month"
+)
+# The history features of one request in one statement, one scan per table: the line's spends
+# over four windows, the merchant's orders, the party's logins, and how many parties share an
+# identifier with it.
+SPEND_FEATURES = Statement(
+    f"SELECT hh.*, oo.*, gg.*, kk.* FROM ({_HOLDS_AGG}) hh, "  # noqa: S608 - fixed text
+    "(SELECT count(*) AS n_orders, "
+    " coalesce(sum(CASE WHEN o.returned > 0 THEN 1 ELSE 0 END), 0) AS n_returns "
+    " FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month) oo, "
+    "(SELECT count(*) AS n_logins, "
+    " coalesce(sum(CASE WHEN g.device_new THEN 1 ELSE 0 END), 0) AS n_new_devices, "
+    " count(DISTINCT g.ip) AS n_ips "
+    " FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day) gg, "
+    "(SELECT count(*) AS n_links FROM party_identifiers a JOIN party_identifiers b "
+    " ON b.kind = a.kind AND b.value = a.value AND b.party_id <> a.party_id "
+    " WHERE a.party_id = :party_id) kk"
 )

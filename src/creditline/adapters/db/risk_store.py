@@ -3,6 +3,7 @@ labels, and the history the ring job reads."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -273,7 +274,7 @@ class RiskSql:
                     "reasons": json.dumps(d.reasons, ensure_ascii=False),
                     "rule_set_version": d.rule_set_version,
                     "policy_version": d.policy_version,
-                    "features": json.dumps(d.features, separators=(",", ":"), default=str),
+                    "features": json.dumps(d.features, separators=(",", ":")),
                     "review": d.review,
                     "created_at": self.cursor.time(d.created_at),
                 }
@@ -303,16 +304,17 @@ class RiskSql:
         )
         return [_decision(r) for r in rows]
 
-    def recent_declines(self, party_id: str, since: datetime) -> list[Decision]:
+    def recent_declines(self, party_id: str, floor: str) -> list[Decision]:
+        """Declines of a party from the decision id ``floor`` on (ids sort by time)."""
         d = t.risk_decisions
         rows = self._exec(
             select(d)
             .where(
                 d.c.party_id == party_id,
-                d.c.created_at >= since,
+                d.c.id >= floor,
                 (d.c.outcome == "decline") | (d.c.review == "declined"),
             )
-            .order_by(d.c.created_at.desc())
+            .order_by(d.c.id.desc())
             .limit(5)
         )
         return [_decision(r) for r in rows]
@@ -335,23 +337,37 @@ class RiskSql:
         )
 
     def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:
-        d = t.risk_decisions
+        """Every scored event in time order: the decision rows, and the quiet approvals whose
+        features were kept on the hold row."""
+        d, h, ln = t.risk_decisions, t.holds, t.lines
         q = select(d).order_by(d.c.created_at, d.c.id)
+        quiet = (
+            select(h, ln.c.party_id)
+            .select_from(h.join(ln, ln.c.id == h.c.line_id))
+            .where(h.c.risk_features.is_not(None))
+            .order_by(h.c.created_at, h.c.id)
+        )
         if start is not None:
             q = q.where(d.c.created_at >= start)
+            quiet = quiet.where(h.c.created_at >= start)
         if end is not None:
             q = q.where(d.c.created_at < end)
-        for r in self._exec(q):
-            yield _decision(r)
+            quiet = quiet.where(h.c.created_at < end)
+        rows = [_decision(r) for r in self._exec(q)]
+        holds = [_quiet(r) for r in self._exec(quiet)]
+        yield from heapq.merge(rows, holds, key=lambda x: (x.created_at, x.id))
 
     def count_decisions(self, start: datetime | None, end: datetime | None) -> int:
-        d = t.risk_decisions
+        d, h = t.risk_decisions, t.holds
         q = select(func.count()).select_from(d)
+        qh = select(func.count()).select_from(h).where(h.c.risk_features.is_not(None))
         if start is not None:
             q = q.where(d.c.created_at >= start)
+            qh = qh.where(h.c.created_at >= start)
         if end is not None:
             q = q.where(d.c.created_at < end)
-        return int(self._exec(q).scalar_one())
+            qh = qh.where(h.c.created_at < end)
+        return int(self._exec(q).scalar_one()) + int(self._exec(qh).scalar_one())
 
     # -- labels --------------------------------------------------------------------------------
     def set_label(
@@ -445,6 +461,26 @@ class RiskSql:
         return str(
             self._exec(select(t.rings.c.case_id).where(t.rings.c.id == ring_id)).scalar_one()
         )
+
+
+def _quiet(r: Any) -> Decision:
+    """A quiet approval, read from its hold row."""
+    return Decision(
+        id=r.id,
+        party_id=r.party_id,
+        line_id=r.line_id,
+        event="spend",
+        subject=r.id,
+        amount=r.amount,
+        outcome="approve",
+        score=0,
+        reasons=[],
+        rule_set_version=r.rule_set_version or 0,
+        policy_version=r.policy_version,
+        features=json.loads(r.risk_features),
+        review="none",
+        created_at=r.created_at,
+    )
 
 
 def _decision(r: Any) -> Decision:

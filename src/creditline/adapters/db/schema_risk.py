@@ -108,7 +108,6 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
 INDEXES: list[tuple[str, str, list[str], str | None]] = [
     ("ix_party_identifiers_kind_value", "party_identifiers", ["kind", "value"], None),
     ("ix_logins_party_id_at", "logins", ["party_id", "at"], None),
-    ("ix_risk_decisions_party_id_created_at", "risk_decisions", ["party_id", "created_at"], None),
     ("ix_risk_decisions_pending", "risk_decisions", ["subject"], "review = 'pending'"),
     ("ix_holds_line_id_created_at", "holds", ["line_id", "created_at"], None),
     ("ix_orders_merchant_id_created_at", "orders", ["merchant_id", "created_at"], None),

@@ -370,6 +370,8 @@ class SqlStore(SettlementSql, RiskSql):
         reasons: list[dict[str, Any]],
         policy_version: str,
         now: datetime,
+        risk_features: dict[str, Any] | None = None,
+        rule_set_version: int | None = None,
     ) -> None:
         cur = self.cursor
         cur.write(
@@ -390,6 +392,10 @@ class SqlStore(SettlementSql, RiskSql):
                     "policy_version": policy_version,
                     "expires_at": cur.time(hold.expires_at),
                     "created_at": cur.time(now),
+                    "risk_features": None
+                    if risk_features is None
+                    else json.dumps(risk_features, separators=(",", ":")),
+                    "rule_set_version": rule_set_version,
                 }
             ],
         )

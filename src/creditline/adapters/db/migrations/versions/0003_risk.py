@@ -19,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("holds", sa.Column("risk_features", sa.Text))
+    op.add_column("holds", sa.Column("rule_set_version", sa.Integer))
     define(op.create_table)
     for name, table, columns, where in INDEXES:
         clause = sa.text(where) if where else None
@@ -47,3 +49,6 @@ def downgrade() -> None:
         "party_identifiers",
     ):
         op.drop_table(name)
+    with op.batch_alter_table("holds") as batch:
+        batch.drop_column("rule_set_version")
+        batch.drop_column("risk_features")

@@ -25,10 +25,12 @@ from creditline.service import (
     orders,
     parties,
     policy,
+    risk,
     spending,
     splits,
     statements,
 )
+from creditline.service import rings as rings_uc
 from creditline.service.verify import verify_ledger
 
 
@@ -189,9 +191,10 @@ def _story(db: SqlDatabase) -> None:
     _temporary_freezes(db, line_id)
     _xiaowang(db)
     _settlement(db)
+    _cashout(db)
     _say(
-        "14. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
-        "14. The ledger verifies: every balance recomputed from transfers, every chain intact.",
+        "15. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
+        "15. The ledger verifies: every balance recomputed from transfers, every chain intact.",
     )
     report = verify_ledger(db)
     style = "green" if report.ok else "red"
@@ -199,6 +202,54 @@ def _story(db: SqlDatabase) -> None:
         f"   [{style}]ledger ok={report.ok}[/{style}] · {report.lines} lines · "
         f"{report.transfers} transfers · head {report.heads[line_id][:16]}…"
     )
+
+
+def _cashout(db: SqlDatabase) -> None:
+    _say(
+        "14. 套现：两个商家共用一台手机（设备指纹相同）。甲用额度「进货」付给乙——风控拒绝并"
+        "临时冻结 24 小时；「为什么用不了」说明原因；乙再向甲「下单」把钱转回，甲提现被拒；"
+        "团伙识别发现这个团伙并开工单。",
+        "14. Cash-out: two merchants share one phone (the same device). 甲 pays 乙 with quota "
+        "'for stock': risk control declines and freezes the line for 24 h; why says so; 乙 "
+        "'buys' from 甲 to send the money back and 甲's withdrawal is declined; the ring job "
+        "finds the ring and opens a case.",
+    )
+    ids = []
+    for name in ("快手甲", "快手乙"):
+        m = parties.add_party(db, kind="merchant", name=name).body["id"]
+        parties.verify_party(db, m, real_name=True, qualification=True, settlement_account="62")
+        risk.link(db, m, {"device": "phone-farm-01", "phone": "13800000000"})
+        line = lines.open_line(db, m, product="merchant_bnpl", limit="100000.00").body["id"]
+        lines.activate_line(db, line)
+        ids.append((m, line))
+    (a, line_a), (b, _) = ids
+    spent = spending.authorize(
+        db,
+        line_a,
+        amount="30000.00",
+        purpose="procurement",
+        key="farm-1",
+        counterparty=b,
+    ).body
+    console.print(f"   spend 30000.00 甲 → 乙: {spent['status']} (score {spent['risk']['score']})")
+    _reasons(spent)
+    body = diagnosis.why(db, line_a, amount="100.00", purpose="procurement", lang="zh").body
+    console.print(f"   why: {[r['code'] for r in body['reasons']]}")
+    for r in body["risk"]["recent_declines"]:
+        console.print(f"   最近的风控拒绝 recent decline: {r['message_zh']}")
+    orders.add_order(db, a, order_id="FARM-BACK-1", amount="29000.00", buyer=b)
+    console.print(
+        "   乙 then 'buys' 29000.00 from 甲: the way the money would come back as sales proceeds"
+    )
+    refused = funds.withdraw(db, a, amount="1000.00", key="farm-wd-1").body
+    console.print(f"   甲 withdraws 1000.00: {[r['code'] for r in refused['reasons']]}")
+    console.print(f"   {refused['reasons'][0]['message_zh']}")
+    found = rings_uc.rings(db).body
+    for ring in found["rings"]:
+        console.print(
+            f"   ring {ring['id']} · {ring['pattern']} · score {ring['score']} · "
+            f"members {len(ring['members'])} · case {ring['case']}"
+        )
 
 
 def _local(iso: str) -> str:

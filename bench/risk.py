@@ -2,7 +2,8 @@
 
 For each backend it runs ``creditline.service.spending.authorize`` on a set of lines, in
 alternating blocks with the default rule set and with scoring switched off (the scoring
-functions replaced by no-ops in this process), and prints ops/s, p50/p99 latency of both, the
+functions replaced by no-ops in this process, on a second database with the same lines), and
+prints ops/s, p50/p99 latency of both, the
 added p50/p99 and the ratio scored/unscored throughput (aim: at least 0.7).
 
     python bench/risk.py [--seconds 6] [--lines 500] [--backends sqlite,postgresql] [--json]
@@ -51,16 +52,17 @@ def setup(url: str, count: int) -> tuple[SqlDatabase, list[str]]:
 
 def _off() -> Callable[[], None]:
     """Switch scoring off in this process; returns the function that switches it back."""
-    saved = (spending.assess_spend, spending.record)
+    saved = (spending.assess_spend, spending.record, spending.counters_after)
 
     def assess(*_a: Any, **_k: Any) -> tuple[Verdict, dict[str, Any]]:
         return Verdict(Outcome.APPROVE, 0, (), 0), {}
 
     spending.assess_spend = assess  # type: ignore[assignment]
     spending.record = lambda *_a, **_k: ""  # type: ignore[assignment]
+    spending.counters_after = lambda *_a, **_k: None  # type: ignore[assignment]
 
     def restore() -> None:
-        spending.assess_spend, spending.record = saved  # type: ignore[assignment]
+        spending.assess_spend, spending.record, spending.counters_after = saved  # type: ignore[assignment]
 
     return restore
 
@@ -80,20 +82,26 @@ def run_block(db: SqlDatabase, ids: list[str], seconds: float, tag: str) -> list
     return took
 
 
-def measure(url: str, lines_count: int, seconds: float, label: str) -> dict[str, Any]:
-    db, ids = setup(url, lines_count)
+def measure(urls: tuple[str, str], lines_count: int, seconds: float, label: str) -> dict[str, Any]:
+    """Scored and unscored each on its own database (the unscored one keeps no running
+    totals), in alternating blocks so that drift hits both the same."""
+    db, ids = setup(urls[0], lines_count)
+    db_off, ids_off = setup(urls[1], lines_count)
     run_block(db, ids, 0.5, "warm")
     scored: list[float] = []
     plain: list[float] = []
     blocks = 6
-    for b in range(blocks):  # alternate, so drift hits both the same
+    for b in range(blocks):
         scored += run_block(db, ids, seconds / blocks / 2, f"s{b}")
         restore = _off()
         try:
-            plain += run_block(db, ids, seconds / blocks / 2, f"p{b}")
+            if b == 0:
+                run_block(db_off, ids_off, 0.5, "warm")
+            plain += run_block(db_off, ids_off, seconds / blocks / 2, f"p{b}")
         finally:
             restore()
     db.dispose()
+    db_off.dispose()
 
     def pct(xs: list[float], q: float) -> float:
         return statistics.quantiles(xs, n=100)[int(q) - 1] * 1e3
@@ -128,22 +136,27 @@ def main() -> None:
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
                 err.print("sqlite …")
-                rows.append(
-                    measure(f"sqlite:///{Path(tmp) / 'r.db'}", args.lines, args.seconds, "sqlite")
-                )
+                urls = (f"sqlite:///{Path(tmp) / 'on.db'}", f"sqlite:///{Path(tmp) / 'off.db'}")
+                rows.append(measure(urls, args.lines, args.seconds, "sqlite"))
         else:
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
             with psycopg.connect(args.pg_url, autocommit=True) as conn:
-                conn.execute(f"CREATE SCHEMA {schema}")
+                for schema in schemas:
+                    conn.execute(f"CREATE SCHEMA {schema}")
             try:
                 sep = "&" if "?" in args.pg_url else "?"
-                url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-                url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+                on, off = (
+                    f"{args.pg_url}{sep}options=-csearch_path%3D{schema}".replace(
+                        "postgresql://", "postgresql+psycopg://", 1
+                    )
+                    for schema in schemas
+                )
                 err.print("postgresql …")
-                rows.append(measure(url, args.lines, args.seconds, "postgresql"))
+                rows.append(measure((on, off), args.lines, args.seconds, "postgresql"))
             finally:
                 with psycopg.connect(args.pg_url, autocommit=True) as conn:
-                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+                    for schema in schemas:
+                        conn.execute(f"DROP SCHEMA {schema} CASCADE")
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return

@@ -135,3 +135,50 @@ def test_a_ring_is_found_once_and_scored_against_labels(db: SqlDatabase) -> None
         "precision": 1.0,
     }
     assert scores["rings"]["_all"]["false_rings"] == 0
+
+
+def test_window_counts_from_running_totals_equal_a_full_scan(db: SqlDatabase) -> None:
+    """The features read two index seeks per window; a brute-force count over every hold of
+    the line must agree, whatever the mix of spends, declines and times."""
+    import random
+    from datetime import timedelta
+
+    from creditline.domain.money import Money
+
+    _, line = _line(db, "丁")
+    rng = random.Random(5)
+    made: list[tuple[object, int, str, bool]] = []  # (time, amount, purpose, spent)
+    for i in range(60):
+        clock.advance_clock(db, rng.choice(["1m", "20m", "3h", "1d", "5d"]))
+        purpose = rng.choice(["procurement", "procurement", "logistics", "withdraw_cash"])
+        amount = rng.choice(["100.00", "45000.00", "49999.99", "60000.00", "150000.00"])
+        body = spending.authorize(
+            db, line, amount=amount, purpose=purpose, key=f"w{i}", counterparty="sup-9"
+        ).body
+        with db.transaction(write=False) as store:
+            now = store.now()
+        made.append((now, Money.parse(amount).minor, purpose, body["status"] != "declined"))
+        if body["status"] in {"authorized", "review"}:
+            spending.void(db, body["id"], key=f"v{i}")
+    with db.transaction(write=False) as store:
+        now = store.now()
+        locked = store.read_line(line)
+        hist = store.history_features(
+            line_id=line, party_id=locked.state.party_id, now=now, near=45_000_00,
+            threshold=50_000_00,
+        )  # fmt: skip
+
+    def count(delta: timedelta, want: object) -> int:
+        return sum(1 for t, a, p, s in made if t >= now - delta and want(a, p, s))  # type: ignore[operator]
+
+    windows = [timedelta(hours=1), timedelta(days=1), timedelta(days=7), timedelta(days=30)]
+    assert list(hist.spend_counts) == [count(w, lambda a, p, s: s) for w in windows]
+    assert list(hist.spend_sums) == [
+        sum(a for t, a, p, s in made if t >= now - w and s)
+        for w in windows  # type: ignore[operator]
+    ]
+    assert hist.declined_24h == count(windows[1], lambda a, p, s: not s)
+    assert hist.forbidden_7d == count(windows[2], lambda a, p, s: p == "withdraw_cash")
+    assert hist.spends_with_counterparty_30d == count(windows[3], lambda a, p, s: s)
+    near = count(windows[1], lambda a, p, s: 45_000_00 <= a < 50_000_00)  # type: ignore[operator]
+    assert hist.near_threshold_24h == near

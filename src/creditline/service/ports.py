@@ -113,6 +113,7 @@ class Store(SettlementStore, RiskStore, Protocol):
         now: datetime,
         risk_features: dict[str, Any] | None = None,
         rule_set_version: int | None = None,
+        counters: dict[str, int] | None = None,
     ) -> None: ...
     def get_hold(self, line_id: str, hold_id: str) -> Hold: ...
     def update_hold(

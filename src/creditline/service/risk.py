@@ -130,10 +130,38 @@ def _fill(
     f["money_back_7d"] = yuan(activity.money_back_7d)
 
 
+COUNTER_NAMES = (
+    "cum_attempts",
+    "cum_count",
+    "cum_amount",
+    "cum_declined",
+    "cum_forbidden",
+    "cum_near",
+    "cum_counterparty",
+)
+
+
+def counters_after(features: dict[str, Any], *, amount: int, declined: bool) -> dict[str, int]:
+    """The line's running totals with this attempt added: what its hold row keeps."""
+    spent = not declined
+    step = (
+        1,
+        int(spent),
+        amount if spent else 0,
+        int(declined),
+        int(bool(features["purpose_forbidden"])),
+        int(bool(features["near_threshold"])),
+        int(spent and bool(features["_has_counterparty"])),
+    )
+    totals = features["_totals"]
+    return {name: t + d for name, t, d in zip(COUNTER_NAMES, totals, step, strict=True)}
+
+
 def spend_features(
     store: Store, locked: LockedLine, ctx: SpendContext, counterparty: str | None
 ) -> dict[str, Any]:
-    """The features of one spend request, from history before it."""
+    """The features of one spend request, from history before it. Two private entries (not
+    features, never stored) carry what the hold row needs: ``_totals``, ``_has_counterparty``."""
     line = locked.state
     threshold, near = _thresholds(store, locked, ctx.now)
     hist, linked, activity = _history(
@@ -156,6 +184,8 @@ def spend_features(
     created = locked.party_created_at or ctx.now
     f["account_age_days"] = Decimal(max(0, (ctx.now - created).days))
     _fill(f, hist, linked, activity, counterparty)
+    f["_totals"] = hist.totals
+    f["_has_counterparty"] = counterparty is not None
     return f
 
 
@@ -272,7 +302,9 @@ def compact_features(features: dict[str, Any]) -> dict[str, Any]:
     """Only the features away from their neutral value are stored (numbers as exact text);
     the rest are implied."""
     return {
-        k: (str(v) if type(v) is Decimal else v) for k, v in features.items() if v != BLANK.get(k)
+        k: (str(v) if type(v) is Decimal else v)
+        for k, v in features.items()
+        if k in BLANK and v != BLANK[k]
     }
 
 

@@ -27,6 +27,8 @@ class HistoryFeatures:
     new_device_logins_24h: int
     distinct_ips_24h: int
     links: int
+    #: The line's running totals before this request (see ``counters_after``).
+    totals: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)

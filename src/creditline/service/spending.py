@@ -33,6 +33,7 @@ from creditline.service.risk import (
     apply_actions,
     assess_spend,
     compact_features,
+    counters_after,
     holder_reasons,
     record,
     review_pending,
@@ -136,6 +137,7 @@ def authorize(
                 now=now,
                 risk_features=compact_features(features) if quiet else None,
                 rule_set_version=verdict.rule_set_version,
+                counters=counters_after(features, amount=money.minor, declined=bool(reasons)),
             )
             decision = None
             if not quiet:

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from creditline.adapters.db.schema_risk import CUMULATIVE
+
 _NAMED = re.compile(r"(?<!:):([a-z_]+)")
 
 
@@ -178,9 +180,12 @@ UPDATE_BALANCES = Statement(
 INSERT_HOLD = Statement(
     "INSERT INTO holds (id, line_id, tenant_id, status, amount, currency, purpose, order_id, "
     "counterparty_id, captured, refunded, reasons, policy_version, expires_at, created_at, "
-    "updated_at, risk_features, rule_set_version) VALUES (:id, :line_id, 'default', :status, "
-    ":amount, :currency, :purpose, :order_id, :counterparty_id, :captured, :refunded, :reasons, "
-    ":policy_version, :expires_at, :created_at, :created_at, :risk_features, :rule_set_version)"
+    "updated_at, risk_features, rule_set_version, cum_attempts, cum_count, cum_amount, "
+    "cum_declined, cum_forbidden, cum_near, cum_counterparty) VALUES (:id, :line_id, 'default', "
+    ":status, :amount, :currency, :purpose, :order_id, :counterparty_id, :captured, :refunded, "
+    ":reasons, :policy_version, :expires_at, :created_at, :created_at, :risk_features, "
+    ":rule_set_version, :cum_attempts, :cum_count, :cum_amount, :cum_declined, :cum_forbidden, "
+    ":cum_near, :cum_counterparty)"
 )
 
 INSERT_RESPONSE = Statement(
@@ -199,42 +204,45 @@ INSERT_DECISION = Statement(
     ":reasons, :rule_set_version, :policy_version, :features, :review, :created_at)"
 )
 
-_FORBIDDEN = "('withdraw_cash', 'transfer_wallet', 'transfer_bank')"
 
 # The history features of one spend in one round trip: the line's spends over four windows,
 # the merchant's orders, the party's logins and how many parties share an identifier with it.
-_HOLDS_AGG = (
-    "SELECT "
-    + ", ".join(
-        f"coalesce(sum(CASE WHEN h.status <> 'declined' AND h.created_at >= :{w} "
-        f"THEN {what} ELSE 0 END), 0)"
-        for what in ("1", "h.amount")
-        for w in ("t_hour", "t_day", "t_week", "t_month")
+_CUM = ", ".join(CUMULATIVE)
+
+
+def _newest(alias: str, bound: str | None) -> str:
+    """The running totals of the line's newest hold (before ``bound``): one index seek."""
+    before = f" AND created_at < :{bound}" if bound else ""
+    return (
+        f"LEFT JOIN (SELECT {_CUM} FROM holds WHERE line_id = :line_id{before} "  # noqa: S608
+        f"ORDER BY created_at DESC, cum_attempts DESC LIMIT 1) {alias} ON 1 = 1 "
     )
-    + ", coalesce(sum(CASE WHEN h.status = 'declined' AND h.created_at >= :t_day "
-    "THEN 1 ELSE 0 END), 0), "
-    f"coalesce(sum(CASE WHEN h.purpose IN {_FORBIDDEN} AND h.created_at >= :t_week "
-    "THEN 1 ELSE 0 END), 0), "
-    "coalesce(sum(CASE WHEN h.amount >= :near AND h.amount < :threshold "
-    "AND h.created_at >= :t_day THEN 1 ELSE 0 END), 0), "
-    "coalesce(sum(CASE WHEN h.refunded > 0 THEN 1 ELSE 0 END), 0), "
-    "coalesce(sum(CASE WHEN h.counterparty_id IS NOT NULL AND h.status <> 'declined' "
-    "THEN 1 ELSE 0 END), 0) "
-    "FROM holds h WHERE h.line_id = :line_id AND h.created_at >= :t_month"
-)
-# The history features of one request in one statement, one scan per table: the line's spends
-# over four windows, the merchant's orders, the party's logins, and how many parties share an
+
+
+# The history features of one request in one statement, cost independent of how busy the
+# line is: the running totals now and at the start of each window (1 h, 24 h, 7 d, 30 d), the
+# refunds, the merchant's orders, the party's logins, and how many parties share an
 # identifier with it.
 SPEND_FEATURES = Statement(
-    f"SELECT hh.*, oo.*, gg.*, kk.* FROM ({_HOLDS_AGG}) hh, "  # noqa: S608 - fixed text
-    "(SELECT count(*) AS n_orders, "
+    "SELECT "  # noqa: S608 - fixed text
+    + ", ".join(f"{a}.{c}" for a in ("n", "b1", "b24", "b7", "b30") for c in CUMULATIVE)
+    + ", rr.n_refunds, oo.n_orders, oo.n_returns, gg.n_logins, gg.n_new_devices, gg.n_ips, "
+    "kk.n_links FROM (SELECT 1 AS one) one "
+    + _newest("n", None)
+    + _newest("b1", "t_hour")
+    + _newest("b24", "t_day")
+    + _newest("b7", "t_week")
+    + _newest("b30", "t_month")
+    + "CROSS JOIN (SELECT count(*) AS n_refunds FROM holds r WHERE r.line_id = :line_id "
+    " AND r.refunded > 0 AND r.created_at >= :t_month) rr "
+    "CROSS JOIN (SELECT count(*) AS n_orders, "
     " coalesce(sum(CASE WHEN o.returned > 0 THEN 1 ELSE 0 END), 0) AS n_returns "
-    " FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month) oo, "
-    "(SELECT count(*) AS n_logins, "
+    " FROM orders o WHERE o.merchant_id = :party_id AND o.created_at >= :t_month) oo "
+    "CROSS JOIN (SELECT count(*) AS n_logins, "
     " coalesce(sum(CASE WHEN g.device_new THEN 1 ELSE 0 END), 0) AS n_new_devices, "
     " count(DISTINCT g.ip) AS n_ips "
-    " FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day) gg, "
-    "(SELECT count(*) AS n_links FROM party_identifiers a JOIN party_identifiers b "
+    " FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day) gg "
+    "CROSS JOIN (SELECT count(*) AS n_links FROM party_identifiers a JOIN party_identifiers b "
     " ON b.kind = a.kind AND b.value = a.value AND b.party_id <> a.party_id "
     " WHERE a.party_id = :party_id) kk"
 )

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.risk import RuleSet, parse_rule_set
@@ -178,21 +179,30 @@ class RiskSql:
             },
         }
         row = cur.execute(hp.SPEND_FEATURES, params).fetchone()
-        values = [int(v or 0) for v in row]
+        v = [int(x or 0) for x in row]
+        width = len(CUMULATIVE)
+        now_t, h1, h24, d7, d30 = (tuple(v[i * width : (i + 1) * width]) for i in range(5))
+        rest = v[5 * width :]
+
+        def since(then: tuple[int, ...], column: str) -> int:
+            i = CUMULATIVE.index(column)
+            return now_t[i] - then[i]
+
         return HistoryFeatures(
-            spend_counts=tuple(values[0:4]),
-            spend_sums=tuple(values[4:8]),
-            declined_24h=values[8],
-            forbidden_7d=values[9],
-            near_threshold_24h=values[10],
-            refunds_30d=values[11],
-            spends_with_counterparty_30d=values[12],
-            orders_30d=values[13],
-            returns_30d=values[14],
-            logins_24h=values[15],
-            new_device_logins_24h=values[16],
-            distinct_ips_24h=values[17],
-            links=values[18],
+            spend_counts=tuple(since(b, "cum_count") for b in (h1, h24, d7, d30)),
+            spend_sums=tuple(since(b, "cum_amount") for b in (h1, h24, d7, d30)),
+            declined_24h=since(h24, "cum_declined"),
+            forbidden_7d=since(d7, "cum_forbidden"),
+            near_threshold_24h=since(h24, "cum_near"),
+            refunds_30d=rest[0],
+            spends_with_counterparty_30d=since(d30, "cum_counterparty"),
+            orders_30d=rest[1],
+            returns_30d=rest[2],
+            logins_24h=rest[3],
+            new_device_logins_24h=rest[4],
+            distinct_ips_24h=rest[5],
+            links=rest[6],
+            totals=now_t,
         )
 
     def linked_activity(

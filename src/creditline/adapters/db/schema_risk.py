@@ -13,6 +13,17 @@ import sqlalchemy as sa
 
 from creditline.adapters.db.types import TENANT, UtcDateTime
 
+#: Running totals kept on each hold row, in this order (see tables.holds).
+CUMULATIVE = (
+    "cum_attempts",
+    "cum_count",
+    "cum_amount",
+    "cum_declined",
+    "cum_forbidden",
+    "cum_near",
+    "cum_counterparty",
+)
+
 
 def define(table: Callable[..., Any]) -> dict[str, Any]:
     """Define the tables with ``table`` (``sa.Table`` bound to metadata, or ``op.create_table``)."""
@@ -109,6 +120,7 @@ INDEXES: list[tuple[str, str, list[str], str | None]] = [
     ("ix_party_identifiers_kind_value", "party_identifiers", ["kind", "value"], None),
     ("ix_logins_party_id_at", "logins", ["party_id", "at"], None),
     ("ix_risk_decisions_pending", "risk_decisions", ["subject"], "review = 'pending'"),
-    ("ix_holds_line_id_created_at", "holds", ["line_id", "created_at"], None),
+    ("ix_holds_line_id_created_at", "holds", ["line_id", "created_at", "cum_attempts"], None),
+    ("ix_holds_refunded", "holds", ["line_id", "created_at"], "refunded > 0"),
     ("ix_orders_merchant_id_created_at", "orders", ["merchant_id", "created_at"], None),
 ]

@@ -372,6 +372,7 @@ class SqlStore(SettlementSql, RiskSql):
         now: datetime,
         risk_features: dict[str, Any] | None = None,
         rule_set_version: int | None = None,
+        counters: dict[str, int] | None = None,
     ) -> None:
         cur = self.cursor
         cur.write(
@@ -396,6 +397,7 @@ class SqlStore(SettlementSql, RiskSql):
                     if risk_features is None
                     else json.dumps(risk_features, separators=(",", ":")),
                     "rule_set_version": rule_set_version,
+                    **(counters or _NO_COUNTERS),
                 }
             ],
         )
@@ -772,6 +774,9 @@ def _balances(row: Any) -> Balances:
         fee_income=row.fee_income,
         fees_collected=row.fees_collected,
     )
+
+
+_NO_COUNTERS: dict[str, int | None] = dict.fromkeys(t.CUMULATIVE)
 
 
 def _wall_clock() -> datetime:

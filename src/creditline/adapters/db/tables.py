@@ -24,9 +24,10 @@ from sqlalchemy import (
 )
 
 from creditline.adapters.db import schema_risk, schema_settlement
+from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.adapters.db.types import TENANT, UtcDateTime
 
-__all__ = ["TENANT", "UtcDateTime", "metadata"]
+__all__ = ["CUMULATIVE", "TENANT", "UtcDateTime", "metadata"]
 
 
 metadata = MetaData(
@@ -213,6 +214,10 @@ holds = Table(
     # risk_decisions row (one row fewer in the hot commit); see risk_store.decisions_between.
     Column("risk_features", Text),
     Column("rule_set_version", Integer),
+    # Running totals of the line's spend attempts up to and including this one (a prefix sum):
+    # a window's count is the newest totals minus those of the last hold before the window,
+    # two index seeks however hot the line is.
+    *(Column(c, BigInteger) for c in CUMULATIVE),
     CheckConstraint(
         "status IN ('authorized', 'declined', 'captured', 'voided', 'expired')", name="status"
     ),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from creditline.adapters.db.ddl import append_only
-from creditline.adapters.db.schema_risk import INDEXES, define
+from creditline.adapters.db.schema_risk import CUMULATIVE, INDEXES, define
 
 revision = "0003"
 down_revision = "0002"
@@ -21,6 +21,8 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("holds", sa.Column("risk_features", sa.Text))
     op.add_column("holds", sa.Column("rule_set_version", sa.Integer))
+    for name in CUMULATIVE:
+        op.add_column("holds", sa.Column(name, sa.BigInteger))
     define(op.create_table)
     for name, table, columns, where in INDEXES:
         clause = sa.text(where) if where else None
@@ -50,5 +52,7 @@ def downgrade() -> None:
     ):
         op.drop_table(name)
     with op.batch_alter_table("holds") as batch:
+        for name in CUMULATIVE:
+            batch.drop_column(name)
         batch.drop_column("rule_set_version")
         batch.drop_column("risk_features")

@@ -189,24 +189,6 @@ def test_risk_through_the_cli(db_url: str, tmp_path: Path) -> None:  # noqa: PLR
     assert js(db_url, "risk", "rules", "show", "--version", "0")["name"] == "default"
 
 
-def test_a_withdrawal_after_money_came_back_is_declined(db_url: str) -> None:
-    js(db_url, "init", "--sandbox")
-    js(db_url, "clock", "set", "2025-03-03T10:00:00+08:00")
-    a, line_a = _merchant(db_url, "甲")
-    b, _ = _merchant(db_url, "乙")
-    js(db_url, "party", "link", a, "--address", "same-mall")
-    js(db_url, "party", "link", b, "--address", "same-mall")
-    # A weak link (an address) does not stop the spend ...
-    spent = js(db_url, "spend", "authorize", line_a, "--amount", "3000.00", "--purpose",
-               "procurement", "--key", "s1", "--counterparty", b)  # fmt: skip
-    assert spent["status"] == "authorized"
-    # ... but the money coming back from the payee marks the withdrawal.
-    js(db_url, "order", "add", a, "--order", "BACK1", "--amount", "2900.00", "--buyer", b)
-    refused = js(db_url, "withdraw", a, "--amount", "100.00", "--key", "w1", check=3)
-    assert refused["reasons"][0]["code"] == "risk_declined"
-    assert "cashout_money_back" in refused["reasons"][0]["facts"]["codes"]
-
-
 def test_the_simulator_finds_every_pattern(db_url: str) -> None:
     js(db_url, "init", "--sandbox")
     report = js(db_url, "simulate", "--merchants", "12", "--days", "8", "--seed", "7",

@@ -182,3 +182,27 @@ def test_window_counts_from_running_totals_equal_a_full_scan(db: SqlDatabase) ->
     assert hist.spends_with_counterparty_30d == count(windows[3], lambda a, p, s: s)
     near = count(windows[1], lambda a, p, s: 45_000_00 <= a < 50_000_00)  # type: ignore[operator]
     assert hist.near_threshold_24h == near
+
+
+def test_a_withdrawal_after_money_came_back_is_declined(db: SqlDatabase) -> None:
+    from creditline.service import funds, orders
+
+    a, line_a = _line(db, "甲")
+    b, _ = _line(db, "乙")
+    risk.link(db, a, {"address": "same-mall"})
+    risk.link(db, b, {"address": "same-mall"})
+    # A weak link (an address) does not stop the spend ...
+    spent = spending.authorize(
+        db, line_a, amount="3000.00", purpose="procurement", key="s1", counterparty=b
+    ).body
+    assert spent["status"] == "authorized"
+    # ... but the money coming back from the payee marks the withdrawal.
+    orders.add_order(db, a, order_id="BACK1", amount="2900.00", buyer=b)
+    refused = funds.withdraw(db, a, amount="100.00", key="w1")
+    assert refused.refused
+    reason = refused.body["reasons"][0]
+    assert reason["code"] == "risk_declined"
+    assert "cashout_money_back" in reason["facts"]["codes"]
+    empty = funds.withdraw(db, b, amount="100.00", key="w2")  # no balance: the book refuses
+    assert empty.refused
+    assert empty.body["reasons"][0]["code"] == "insufficient_balance"

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import networkx as nx
-
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
 
 MAX_SHARED = 12  # an identifier shared by more parties than this is a hub
@@ -75,8 +73,10 @@ class Ring:
         }
 
 
-def link_graph(identifiers: Iterable[tuple[str, str, str]]) -> nx.Graph:
+def link_graph(identifiers: Iterable[tuple[str, str, str]]) -> Any:
     """Parties as nodes; an edge for each identifier two parties share (hubs left out)."""
+    import networkx as nx  # noqa: PLC0415 - imported on first use (start-up time)
+
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     for party, kind, value in identifiers:
         holders[(kind, value)].add(party)
@@ -174,6 +174,8 @@ def find_rings(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Ring]:
     """Every group of linked parties whose flows look like cash-out, strongest first."""
+    import networkx as nx  # noqa: PLC0415 - imported on first use (start-up time)
+
     g = link_graph(identifiers)
     spends: list[Flow] = []
     orders: list[Flow] = []

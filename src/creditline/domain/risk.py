@@ -7,6 +7,7 @@ refused at load, with the line and column in the document. Nothing here uses Pyt
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 import re
@@ -16,7 +17,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import rule_engine
 import yaml
 
 from creditline.domain.errors import InvalidInput
@@ -51,9 +51,22 @@ class Signal(StrEnum):
     ACCOUNT = "account"  # login and account anomalies
 
 
-_B = rule_engine.DataType.BOOLEAN
-_N = rule_engine.DataType.FLOAT  # rule-engine's numbers are Decimal: no float near money
-_S = rule_engine.DataType.STRING
+#: The running totals each hold row keeps for its line (a prefix sum per kind of attempt):
+#: attempts, spends, amount spent, declines, forbidden-purpose attempts, near-threshold attempts,
+#: spends with a counterparty. A window's figure is the newest totals minus the last before it.
+RUNNING_TOTALS = (
+    "cum_attempts",
+    "cum_count",
+    "cum_amount",
+    "cum_declined",
+    "cum_forbidden",
+    "cum_near",
+    "cum_counterparty",
+)
+
+# Feature types; rule-engine's own (imported when a rule is first compiled, to keep the CLI's
+# start-up fast) are BOOLEAN, FLOAT (its numbers are Decimal: no float near money) and STRING.
+_B, _N, _S = "BOOLEAN", "FLOAT", "STRING"
 
 #: Every feature a rule may name, with its type and meaning. Money is in yuan (Decimal).
 FEATURES: dict[str, tuple[Any, str]] = {
@@ -102,10 +115,17 @@ FEATURES: dict[str, tuple[Any, str]] = {
     "ip_new": (_B, "this login's IP was never seen for the party"),
 }
 
-_CONTEXT = rule_engine.Context(
-    type_resolver=rule_engine.type_resolver_from_dict({k: t for k, (t, _) in FEATURES.items()}),
-    default_timezone="UTC",
-)
+
+@functools.cache
+def _engine() -> Any:
+    """The rule-engine module and a context that knows every feature and its type."""
+    import rule_engine  # noqa: PLC0415 - imported on first use (start-up time)
+
+    types = {k: getattr(rule_engine.DataType, t) for k, (t, _) in FEATURES.items()}
+    context = rule_engine.Context(
+        type_resolver=rule_engine.type_resolver_from_dict(types), default_timezone="UTC"
+    )
+    return rule_engine, context
 
 
 def _blank() -> dict[str, Any]:
@@ -136,7 +156,7 @@ class Rule:
     freeze_hours: int = 0
     message_zh: str = ""
     message_en: str = ""
-    compiled: rule_engine.Rule | None = field(default=None, compare=False, repr=False)
+    compiled: Any = field(default=None, compare=False, repr=False)
     #: The features the condition names: a rule is a pure function of them, so each distinct
     #: combination is evaluated once (profiling showed the interpreter dominating scoring).
     symbols: tuple[str, ...] = ()
@@ -320,7 +340,7 @@ def _expression_position(node: yaml.Node, offset: int) -> str:
     return f"line {line + 1}, column {column}"
 
 
-def compile_condition(text: str, node: yaml.Node | None = None) -> rule_engine.Rule:
+def compile_condition(text: str, node: yaml.Node | None = None) -> Any:
     """Compile one condition; errors name the line and column (in the file when known)."""
 
     def where(offset: int) -> str:
@@ -329,8 +349,9 @@ def compile_condition(text: str, node: yaml.Node | None = None) -> rule_engine.R
         line = text.count("\n", 0, offset) + 1
         return f"line {line}, column {offset - text.rfind(chr(10), 0, offset)}"
 
+    rule_engine, context = _engine()
     try:
-        compiled = rule_engine.Rule(text, context=_CONTEXT)
+        compiled = rule_engine.Rule(text, context=context)
     except rule_engine.errors.SymbolResolutionError as exc:
         found = re.search(rf"\b{re.escape(exc.symbol_name)}\b", text)
         hint = f" (did you mean {exc.suggestion!r}?)" if exc.suggestion else ""
@@ -344,7 +365,10 @@ def compile_condition(text: str, node: yaml.Node | None = None) -> rule_engine.R
         raise InvalidInput("rules", f"{where(offset)}: syntax error in the condition") from None
     except rule_engine.errors.EngineError as exc:
         raise InvalidInput("rules", f"{where(0)}: {exc.message}") from None
-    if compiled.statement.expression.result_type not in {_B, rule_engine.DataType.UNDEFINED}:
+    if compiled.statement.expression.result_type not in {
+        rule_engine.DataType.BOOLEAN,
+        rule_engine.DataType.UNDEFINED,
+    }:
         raise InvalidInput("rules", f"{where(0)}: the condition must be true or false")
     return compiled
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from creditline.domain.errors import InvalidInput
-from creditline.domain.rings import Flow, Ring, find_rings
+from creditline.domain.rings import Ring, find_rings
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_id
 from creditline.service.ports import Database, Store
@@ -19,10 +19,7 @@ def detect(store: Store, *, since: datetime | None, progress: Progress | None = 
     now = store.now()
     threshold = store.policy(now).money("large_spend_threshold").minor
     identifiers = [(r.party_id, r.kind, r.value) for r in store.all_identifiers()]
-    flows = [
-        Flow(f.kind, f.party_id, f.other, f.amount, f.at, f.ref, f.purpose, f.status, f.refunded)
-        for f in [*store.spend_flows(since), *store.order_flows(since)]
-    ]
+    flows = [*store.spend_flows(since), *store.order_flows(since)]
     step = None if progress is None else (lambda i, n: progress("groups", i, n))
     return find_rings(identifiers, flows, threshold=threshold, progress=step)
 

@@ -22,6 +22,7 @@ from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.risk import (
     BLANK,
     FEATURES,
+    RUNNING_TOTALS,
     Event,
     Outcome,
     Verdict,
@@ -130,17 +131,6 @@ def _fill(
     f["money_back_7d"] = yuan(activity.money_back_7d)
 
 
-COUNTER_NAMES = (
-    "cum_attempts",
-    "cum_count",
-    "cum_amount",
-    "cum_declined",
-    "cum_forbidden",
-    "cum_near",
-    "cum_counterparty",
-)
-
-
 def counters_after(features: dict[str, Any], *, amount: int, declined: bool) -> dict[str, int]:
     """The line's running totals with this attempt added: what its hold row keeps."""
     spent = not declined
@@ -154,7 +144,7 @@ def counters_after(features: dict[str, Any], *, amount: int, declined: bool) -> 
         int(spent and bool(features["_has_counterparty"])),
     )
     totals = features["_totals"]
-    return {name: t + d for name, t, d in zip(COUNTER_NAMES, totals, step, strict=True)}
+    return {name: t + d for name, t, d in zip(RUNNING_TOTALS, totals, step, strict=True)}
 
 
 def spend_features(
@@ -385,23 +375,16 @@ def record_login(
         login_id = f"login_{secrets.token_hex(8)}"
         device_new, ip_new = store.insert_login(party_id, login_id, device, ip, now)
         policy = store.policy(now)
-        threshold = policy.money("large_spend_threshold").minor
-        hist, linked, activity = _history(
+        verdict, f = _score_party_event(
             store,
-            line_id=None,
+            Event.LOGIN,
             party_id=party_id,
+            party_kind=party.kind.value,
+            line_id=None,
+            amount=0,
             now=now,
-            threshold=threshold,
-            near=-(-threshold * 9 // 10),
+            extra={"device_new": device_new, "ip_new": ip_new},
         )
-        f = blank_features()
-        f["event"] = Event.LOGIN.value
-        f["party_kind"] = party.kind.value
-        f["large_spend_threshold"] = yuan(threshold)
-        f["device_new"] = device_new
-        f["ip_new"] = ip_new
-        _fill(f, hist, linked, activity, None)
-        verdict = store.rule_set(store.latest_rule_seq()).evaluate(f)
         decision = record(
             store,
             party_id=party_id,
@@ -440,8 +423,32 @@ def assess_withdrawal(
     """Score a merchant's withdrawal: money that came back after spends is the cash-out sign."""
     lines = store.lines_of_party(party_id)
     line_id = lines[0] if lines else None
-    policy = store.policy(now)
-    threshold = policy.money("large_spend_threshold").minor
+    verdict, f = _score_party_event(
+        store,
+        Event.WITHDRAWAL,
+        party_id=party_id,
+        party_kind=PartyKind.MERCHANT.value,
+        line_id=line_id,
+        amount=amount,
+        now=now,
+        extra={},
+    )
+    return verdict, f, line_id
+
+
+def _score_party_event(
+    store: Store,
+    event: Event,
+    *,
+    party_id: str,
+    party_kind: str,
+    line_id: str | None,
+    amount: int,
+    now: datetime,
+    extra: dict[str, Any],
+) -> tuple[Verdict, dict[str, Any]]:
+    """Features and verdict of a party-level event (a login, a withdrawal)."""
+    threshold = store.policy(now).money("large_spend_threshold").minor
     hist, linked, activity = _history(
         store,
         line_id=line_id,
@@ -451,13 +458,15 @@ def assess_withdrawal(
         near=-(-threshold * 9 // 10),
     )
     f = blank_features()
-    f["event"] = Event.WITHDRAWAL.value
-    f["amount"] = yuan(amount)
-    f["party_kind"] = PartyKind.MERCHANT.value
-    f["large_spend_threshold"] = yuan(threshold)
+    f.update(
+        event=event.value,
+        amount=yuan(amount),
+        party_kind=party_kind,
+        large_spend_threshold=yuan(threshold),
+        **extra,
+    )
     _fill(f, hist, linked, activity, None)
-    verdict = store.rule_set(store.latest_rule_seq()).evaluate(f)
-    return verdict, f, line_id
+    return store.rule_set(store.latest_rule_seq()).evaluate(f), f
 
 
 # -- the review queue ---------------------------------------------------------------------------

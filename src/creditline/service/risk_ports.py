@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from creditline.domain.rings import Flow
 from creditline.domain.risk import RuleSet
 
 
@@ -68,22 +69,6 @@ class IdentifierRow:
     party_id: str
     kind: str
     value: str
-
-
-@dataclass(frozen=True, slots=True)
-class FlowRow:
-    """A movement the ring job looks at: a spend (holder → counterparty) or an order
-    (buyer → merchant)."""
-
-    kind: str
-    party_id: str  # the holder (spend) or the merchant (order)
-    other: str | None  # the counterparty (spend) or the buyer (order)
-    amount: int
-    at: datetime
-    ref: str
-    purpose: str = ""
-    status: str = ""
-    refunded: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +140,8 @@ class RiskStore(Protocol):
         now: datetime,
     ) -> None: ...
     def labels(self, kind: str) -> dict[str, tuple[str, str | None, str | None]]: ...
-    def spend_flows(self, since: datetime | None) -> list[FlowRow]: ...
-    def order_flows(self, since: datetime | None) -> list[FlowRow]: ...
+    def spend_flows(self, since: datetime | None) -> list[Flow]: ...
+    def order_flows(self, since: datetime | None) -> list[Flow]: ...
     def ring_of_members(self, members: list[str]) -> str | None: ...
     def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None: ...
     def ring_case(self, ring_id: str) -> str: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -23,3 +24,17 @@ def append_only(table: str) -> None:
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION creditline_append_only()"
     )
+
+
+def create_indexes(indexes: list[tuple[str, str, list[str], str | None]]) -> None:
+    """Create ``(name, table, columns, partial WHERE or None)``; ``uq_`` names are unique."""
+    for name, table, columns, where in indexes:
+        clause = sa.text(where) if where else None
+        op.create_index(
+            name,
+            table,
+            columns,
+            unique=name.startswith("uq_"),
+            sqlite_where=clause,
+            postgresql_where=clause,
+        )

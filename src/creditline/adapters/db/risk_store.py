@@ -17,10 +17,10 @@ from creditline.adapters.db import tables as t
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
+from creditline.domain.rings import Flow
 from creditline.domain.risk import RuleSet, parse_rule_set
 from creditline.service.risk_ports import (
     Decision,
-    FlowRow,
     HistoryFeatures,
     IdentifierRow,
     LinkedActivity,
@@ -412,7 +412,7 @@ class RiskSql:
         return {r.subject_id: (r.label, r.pattern, r.ring) for r in rows}
 
     # -- the ring job's reads and writes ---------------------------------------------------------
-    def spend_flows(self, since: datetime | None) -> list[FlowRow]:
+    def spend_flows(self, since: datetime | None) -> list[Flow]:
         h, ln = t.holds, t.lines
         q = select(
             ln.c.party_id,
@@ -427,16 +427,16 @@ class RiskSql:
         if since is not None:
             q = q.where(h.c.created_at >= since)
         return [
-            FlowRow("spend", r[0], r[2], r[3], r[7], r[1], r[4], r[5], r[6]) for r in self._exec(q)
+            Flow("spend", r[0], r[2], r[3], r[7], r[1], r[4], r[5], r[6]) for r in self._exec(q)
         ]
 
-    def order_flows(self, since: datetime | None) -> list[FlowRow]:
+    def order_flows(self, since: datetime | None) -> list[Flow]:
         o = t.orders
         q = select(o.c.merchant_id, o.c.id, o.c.buyer, o.c.amount, o.c.created_at, o.c.returned)
         q = q.where(o.c.buyer.is_not(None))
         if since is not None:
             q = q.where(o.c.created_at >= since)
-        return [FlowRow("order", r[0], r[2], r[3], r[4], r[1], "", "", r[5]) for r in self._exec(q)]
+        return [Flow("order", r[0], r[2], r[3], r[4], r[1], "", "", r[5]) for r in self._exec(q)]
 
     def ring_of_members(self, members: list[str]) -> str | None:
         rm = t.ring_members

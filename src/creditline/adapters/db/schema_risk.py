@@ -12,17 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from creditline.adapters.db.types import TENANT, UtcDateTime
+from creditline.domain.risk import RUNNING_TOTALS
 
 #: Running totals kept on each hold row, in this order (see tables.holds).
-CUMULATIVE = (
-    "cum_attempts",
-    "cum_count",
-    "cum_amount",
-    "cum_declined",
-    "cum_forbidden",
-    "cum_near",
-    "cum_counterparty",
-)
+CUMULATIVE = RUNNING_TOTALS
 
 
 def define(table: Callable[..., Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from creditline.adapters.db.ddl import append_only
+from creditline.adapters.db.ddl import append_only, create_indexes
 from creditline.adapters.db.schema_settlement import FUNDS_ACCOUNT_KINDS, INDEXES, define
 
 revision = "0002"
@@ -31,16 +31,7 @@ def upgrade() -> None:
     )
     op.bulk_insert(kinds, FUNDS_ACCOUNT_KINDS)
     define(op.create_table)
-    for name, table, columns, where in INDEXES:
-        clause = sa.text(where) if where else None
-        op.create_index(
-            name,
-            table,
-            columns,
-            unique=name.startswith("uq_"),
-            sqlite_where=clause,
-            postgresql_where=clause,
-        )
+    create_indexes(INDEXES)
     append_only("funds_transfers")
 
 

@@ -237,7 +237,10 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
         def effect() -> Answer:
             locked = store.lock_funds(merchant_id, money.currency, now)
             withdrawal_id = new_id("po")
-            verdict, features, line_id = assess_withdrawal(store, merchant_id, money.minor, now)
+            policy = store.policy(now)
+            verdict, features, line_id = assess_withdrawal(
+                store, policy, merchant_id, money.minor, now
+            )
             decision = record(
                 store,
                 party_id=merchant_id,
@@ -247,7 +250,7 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
                 amount=money.minor,
                 verdict=verdict,
                 features=features,
-                policy_version=store.policy(now).version,
+                policy_version=policy.version,
                 review=verdict.outcome is Outcome.REVIEW,
                 now=now,
             )

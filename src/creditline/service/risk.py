@@ -17,6 +17,7 @@ from creditline.domain.freezes import Freeze, FreezeReason
 from creditline.domain.ledger import Movement
 from creditline.domain.lines import HoldStatus, release_transfers
 from creditline.domain.parties import PartyKind
+from creditline.domain.policy import Policy
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.risk import (
@@ -62,9 +63,9 @@ def party_of_decision(decision_id: str) -> str:
     return party
 
 
-def _thresholds(store: Store, locked: LockedLine, now: datetime) -> tuple[int, int]:
-    policy = store.policy(now, locked.policy_seq)
-    threshold = policy.money("large_spend_threshold", locked.state.currency).minor
+def _thresholds(policy: Policy, currency: str = "CNY") -> tuple[int, int]:
+    """The large-spend threshold and the start of "just under" it (90 %), in minor units."""
+    threshold = policy.money("large_spend_threshold", currency).minor
     return threshold, -(-threshold * 9 // 10)
 
 
@@ -153,7 +154,7 @@ def spend_features(
     """The features of one spend request, from history before it. Two private entries (not
     features, never stored) carry what the hold row needs: ``_totals``, ``_has_counterparty``."""
     line = locked.state
-    threshold, near = _thresholds(store, locked, ctx.now)
+    threshold, near = _thresholds(ctx.policy, line.currency)
     hist, linked, activity = _history(
         store,
         line_id=line.id,
@@ -377,6 +378,7 @@ def record_login(
         policy = store.policy(now)
         verdict, f = _score_party_event(
             store,
+            policy,
             Event.LOGIN,
             party_id=party_id,
             party_kind=party.kind.value,
@@ -418,13 +420,14 @@ def record_login(
 
 
 def assess_withdrawal(
-    store: Store, party_id: str, amount: int, now: datetime
+    store: Store, policy: Policy, party_id: str, amount: int, now: datetime
 ) -> tuple[Verdict, dict[str, Any], str | None]:
     """Score a merchant's withdrawal: money that came back after spends is the cash-out sign."""
     lines = store.lines_of_party(party_id)
     line_id = lines[0] if lines else None
     verdict, f = _score_party_event(
         store,
+        policy,
         Event.WITHDRAWAL,
         party_id=party_id,
         party_kind=PartyKind.MERCHANT.value,
@@ -438,6 +441,7 @@ def assess_withdrawal(
 
 def _score_party_event(
     store: Store,
+    policy: Policy,
     event: Event,
     *,
     party_id: str,
@@ -448,14 +452,9 @@ def _score_party_event(
     extra: dict[str, Any],
 ) -> tuple[Verdict, dict[str, Any]]:
     """Features and verdict of a party-level event (a login, a withdrawal)."""
-    threshold = store.policy(now).money("large_spend_threshold").minor
+    threshold, near = _thresholds(policy)
     hist, linked, activity = _history(
-        store,
-        line_id=line_id,
-        party_id=party_id,
-        now=now,
-        threshold=threshold,
-        near=-(-threshold * 9 // 10),
+        store, line_id=line_id, party_id=party_id, now=now, threshold=threshold, near=near
     )
     f = blank_features()
     f.update(

@@ -141,7 +141,8 @@ def _spend(
 def _login(sim: Sim, actor: Actor, *, new_ip: bool = False) -> None:
     ip = f"172.{sim.rng.randint(0, 255)}.{sim.rng.randint(0, 255)}.9" if new_ip else actor.ip
     body = risk.record_login(sim.db, actor.id, device=actor.device, ip=ip).body
-    sim.label_event(body.get("id"), actor)
+    if actor.ring is None:  # a ring member's login is neither fraud nor cleared: unlabelled
+        sim.label_event(body.get("id"), actor)
 
 
 def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bottom

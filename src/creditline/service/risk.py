@@ -299,6 +299,15 @@ def compact_features(features: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def quiet_verdict(verdict: Verdict, features: dict[str, Any]) -> dict[str, Any]:
+    """An approval as its hold row keeps it: score, the rules that fired, compact features."""
+    return {
+        "score": verdict.score,
+        "reasons": [f.to_json() for f in verdict.fired],
+        "features": compact_features(features),
+    }
+
+
 def restore_features(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored features back to the types the rules expect (numbers were stored as text)."""
     out = blank_features()

@@ -32,9 +32,9 @@ from creditline.service.ports import Database, LockedLine, Store
 from creditline.service.risk import (
     apply_actions,
     assess_spend,
-    compact_features,
     counters_after,
     holder_reasons,
+    quiet_verdict,
     record,
     review_pending,
     review_warning,
@@ -126,16 +126,16 @@ def authorize(
                     store, locked, hold.id, authorize_transfers(money, hold.id), now
                 )
                 body = hold_json(hold, balances_json(balances))
-            # An approval no rule spoke about keeps its features on the hold row; anything
-            # else is a risk decision of its own (queue, why, labels).
-            quiet = not verdict.fired and not reasons
+            # An approval keeps its verdict (score, the rules that fired, the features) on the
+            # hold row; a decline or a review is a risk decision of its own (queue, why, labels).
+            quiet = verdict.outcome is Outcome.APPROVE and not reasons
             store.insert_hold(
                 hold,
                 counterparty=counterparty,
                 reasons=reasons_json,
                 policy_version=policy.version,
                 now=now,
-                risk_features=compact_features(features) if quiet else None,
+                risk_features=quiet_verdict(verdict, features) if quiet else None,
                 rule_set_version=verdict.rule_set_version,
                 counters=counters_after(features, amount=money.minor, declined=bool(reasons)),
             )

@@ -347,8 +347,8 @@ class RiskSql:
         )
 
     def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:
-        """Every scored event in time order: the decision rows, and the quiet approvals whose
-        features were kept on the hold row."""
+        """Every scored event in time order: the decision rows, and the spend approvals kept
+        on their hold rows."""
         d, h, ln = t.risk_decisions, t.holds, t.lines
         q = select(d).order_by(d.c.created_at, d.c.id)
         quiet = (
@@ -474,7 +474,8 @@ class RiskSql:
 
 
 def _quiet(r: Any) -> Decision:
-    """A quiet approval, read from its hold row."""
+    """An approval, read from its hold row (see ``risk.quiet_verdict``)."""
+    kept = json.loads(r.risk_features)
     return Decision(
         id=r.id,
         party_id=r.party_id,
@@ -483,11 +484,11 @@ def _quiet(r: Any) -> Decision:
         subject=r.id,
         amount=r.amount,
         outcome="approve",
-        score=0,
-        reasons=[],
+        score=kept["score"],
+        reasons=kept["reasons"],
         rule_set_version=r.rule_set_version or 0,
         policy_version=r.policy_version,
-        features=json.loads(r.risk_features),
+        features=kept["features"],
         review="none",
         created_at=r.created_at,
     )

@@ -210,8 +210,8 @@ holds = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    # A spend the risk rules approved without a word keeps its features here, not in a
-    # risk_decisions row (one row fewer in the hot commit); see risk_store.decisions_between.
+    # A spend the risk rules approved keeps its verdict here (score, rules that fired, compact
+    # features), not in a risk_decisions row: one row fewer in the hot commit.
     Column("risk_features", Text),
     Column("rule_set_version", Integer),
     # Running totals of the line's spend attempts up to and including this one (a prefix sum):

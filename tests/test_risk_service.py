@@ -163,10 +163,7 @@ def test_window_counts_from_running_totals_equal_a_full_scan(db: SqlDatabase) ->
     with db.transaction(write=False) as store:
         now = store.now()
         locked = store.read_line(line)
-        hist = store.history_features(
-            line_id=line, party_id=locked.state.party_id, now=now, near=45_000_00,
-            threshold=50_000_00,
-        )  # fmt: skip
+        hist = store.history_features(line_id=line, party_id=locked.state.party_id, now=now)
 
     def count(delta: timedelta, want: object) -> int:
         return sum(1 for t, a, p, s in made if t >= now - delta and want(a, p, s))  # type: ignore[operator]

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
+from creditline.domain.risk import near_floor
 
 MAX_SHARED = 12  # an identifier shared by more parties than this is a hub
 MONEY_BACK_DAYS = 7
@@ -95,7 +96,7 @@ def link_graph(identifiers: Iterable[tuple[str, str, str]]) -> Any:
 
 
 def _near(amount: int, threshold: int) -> bool:
-    return threshold * 9 <= amount * 10 and amount < threshold
+    return near_floor(threshold) <= amount < threshold
 
 
 def _evidence(  # noqa: C901 - one pass per kind of evidence

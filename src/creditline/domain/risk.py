@@ -276,6 +276,15 @@ class RuleSet:
         }
 
 
+#: Identifiers that tie parties together strongly; a shared address is a weak link.
+STRONG_IDENTIFIERS = frozenset({"device", "phone", "bank_account"})
+
+
+def near_floor(threshold: int) -> int:
+    """The smallest amount "just under" the large-spend threshold: 90 % of it, rounded up."""
+    return -(-threshold * 9 // 10)
+
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MEMO_SIZE = 4096

@@ -21,8 +21,8 @@ from creditline.domain.calendar import SHANGHAI
 from creditline.domain.money import Money
 from creditline.service import clock, lines, orders, parties, risk, spending
 from creditline.service.ports import Database
+from creditline.service.risk_rules import PATTERNS
 
-PATTERNS = ("round_trip", "fake_orders", "threshold_split", "forbidden_purpose")
 START = datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
 Progress = Callable[[int, int], None]
 

@@ -19,6 +19,7 @@ from creditline.service.risk import (
     decision_id_floor,
     holder_reasons,
     review_warning,
+    risk_reason,
     verdict_json,
 )
 from creditline.service.risk_ports import Decision
@@ -88,15 +89,7 @@ def why(
 
 def _recent(d: Decision, lang: str) -> dict[str, Any]:
     """A past risk decline, told to the holder: when, which codes, and what to do."""
-    codes = [r["code"] for r in d.reasons if r.get("outcome") != "approve"] or [
-        r["code"] for r in d.reasons
-    ]
-    detail_zh = "；".join(r.get("message_zh") or r["code"] for r in d.reasons)
-    detail_en = "; ".join(r.get("message_en") or r["code"] for r in d.reasons)
-    reason = Reason(
-        ReasonCode.RISK_DECLINED,
-        {"rules": ", ".join(codes), "codes": codes, "detail_zh": detail_zh, "detail_en": detail_en},
-    )
+    reason = risk_reason(ReasonCode.RISK_DECLINED, d.reasons)
     return {
         "decision": d.id,
         "event": d.event,

@@ -24,10 +24,12 @@ from creditline.domain.risk import (
     BLANK,
     FEATURES,
     RUNNING_TOTALS,
+    STRONG_IDENTIFIERS,
     Event,
     Outcome,
     Verdict,
     blank_features,
+    near_floor,
 )
 from creditline.service.context import post_movement
 from creditline.service.idempotency import Answer, check_key, once, retried, run_once
@@ -66,7 +68,7 @@ def party_of_decision(decision_id: str) -> str:
 def _thresholds(policy: Policy, currency: str = "CNY") -> tuple[int, int]:
     """The large-spend threshold and the start of "just under" it (90 %), in minor units."""
     threshold = policy.money("large_spend_threshold", currency).minor
-    return threshold, -(-threshold * 9 // 10)
+    return threshold, near_floor(threshold)
 
 
 def _history(
@@ -78,9 +80,7 @@ def _history(
     threshold: int,
     near: int,
 ) -> tuple[HistoryFeatures, dict[str, set[str]], LinkedActivity]:
-    hist = store.history_features(
-        line_id=line_id, party_id=party_id, now=now, near=near, threshold=threshold
-    )
+    hist = store.history_features(line_id=line_id, party_id=party_id, now=now)
     linked = store.links_of(party_id) if hist.links else {}
     activity = (
         store.linked_activity(
@@ -125,7 +125,7 @@ def _fill(
     f["strong_linked_parties"] = Decimal(activity.strong)
     kinds = linked.get(counterparty or "", set())
     f["counterparty_linked"] = bool(kinds)
-    f["counterparty_strong_link"] = bool(kinds - {"address"})
+    f["counterparty_strong_link"] = bool(kinds & STRONG_IDENTIFIERS)
     f["linked_spends_30d"] = Decimal(activity.linked_spends_30d)
     f["linked_near_threshold_24h"] = Decimal(activity.near_threshold_24h)
     f["linked_forbidden_7d"] = Decimal(activity.forbidden_7d)
@@ -199,16 +199,26 @@ def review_warning(verdict: Verdict) -> Reason | None:
 
 
 def _reason(code: ReasonCode, verdict: Verdict) -> Reason:
-    fired = [f for f in verdict.fired if f.outcome is not Outcome.APPROVE] or list(verdict.fired)
+    return risk_reason(
+        code,
+        [f.to_json() for f in verdict.fired],
+        score=verdict.score,
+        rule_set_version=verdict.rule_set_version,
+    )
+
+
+def risk_reason(code: ReasonCode, fired: list[dict[str, Any]], **facts: Any) -> Reason:
+    """The holder's risk reason from the rules that fired (as stored): the rules that decided
+    (all of them if only scoring rules fired), their codes and their zh/en texts."""
+    deciding = [f for f in fired if f.get("outcome") != Outcome.APPROVE.value] or fired
     return Reason(
         code,
         {
-            "rules": ", ".join(f.reason for f in fired),
-            "codes": [f.reason for f in fired],
-            "score": verdict.score,
-            "rule_set_version": verdict.rule_set_version,
-            "detail_zh": "；".join(f.message_zh or f.reason for f in fired),
-            "detail_en": "; ".join(f.message_en or f.reason for f in fired),
+            "rules": ", ".join(f["code"] for f in deciding),
+            "codes": [f["code"] for f in deciding],
+            **facts,
+            "detail_zh": "；".join(f.get("message_zh") or f["code"] for f in deciding),
+            "detail_en": "; ".join(f.get("message_en") or f["code"] for f in deciding),
         },
     )
 
@@ -260,7 +270,13 @@ def record(
 
 
 def apply_actions(
-    store: Store, locked: LockedLine, verdict: Verdict, decision_id: str, now: datetime
+    store: Store,
+    locked: LockedLine,
+    verdict: Verdict,
+    decision_id: str,
+    *,
+    policy_version: str,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """A decline's action: a temporary ``risk`` freeze of the line, unless one stands."""
     hours = verdict.freeze_hours
@@ -272,7 +288,6 @@ def apply_actions(
         for f in store.freezes_of(line_id, active_only=True)
     ):
         return None
-    policy = store.policy(now, locked.policy_seq)
     freeze = Freeze(
         id=new_child_id("frz", line_id),
         line_id=line_id,
@@ -281,7 +296,7 @@ def apply_actions(
         ends_at=now + timedelta(hours=hours),
         amount=None,
         note=f"risk decision {decision_id}: {', '.join(verdict.reason_codes)}",
-        policy_version=policy.version,
+        policy_version=policy_version,
     )
     store.insert_freeze(freeze, now)
     body = {"freeze": freeze.id, "line": line_id, "hours": hours, "decision": decision_id}
@@ -327,7 +342,6 @@ def restore_features(stored: dict[str, Any]) -> dict[str, Any]:
 
 # -- logins, identifiers ----------------------------------------------------------------------
 
-IDENTIFIER_KINDS = ("device", "phone", "bank_account", "address")
 MAX_IDENTIFIER = 128
 
 

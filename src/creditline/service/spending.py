@@ -156,7 +156,9 @@ def authorize(
                 )
             body["risk"] = verdict_json(verdict, decision)
             if verdict.outcome is Outcome.DECLINE and decision is not None:
-                body["risk"]["action"] = apply_actions(store, locked, verdict, decision, now)
+                body["risk"]["action"] = apply_actions(
+                    store, locked, verdict, decision, policy_version=policy.version, now=now
+                )
             if in_review:
                 body["status"] = "review"
                 warning = review_warning(verdict)

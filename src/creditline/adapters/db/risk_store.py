@@ -18,7 +18,7 @@ from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound
 from creditline.domain.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.rings import Flow
-from creditline.domain.risk import RuleSet, parse_rule_set
+from creditline.domain.risk import STRONG_IDENTIFIERS, RuleSet, parse_rule_set
 from creditline.service.risk_ports import (
     Decision,
     HistoryFeatures,
@@ -26,8 +26,6 @@ from creditline.service.risk_ports import (
     LinkedActivity,
     RuleSetRow,
 )
-
-STRONG_KINDS = ("device", "phone", "bank_account")
 
 
 def default_rules_text() -> str:
@@ -159,15 +157,11 @@ class RiskSql:
         line_id: str | None,
         party_id: str,
         now: datetime,
-        near: int,
-        threshold: int,
     ) -> HistoryFeatures:
         cur = self.cursor
         params = {
             "line_id": line_id or "",
             "party_id": party_id,
-            "near": near,
-            "threshold": threshold,
             **{
                 name: cur.time(now - delta)
                 for name, delta in (
@@ -218,7 +212,7 @@ class RiskSql:
         """What the holder's links did: read only when the holder has links. Spends count as
         attempts, declined ones too: intent is the signal."""
         h, ln = t.holds, t.lines
-        strong = sorted(p for p, kinds in linked.items() if kinds & set(STRONG_KINDS))
+        strong = sorted(p for p, kinds in linked.items() if kinds & STRONG_IDENTIFIERS)
         t7d, t24h, t30d = now - timedelta(days=7), now - timedelta(hours=24), now - timedelta(30)
         near_24h = forbidden_7d = 0
         if strong:

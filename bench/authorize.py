@@ -2,8 +2,8 @@
 
 For each backend (SQLite file in WAL mode, PostgreSQL), 1 and 8 client processes, and two
 layouts (each client on its own line, or all on one hot line), it runs in one go:
-- ours: ``creditline.service.spending.authorize`` (locks the line, checks every rule, posts the
-  hash-chained ledger transfer, writes the hold and the idempotency answer, durable commit);
+- ours: ``creditline.service.quota.spending.authorize`` (locks the line, checks every rule, posts
+  the hash-chained ledger transfer, writes the hold and the idempotency answer, durable commit);
 - raw: the same effect with only the driver: a conditional UPDATE that refuses to overspend,
   an INSERT of the hold (same columns) with a unique idempotency key, a durable COMMIT, with
   the project's durability settings (SQLite WAL + synchronous=FULL + BEGIN IMMEDIATE;
@@ -42,9 +42,10 @@ err = Console(stderr=True)
 
 # -- setting up ------------------------------------------------------------------------------
 def make_lines(url: str, count: int) -> list[str]:
+    from creditline.adapters.db.database import SqlDatabase
     from creditline.adapters.db.schema import upgrade
-    from creditline.adapters.db.store import SqlDatabase
-    from creditline.service import lines, parties
+    from creditline.service.quota import line_admin as lines
+    from creditline.service.quota import party_admin as parties
 
     db = SqlDatabase.from_url(url)
     upgrade(db.engine, sandbox=False, now=datetime.now(UTC))
@@ -140,8 +141,8 @@ def worker(
 
 
 def _ours(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
-    from creditline.adapters.db.store import SqlDatabase
-    from creditline.service.spending import authorize
+    from creditline.adapters.db.database import SqlDatabase
+    from creditline.service.quota.spending import authorize
 
     db = SqlDatabase.from_url(url)
     prefix = uuid.uuid4().hex[:8]

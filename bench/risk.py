@@ -1,6 +1,6 @@
 """What inline risk scoring (风控) costs an authorisation: throughput and added latency.
 
-For each backend it runs ``creditline.service.spending.authorize`` on a set of lines, in
+For each backend it runs ``creditline.service.quota.spending.authorize`` on a set of lines, in
 alternating blocks with the default rule set and with scoring switched off (the scoring
 functions replaced by no-ops in this process, on a second database with the same lines), and
 prints ops/s, p50/p99 latency of both, the
@@ -27,10 +27,13 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.schema import upgrade
-from creditline.adapters.db.store import SqlDatabase
-from creditline.domain.risk import Outcome, Verdict
-from creditline.service import lines, parties, risk, spending
+from creditline.domain.risk.rules import Outcome, Verdict
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.risk import scoring as risk
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 err = Console(stderr=True)

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.schema import upgrade
-from creditline.adapters.db.store import SqlDatabase
 from tests.pg import find_postgres, stop_throwaway
 
 START = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)  # 2024-05-01 10:00 Asia/Shanghai

@@ -12,10 +12,16 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from creditline.adapters.db.store import SqlDatabase
+from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.errors import Refused
 from creditline.domain.money import Money
-from creditline.service import clock, diagnosis, freezes, lines, parties, policy, spending
+from creditline.service import policy_admin as policy
+from creditline.service import sandbox_clock as clock
+from creditline.service.quota import freeze_admin as freezes
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.quota import why as diagnosis
 from tests.conftest import _schema_url, make_db
 
 AMOUNTS = st.sampled_from(
@@ -139,7 +145,7 @@ class World:
             key, value = op[1]
             policy.set_policy(self.db, key, value, effective="now", note="test")
         elif kind == "run_due":
-            from creditline.service.due import run_due
+            from creditline.service.due_jobs import run_due
 
             run_due(self.db)
 

@@ -17,8 +17,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from creditline.domain.errors import IdempotencyKeyReused, InvalidInput
 from creditline.domain.money import Money
-from creditline.service import clock, lines, parties, spending
-from creditline.service.verify import verify_ledger
+from creditline.service import sandbox_clock as clock
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
 from tests.conftest import _schema_url, make_db
 from tests.pg import find_postgres
 

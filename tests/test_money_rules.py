@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.ledger import GENESIS_HASH, Account, Balances, Movement, Transfer, post
-from creditline.domain.lines import (
+from creditline.domain.money import MAX_MAJOR_UNITS, Money
+from creditline.domain.quota.lines import (
     Hold,
     HoldStatus,
     Occupancy,
@@ -18,9 +19,8 @@ from creditline.domain.lines import (
     capture_transfers,
     check_refund,
 )
-from creditline.domain.money import MAX_MAJOR_UNITS, Money
-from creditline.domain.parties import Party, PartyKind, missing_prerequisites
-from creditline.domain.purposes import Product, Purpose, allowed_purposes
+from creditline.domain.quota.parties import Party, PartyKind, missing_prerequisites
+from creditline.domain.quota.purposes import Product, Purpose, allowed_purposes
 
 NOW = datetime(2024, 5, 1, 2, tzinfo=UTC)
 

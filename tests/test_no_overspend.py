@@ -5,10 +5,12 @@ from __future__ import annotations
 import multiprocessing as mp
 from typing import Any
 
-from creditline.adapters.db.store import SqlDatabase
+from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.money import Money
-from creditline.service import lines, parties, spending
-from creditline.service.verify import verify_ledger
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
 from tests.conftest import make_db
 
 PROCESSES = 8
@@ -119,7 +121,7 @@ def test_authorise_capture_and_repay_from_eight_processes_keep_the_ledger_true(
 
 
 def _run_due(url: str, barrier: Any, out: Any) -> None:
-    from creditline.service.due import run_due
+    from creditline.service.due_jobs import run_due
 
     db = SqlDatabase.from_url(url)
     barrier.wait()
@@ -128,7 +130,9 @@ def _run_due(url: str, barrier: Any, out: Any) -> None:
 
 
 def test_run_due_in_parallel_pays_each_payout_once(db_url: str) -> None:
-    from creditline.service import clock, orders, splits
+    from creditline.service import sandbox_clock as clock
+    from creditline.service.settlement import order_flow as orders
+    from creditline.service.settlement import split_runs as splits
 
     db = make_db(db_url)
     clock.set_clock(db, "2024-05-06T10:00:00+08:00")
@@ -143,9 +147,9 @@ def test_run_due_in_parallel_pays_each_payout_once(db_url: str) -> None:
     db.dispose()
     attempts = sum(_race(_run_due, lambda _w: (db_url,)))
     db = SqlDatabase.from_url(db_url)
-    with db.transaction(write=False) as store:
-        book = store.funds_balances(m)
-        paid = [p for p in store.payouts(m) if p["status"] == "paid"]
+    with db.transaction(write=False) as uow:
+        book = uow.funds.funds_balances(m)
+        paid = [p for p in uow.payouts.payouts(m) if p["status"] == "paid"]
     assert attempts == 6  # six payouts, one attempt each, whichever process made it
     assert len(paid) == 6
     assert book is not None

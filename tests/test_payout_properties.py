@@ -8,19 +8,25 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
-from creditline.adapters.db.store import SqlDatabase
+from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.money import Money
-from creditline.domain.payouts import (
+from creditline.domain.settlement.payouts import (
     ChannelAnswer,
     ChannelError,
     Payout,
     PayoutKind,
     PayoutStatus,
 )
-from creditline.service import clock, funds, lines, orders, parties, splits
-from creditline.service.due import run_due
-from creditline.service.verify import verify_ledger
+from creditline.service import sandbox_clock as clock
+from creditline.service.due_jobs import run_due
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.settlement import funds
+from creditline.service.settlement import order_flow as orders
+from creditline.service.settlement import split_runs as splits
 from tests.conftest import make_db
 
 T0 = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
@@ -94,14 +100,22 @@ def _every_payout_paid_once(db: SqlDatabase, plan) -> None:
     payouts = funds.list_payouts(db, m).body["data"]
     assert len(payouts) == len(plan)
     assert all(p["status"] == "paid" for p in payouts)
-    with db.transaction(write=False) as store:
+    with db.transaction(write=False) as uow:
         for p in payouts:
-            assert store.channel_paid(p["id"]) is not None
-        assert store.count_rows("channel_records") >= len(plan)
+            assert uow.payouts.channel_paid(p["id"]) is not None
+        paid = uow.session.execute(
+            text(
+                "SELECT payout_id, count(*) FROM channel_records WHERE outcome = 'paid' "
+                "GROUP BY payout_id"
+            )
+        ).all()
+    # the channel's own records: exactly one 'paid' record per payout, and no other
+    assert sorted(n for _, n in paid) == [1] * len(payouts)
+    assert {pid for pid, _ in paid} == {p["id"] for p in payouts}
     report = verify_ledger(db)
     assert report.ok, report.problems
-    with db.transaction(write=False) as store:
-        book = store.funds_balances(m)
+    with db.transaction(write=False) as uow:
+        book = uow.funds.funds_balances(m)
     assert book is not None
     assert book.supplier_payable == 0  # every supplier share left exactly once
     assert book.escrow == 0

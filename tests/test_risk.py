@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from creditline.adapters.db.risk_store import default_rules_text
+from creditline.adapters.db.repos.rules_sql import default_rules_text
 from creditline.domain.errors import InvalidInput
-from creditline.domain.rings import Flow, find_rings
-from creditline.domain.risk import Outcome, blank_features, parse_rule_set
-from creditline.service.risk_rules import metrics
+from creditline.domain.risk.rings import Flow, find_rings
+from creditline.domain.risk.rules import Outcome, blank_features, parse_rule_set
+from creditline.service.risk.rule_sets import metrics
 from tests.test_cli_rules import js
 
 RULE = """name: candidate

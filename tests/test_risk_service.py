@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from creditline.adapters.db.store import SqlDatabase
+from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.errors import InvalidInput, NotFound
-from creditline.service import clock, lines, parties, risk, risk_eval, risk_rules, spending
-from creditline.service import rings as rings_uc
+from creditline.service import sandbox_clock as clock
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.risk import labels as risk_eval
+from creditline.service.risk import ring_job as rings_uc
+from creditline.service.risk import rule_sets as risk_rules
+from creditline.service.risk import scoring as risk
 
 REVIEW_ALL = """name: strict
 thresholds: {review: 10, decline: 95}
@@ -91,13 +97,13 @@ def test_a_loaded_rule_set_reviews_spends_and_blocks_logins(db: SqlDatabase) -> 
 
 
 def spending_why(db: SqlDatabase, line: str) -> dict:
-    from creditline.service.diagnosis import why
+    from creditline.service.quota.why import why
 
     return why(db, line, amount="5.00", purpose="procurement", lang="en").body
 
 
 def risk_rules_default() -> str:
-    from creditline.adapters.db.risk_store import default_rules_text
+    from creditline.adapters.db.repos.rules_sql import default_rules_text
 
     return default_rules_text()
 
@@ -155,15 +161,15 @@ def test_window_counts_from_running_totals_equal_a_full_scan(db: SqlDatabase) ->
         body = spending.authorize(
             db, line, amount=amount, purpose=purpose, key=f"w{i}", counterparty="sup-9"
         ).body
-        with db.transaction(write=False) as store:
-            now = store.now()
+        with db.transaction(write=False) as uow:
+            now = uow.reference.now()
         made.append((now, Money.parse(amount).minor, purpose, body["status"] != "declined"))
         if body["status"] in {"authorized", "review"}:
             spending.void(db, body["id"], key=f"v{i}")
-    with db.transaction(write=False) as store:
-        now = store.now()
-        locked = store.read_line(line)
-        hist = store.history_features(line_id=line, party_id=locked.state.party_id, now=now)
+    with db.transaction(write=False) as uow:
+        now = uow.reference.now()
+        locked = uow.lines.read_line(line)
+        hist = uow.risk.history_features(line_id=line, party_id=locked.state.party_id, now=now)
 
     def count(delta: timedelta, want: object) -> int:
         return sum(1 for t, a, p, s in made if t >= now - delta and want(a, p, s))  # type: ignore[operator]
@@ -182,7 +188,8 @@ def test_window_counts_from_running_totals_equal_a_full_scan(db: SqlDatabase) ->
 
 
 def test_a_withdrawal_after_money_came_back_is_declined(db: SqlDatabase) -> None:
-    from creditline.service import funds, orders
+    from creditline.service.settlement import funds
+    from creditline.service.settlement import order_flow as orders
 
     a, line_a = _line(db, "甲")
     b, _ = _line(db, "乙")

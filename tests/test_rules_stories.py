@@ -8,23 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from creditline.adapters.calendar import ChineseCalendar, parse_notice
-from creditline.adapters.db.store import SqlDatabase
-from creditline.domain.calendar import next_workday
+from creditline.adapters.db.database import SqlDatabase
+from creditline.adapters.holiday_source import ChineseCalendar, parse_notice
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.service import (
-    calendar,
-    clock,
-    diagnosis,
-    freezes,
-    lines,
-    parties,
-    policy,
-    spending,
-)
-from creditline.service.due import run_due
-from creditline.service.events import list_events
-from creditline.service.verify import verify_ledger
+from creditline.domain.workdays import next_workday
+from creditline.service import policy_admin as policy
+from creditline.service import sandbox_clock as clock
+from creditline.service import workday_notices as calendar
+from creditline.service.due_jobs import run_due
+from creditline.service.event_log import list_events
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import freeze_admin as freezes
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.quota import why as diagnosis
 
 
 def merchant_line(db: SqlDatabase, limit: str = "100000.00", at: str | None = None) -> str:

@@ -8,9 +8,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from creditline.adapters.db.store import SqlDatabase
+from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.tables import metadata
-from creditline.service import lines, parties
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
 
 
 def test_the_migrations_build_the_declared_schema(db: SqlDatabase) -> None:

@@ -14,24 +14,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from creditline.adapters.db.store import SqlDatabase
-from creditline.adapters.exports import statement_csv, statement_xlsx
+from creditline.adapters.db.database import SqlDatabase
+from creditline.adapters.spreadsheets import statement_csv, statement_xlsx
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.splits import Share, ShareKind, allocate
-from creditline.service import (
-    clock,
-    diagnosis,
-    funds,
-    lines,
-    orders,
-    parties,
-    spending,
-    splits,
-    statements,
-)
-from creditline.service.due import run_due
-from creditline.service.events import list_events
-from creditline.service.verify import verify_ledger
+from creditline.domain.settlement.splits import Share, ShareKind, allocate
+from creditline.service import sandbox_clock as clock
+from creditline.service.due_jobs import run_due
+from creditline.service.event_log import list_events
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.quota import why as diagnosis
+from creditline.service.settlement import funds, statements
+from creditline.service.settlement import order_flow as orders
+from creditline.service.settlement import split_runs as splits
 
 
 def merchant(db: SqlDatabase, at: str = "2024-09-27T11:00:00+08:00") -> tuple[str, str]:

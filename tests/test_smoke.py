@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from creditline.adapters.db.store import SqlDatabase
-from creditline.service import lines, parties, spending
-from creditline.service.verify import verify_ledger
+from creditline.adapters.db.database import SqlDatabase
+from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import line_admin as lines
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
 
 
 def test_merchant_spends_and_the_ledger_verifies(db: SqlDatabase) -> None:

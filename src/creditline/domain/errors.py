@@ -1,12 +1,16 @@
 """The exception tree of creditline; every error carries a stable ``code``.
 
 CreditlineError            base; ``code`` is stable, ``message`` is for people
-├── InvalidInput           bad input, refused before anything is written (CLI exit 2)
-│   └── NotFound           a referenced id does not exist (CLI exit 2)
-├── Refused                a valid request the rules refuse; carries reasons (CLI exit 3)
+├── InvalidInput           bad input, refused before anything is written; names ``param``
+│   └── NotFound           a referenced id does not exist
+├── Refused                a valid request the rules refuse; carries reasons
 │   └── IdempotencyKeyReused   same key, different parameters
-├── Conflict               a concurrent request won a race; safe to retry (CLI exit 1)
-└── IntegrityError         the ledger or its chain does not verify (CLI exit 1)
+├── Conflict               a concurrent request won a race; safe to retry
+├── NotInitialised         the database has no schema yet (run ``creditline init``)
+└── StorageError           the database failed in a way no rule explains (connection lost...)
+
+Entrypoints map these types to their own codes (the CLI's exit codes, the API's statuses);
+the domain knows neither.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ class CreditlineError(Exception):
     """Root of every error creditline raises on purpose."""
 
     code: str = "error"
-    exit_code: int = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -36,7 +39,6 @@ class InvalidInput(CreditlineError):
     """Bad input: names the field (``param``) and changes nothing."""
 
     code = "invalid_input"
-    exit_code = 2
 
     def __init__(self, param: str, message: str) -> None:
         super().__init__(message if param in message else f"{param}: {message}")
@@ -59,7 +61,6 @@ class Refused(CreditlineError):
     """The request is well formed but the rules refuse it; ``reasons`` say why."""
 
     code = "refused"
-    exit_code = 3
 
     def __init__(self, code: str, message: str, reasons: Sequence[Reason] = ()) -> None:
         super().__init__(message)
@@ -80,10 +81,18 @@ class IdempotencyKeyReused(Refused):
 
 
 class Conflict(CreditlineError):
+    """A concurrent request changed what this one read; retrying is safe."""
+
     code = "conflict"
-    exit_code = 1
 
 
-class IntegrityError(CreditlineError):
-    code = "ledger_integrity"
-    exit_code = 1
+class NotInitialised(CreditlineError):
+    """The database holds no creditline schema."""
+
+    code = "not_initialised"
+
+
+class StorageError(CreditlineError):
+    """The database failed (connection lost, disk full...); nothing was committed."""
+
+    code = "storage_error"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.engine import DEFAULT_URL
-from creditline.adapters.db.store import SqlDatabase
 
 ENV_DB = "CREDITLINE_DB"
 

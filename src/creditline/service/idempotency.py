@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from creditline.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, Refused
-from creditline.service.ports import Database, LockedLine, Store
+from creditline.service.quota.quota_ports import LockedLine
+from creditline.service.uow import Database, UnitOfWork
 
 MAX_KEY_LENGTH = 255
 P = ParamSpec("P")
@@ -46,7 +47,7 @@ def refusal_body(exc: Refused) -> dict[str, Any]:
 
 
 def run_once(
-    store: Store,
+    uow: UnitOfWork,
     *,
     scope: str,
     key: str | None,
@@ -65,7 +66,7 @@ def run_once(
     digest = request_hash(command, params)
     if key is not None:
         # A line-scoped command read its key's answer with the line's lock.
-        stored = locked.stored if locked is not None else store.find_response(scope, key)
+        stored = locked.stored if locked is not None else uow.idempotency.find_response(scope, key)
         if stored is not None:
             if stored.request_hash != digest:
                 raise IdempotencyKeyReused(key)
@@ -77,7 +78,9 @@ def run_once(
             raise
         answer = Answer(refusal_body(exc), refused=True)
     if key is not None:
-        store.save_response(scope, key, digest, answer.body, refused=answer.refused, now=now)
+        uow.idempotency.save_response(
+            scope, key, digest, answer.body, refused=answer.refused, now=now
+        )
     return answer
 
 
@@ -103,20 +106,20 @@ def once(
     key: str | None,
     command: str,
     params: dict[str, Any],
-    effect: Callable[[Store, datetime], Answer],
+    effect: Callable[[UnitOfWork, datetime], Answer],
     scope: str = "platform",
 ) -> Answer:
     """Run a mutating use case in one transaction; with a key (optional here), a replay
     returns the first answer and writes nothing."""
     checked = check_key(key, required=False)
-    with db.transaction() as store:
-        now = store.now()
+    with db.transaction() as uow:
+        now = uow.reference.now()
         return run_once(
-            store,
+            uow,
             scope=scope,
             key=checked,
             command=command,
             params=params,
-            effect=lambda: effect(store, now),
+            effect=lambda: effect(uow, now),
             now=now,
         )

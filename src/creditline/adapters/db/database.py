@@ -1,0 +1,178 @@
+"""The ``Database`` port on a SQLAlchemy engine, and its unit of work: one transaction's
+repositories, one per aggregate, on one connection."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError
+
+from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import tables as t
+from creditline.adapters.db.driver_errors import classify
+from creditline.adapters.db.engine import make_engine
+from creditline.adapters.db.repos.base import SqlSession
+from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
+from creditline.adapters.db.repos.lines_sql import SqlHolds, SqlLines
+from creditline.adapters.db.repos.orders_sql import SqlOrders
+from creditline.adapters.db.repos.party_sql import SqlFreezes, SqlParties
+from creditline.adapters.db.repos.reference_sql import SqlEvents, SqlIdempotency, SqlReference
+from creditline.adapters.db.repos.risk_sql import SqlRisk
+from creditline.adapters.db.repos.rules_sql import SqlRings, SqlRuleSets, default_rule_set
+from creditline.adapters.holiday_source import ChineseCalendar
+from creditline.adapters.simulated_channel import SimulatedChannel
+from creditline.domain.errors import Conflict
+from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
+from creditline.domain.risk.rules import RuleSet, parse_rule_set
+from creditline.domain.workdays import WorkCalendar
+from creditline.service.settlement.settlement_ports import PaymentChannel
+from creditline.service.uow import UnitOfWork
+
+
+class SqlUnitOfWork:
+    """One transaction's repositories (the ``UnitOfWork`` port)."""
+
+    def __init__(self, session: SqlSession) -> None:
+        self.session = session
+        self.lines = SqlLines(session, self)
+        self.holds = SqlHolds(session, self)
+        self.freezes = SqlFreezes(session, self)
+        self.parties = SqlParties(session, self)
+        self.orders = SqlOrders(session, self)
+        self.funds = SqlFunds(session, self)
+        self.payouts = SqlPayouts(session, self)
+        self.risk = SqlRisk(session, self)
+        self.rulesets = SqlRuleSets(session, self)
+        self.rings = SqlRings(session, self)
+        self.reference = SqlReference(session, self)
+        self.events = SqlEvents(session, self)
+        self.idempotency = SqlIdempotency(session, self)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlDatabase:
+    """The ``Database`` port on a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.wall_clock = _wall_clock
+        self._sandbox: bool | None = None
+        self._policy: tuple[int, list[PolicyChange]] = (-1, [])
+        self._calendar: WorkCalendar | None = None
+        self._rules: dict[int, RuleSet] = {}
+        self._local = threading.local()
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
+        self._policy_at = None
+
+    def policy_changes(self, seq: int, store: SqlUnitOfWork) -> list[PolicyChange]:
+        """Policy changes are append-only, so the highest version names the whole set."""
+        if self._policy[0] != seq:
+            self._policy = (seq, store.reference.load_policy_changes())
+        return self._policy[1]
+
+    def policy_in_force(self, changes: list[PolicyChange], at: datetime) -> Policy:
+        """The policy at ``at``, reused while neither the changes nor the span around it do."""
+        cached = self._policy_at
+        if cached is not None:
+            ref, since, until, found = cached
+            if ref is changes and (since is None or since <= at) and (until is None or at < until):
+                return found
+        found = policy_at(changes, at)
+        since, until = validity(changes, at)
+        self._policy_at = (changes, since, until, found)
+        return found
+
+    def rule_set(self, seq: int, store: SqlUnitOfWork) -> RuleSet:
+        """Rule sets are append-only, so a version parses to the same rules for ever."""
+        found = self._rules.get(seq)
+        if found is None:
+            if seq == 0:
+                found = default_rule_set()
+            else:
+                row = store.rulesets.rule_set_row(seq)
+                found = parse_rule_set(row.document, version=seq)
+            self._rules[seq] = found
+        return found
+
+    def calendar(self, store: SqlUnitOfWork) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = ChineseCalendar(store.reference.load_calendar_days())
+        return self._calendar
+
+    def forget_calendar(self) -> None:
+        self._calendar = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlDatabase:
+        return cls(make_engine(url))
+
+    @property
+    def sandbox(self) -> bool:
+        if self._sandbox is None:
+            try:
+                with self.engine.connect() as conn:
+                    value = conn.execute(
+                        select(t.meta.c.value).where(t.meta.c.key == "sandbox")
+                    ).scalar_one_or_none()
+            except DBAPIError as exc:
+                raise classify(exc.orig or exc) from exc
+            self._sandbox = value == "1"
+        return self._sandbox
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[SqlUnitOfWork]:
+        """One transaction on this thread's connection (kept between transactions: checking a
+        connection out of the pool each time cost more than the statements of a spend)."""
+        _ = self.sandbox  # read outside the transaction, once per process
+        conn = self._connection()
+        conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
+        try:
+            with conn.begin():
+                uow = SqlUnitOfWork(SqlSession(conn, self))
+                yield uow
+                uow.session.flush()
+        except hp.ConflictError as exc:
+            raise Conflict(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                self._drop_connection()
+            raise classify(exc.orig or exc) from exc
+        except self._driver_error as exc:
+            # Hot-path statements go through the driver cursor, so its own errors arrive too.
+            raise classify(exc) from exc
+        finally:
+            if conn.invalidated or conn.closed:
+                self._drop_connection()
+
+    def _connection(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect()
+            self._local.conn = conn
+        return conn
+
+    def _drop_connection(self) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None and not conn.closed:
+            conn.close()
+
+    def channel(self, uow: UnitOfWork) -> PaymentChannel:
+        return SimulatedChannel(uow)
+
+    def dispose(self) -> None:
+        self._drop_connection()
+        self.engine.dispose()
+
+
+def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:
+    """mypy proves here that the SQL unit of work implements every port."""
+    return uow

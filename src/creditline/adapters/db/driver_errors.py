@@ -1,0 +1,57 @@
+"""Driver errors, classified by the constraint or condition they name (never by prose), into
+the typed errors of ``creditline.domain.errors``: only those leave the adapter."""
+
+from __future__ import annotations
+
+import re
+
+from creditline.domain.errors import Conflict, CreditlineError, NotInitialised, StorageError
+
+#: Constraints whose violation means a concurrent request won a race: the loser retries and,
+#: for the idempotency key, replays the winner's answer.
+RACE_CONSTRAINTS = frozenset({"pk_idempotency_keys"})
+
+#: SQLSTATE classes (PostgreSQL) and the SQLite primary result codes they correspond to.
+_PG_UNDEFINED_TABLE = "42P01"
+_PG_SERIALIZATION = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.")
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
+_SQLITE_NO_TABLE = re.compile(r"^no such table: ")
+
+
+def constraint_name(driver_error: BaseException) -> str | None:
+    """The name of the constraint a driver's integrity error reports, if it names one.
+
+    PostgreSQL reports it in the error's diagnostics. SQLite names CHECK constraints but only
+    the columns of a UNIQUE or PRIMARY KEY one, so those are named after their table's primary
+    key (``pk_<table>``), which is the naming convention of ``tables.metadata``.
+    """
+    diag = getattr(driver_error, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return str(diag.constraint_name)
+    text = str(driver_error)
+    if found := _SQLITE_CHECK.search(text):
+        return found.group(1)
+    if found := _SQLITE_UNIQUE.search(text):
+        return f"pk_{found.group(1)}"
+    return None
+
+
+def sqlstate(driver_error: BaseException) -> str | None:
+    return getattr(driver_error, "sqlstate", None)
+
+
+def classify(driver_error: BaseException) -> CreditlineError:
+    """The typed error for a driver's error (the transaction has been rolled back)."""
+    state = sqlstate(driver_error)
+    if state == _PG_UNDEFINED_TABLE or _SQLITE_NO_TABLE.match(str(driver_error)):
+        return NotInitialised("the database holds no creditline schema: run `creditline init`")
+    if state in _PG_SERIALIZATION:
+        return Conflict("a concurrent transaction won; retry")
+    name = constraint_name(driver_error)
+    if name in RACE_CONSTRAINTS:
+        return Conflict("idempotency key written concurrently")
+    if name is not None:
+        return StorageError(f"the database refused the write: constraint {name}")
+    first = str(driver_error).strip().splitlines()[0] if str(driver_error) else ""
+    return StorageError(f"database error: {type(driver_error).__name__}: {first}")

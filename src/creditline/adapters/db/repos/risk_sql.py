@@ -1,0 +1,358 @@
+"""SQL of the risk engine (风控): identifiers, logins, history features, decisions."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import tables as t
+from creditline.adapters.db.repos.base import SqlRepo
+from creditline.adapters.db.schema_risk import CUMULATIVE
+from creditline.domain.errors import NotFound
+from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
+from creditline.domain.risk.rules import STRONG_IDENTIFIERS
+from creditline.service.risk.risk_ports import (
+    Decision,
+    HistoryFeatures,
+    IdentifierRow,
+    LinkedActivity,
+)
+
+
+def _quiet(r: Any) -> Decision:
+    """An approval, read from its hold row (see ``risk.quiet_verdict``)."""
+    kept = json.loads(r.risk_features)
+    return Decision(
+        id=r.id,
+        party_id=r.party_id,
+        line_id=r.line_id,
+        event="spend",
+        subject=r.id,
+        amount=r.amount,
+        outcome="approve",
+        score=kept["score"],
+        reasons=kept["reasons"],
+        rule_set_version=r.rule_set_version or 0,
+        policy_version=r.policy_version,
+        features=kept["features"],
+        review="none",
+        created_at=r.created_at,
+    )
+
+
+def _decision(r: Any) -> Decision:
+    return Decision(
+        id=r.id,
+        party_id=r.party_id,
+        line_id=r.line_id,
+        event=r.event,
+        subject=r.subject,
+        amount=r.amount,
+        outcome=r.outcome,
+        score=r.score,
+        reasons=json.loads(r.reasons),
+        rule_set_version=r.rule_set_version,
+        policy_version=r.policy_version,
+        features=json.loads(r.features),
+        review=r.review,
+        created_at=r.created_at,
+        decided_by=r.decided_by,
+        decided_at=r.decided_at,
+        note=r.note,
+    )
+
+
+class SqlRisk(SqlRepo):
+    """The ``risk`` port on SQL."""
+
+    def add_identifiers(self, party_id: str, items: list[tuple[str, str]], now: datetime) -> int:
+        have = set(self.identifiers_of(party_id))
+        rows = [
+            {"party_id": party_id, "kind": k, "value": v, "created_at": now}
+            for k, v in dict.fromkeys(items)
+            if (k, v) not in have
+        ]
+        if rows:
+            self._exec(insert(t.party_identifiers), rows)
+        return len(rows)
+
+    def identifiers_of(self, party_id: str) -> list[tuple[str, str]]:
+        rows = self._exec(
+            select(t.party_identifiers.c.kind, t.party_identifiers.c.value)
+            .where(t.party_identifiers.c.party_id == party_id)
+            .order_by(t.party_identifiers.c.kind, t.party_identifiers.c.value)
+        )
+        return [(r.kind, r.value) for r in rows]
+
+    def links_of(self, party_id: str) -> dict[str, set[str]]:
+        """Each party sharing an identifier with ``party_id``, with the kinds they share."""
+        a = t.party_identifiers.alias("a")
+        b = t.party_identifiers.alias("b")
+        rows = self._exec(
+            select(b.c.party_id, b.c.kind).where(
+                a.c.party_id == party_id,
+                b.c.kind == a.c.kind,
+                b.c.value == a.c.value,
+                b.c.party_id != party_id,
+            )
+        )
+        out: dict[str, set[str]] = {}
+        for r in rows:
+            out.setdefault(r.party_id, set()).add(r.kind)
+        return out
+
+    def all_identifiers(self) -> list[IdentifierRow]:
+        rows = self._exec(select(t.party_identifiers).order_by(t.party_identifiers.c.party_id))
+        return [IdentifierRow(r.party_id, r.kind, r.value) for r in rows]
+
+    def insert_login(
+        self, party_id: str, login_id: str, device: str, ip: str, now: datetime
+    ) -> tuple[bool, bool]:
+        g = t.logins
+        seen = self._exec(
+            select(
+                func.count().filter(g.c.device == device),
+                func.count().filter(g.c.ip == ip),
+            ).where(g.c.party_id == party_id)
+        ).one()
+        device_new, ip_new = seen[0] == 0, seen[1] == 0
+        self._exec(
+            insert(g),
+            {
+                "party_id": party_id,
+                "id": login_id,
+                "device": device,
+                "ip": ip,
+                "device_new": device_new,
+                "ip_new": ip_new,
+                "at": now,
+            },
+        )
+        return device_new, ip_new
+
+    def history_features(
+        self,
+        *,
+        line_id: str | None,
+        party_id: str,
+        now: datetime,
+    ) -> HistoryFeatures:
+        cur = self.cursor
+        params = {
+            "line_id": line_id or "",
+            "party_id": party_id,
+            **{
+                name: cur.time(now - delta)
+                for name, delta in (
+                    ("t_hour", timedelta(hours=1)),
+                    ("t_day", timedelta(hours=24)),
+                    ("t_week", timedelta(days=7)),
+                    ("t_month", timedelta(days=30)),
+                )
+            },
+        }
+        row = cur.execute(hp.SPEND_FEATURES, params).fetchone()
+        v = [int(x or 0) for x in row]
+        width = len(CUMULATIVE)
+        now_t, h1, h24, d7, d30 = (tuple(v[i * width : (i + 1) * width]) for i in range(5))
+        rest = v[5 * width :]
+
+        def since(then: tuple[int, ...], column: str) -> int:
+            i = CUMULATIVE.index(column)
+            return now_t[i] - then[i]
+
+        return HistoryFeatures(
+            spend_counts=tuple(since(b, "cum_count") for b in (h1, h24, d7, d30)),
+            spend_sums=tuple(since(b, "cum_amount") for b in (h1, h24, d7, d30)),
+            declined_24h=since(h24, "cum_declined"),
+            forbidden_7d=since(d7, "cum_forbidden"),
+            near_threshold_24h=since(h24, "cum_near"),
+            refunds_30d=rest[0],
+            spends_with_counterparty_30d=since(d30, "cum_counterparty"),
+            orders_30d=rest[1],
+            returns_30d=rest[2],
+            logins_24h=rest[3],
+            new_device_logins_24h=rest[4],
+            distinct_ips_24h=rest[5],
+            links=rest[6],
+            totals=now_t,
+        )
+
+    def linked_activity(
+        self,
+        *,
+        line_id: str | None,
+        party_id: str,
+        linked: dict[str, set[str]],
+        now: datetime,
+        near: int,
+        threshold: int,
+    ) -> LinkedActivity:
+        """What the holder's links did: read only when the holder has links. Spends count as
+        attempts, declined ones too: intent is the signal."""
+        h, ln = t.holds, t.lines
+        strong = sorted(p for p, kinds in linked.items() if kinds & STRONG_IDENTIFIERS)
+        t7d, t24h, t30d = now - timedelta(days=7), now - timedelta(hours=24), now - timedelta(30)
+        near_24h = forbidden_7d = 0
+        if strong:
+            row = self._exec(
+                select(
+                    func.count().filter(
+                        h.c.amount >= near, h.c.amount < threshold, h.c.created_at >= t24h
+                    ),
+                    func.count().filter(h.c.purpose.in_([p.value for p in FORBIDDEN_PURPOSES])),
+                )
+                .select_from(h.join(ln, ln.c.id == h.c.line_id))
+                .where(ln.c.party_id.in_(strong), h.c.created_at >= t7d)
+            ).one()
+            near_24h, forbidden_7d = int(row[0]), int(row[1])
+        spends: list[tuple[str, datetime]] = []
+        if line_id is not None:
+            spends = [
+                (r.counterparty_id, r.created_at)
+                for r in self._exec(
+                    select(h.c.counterparty_id, h.c.created_at).where(
+                        h.c.line_id == line_id,
+                        h.c.created_at >= t30d,
+                        h.c.counterparty_id.is_not(None),
+                    )
+                )
+            ]
+        linked_spends = sum(1 for cp, _ in spends if cp in linked)
+        buyers = {cp for cp, at in spends if at >= t7d} | set(strong)
+        money_back = 0
+        if buyers:
+            o = t.orders
+            money_back = int(
+                self._exec(
+                    select(func.coalesce(func.sum(o.c.amount), 0)).where(
+                        o.c.merchant_id.in_([party_id, *strong]),
+                        o.c.created_at >= t7d,
+                        o.c.buyer.in_(sorted(buyers)),
+                    )
+                ).scalar_one()
+            )
+        return LinkedActivity(
+            strong=len(strong),
+            near_threshold_24h=near_24h,
+            forbidden_7d=forbidden_7d,
+            linked_spends_30d=linked_spends,
+            money_back_7d=money_back,
+        )
+
+    def insert_decision(self, d: Decision) -> None:
+        self.cursor.write(
+            hp.INSERT_DECISION,
+            [
+                {
+                    "party_id": d.party_id,
+                    "id": d.id,
+                    "line_id": d.line_id,
+                    "event": d.event,
+                    "subject": d.subject,
+                    "amount": d.amount,
+                    "outcome": d.outcome,
+                    "score": d.score,
+                    "reasons": json.dumps(d.reasons, ensure_ascii=False),
+                    "rule_set_version": d.rule_set_version,
+                    "policy_version": d.policy_version,
+                    "features": json.dumps(d.features, separators=(",", ":")),
+                    "review": d.review,
+                    "created_at": self.cursor.time(d.created_at),
+                }
+            ],
+        )
+
+    def get_decision(self, party_id: str, decision_id: str) -> Decision:
+        r = self._exec(
+            select(t.risk_decisions).where(
+                t.risk_decisions.c.party_id == party_id, t.risk_decisions.c.id == decision_id
+            )
+        ).first()
+        if r is None:
+            raise NotFound("decision", f"decision: no such risk decision {decision_id!r}")
+        return _decision(r)
+
+    def pending_review_of(self, subject: str) -> Decision | None:
+        """The decision holding ``subject`` for review, if any (a small partial index)."""
+        d = t.risk_decisions
+        r = self._exec(select(d).where(d.c.subject == subject, d.c.review == "pending")).first()
+        return None if r is None else _decision(r)
+
+    def pending_reviews(self, limit: int) -> list[Decision]:
+        d = t.risk_decisions
+        rows = self._exec(
+            select(d).where(d.c.review == "pending").order_by(d.c.created_at, d.c.id).limit(limit)
+        )
+        return [_decision(r) for r in rows]
+
+    def recent_declines(self, party_id: str, floor: str) -> list[Decision]:
+        """Declines of a party from the decision id ``floor`` on (ids sort by time)."""
+        d = t.risk_decisions
+        rows = self._exec(
+            select(d)
+            .where(
+                d.c.party_id == party_id,
+                d.c.id >= floor,
+                (d.c.outcome == "decline") | (d.c.review == "declined"),
+            )
+            .order_by(d.c.id.desc())
+            .limit(5)
+        )
+        return [_decision(r) for r in rows]
+
+    def decide(
+        self,
+        party_id: str,
+        decision_id: str,
+        *,
+        review: str,
+        by: str,
+        note: str,
+        now: datetime,
+    ) -> None:
+        d = t.risk_decisions
+        self._exec(
+            update(d)
+            .where(d.c.party_id == party_id, d.c.id == decision_id)
+            .values(review=review, decided_by=by, decided_at=now, note=note)
+        )
+
+    def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:
+        """Every scored event in time order: the decision rows, and the spend approvals kept
+        on their hold rows."""
+        d, h, ln = t.risk_decisions, t.holds, t.lines
+        q = select(d).order_by(d.c.created_at, d.c.id)
+        quiet = (
+            select(h, ln.c.party_id)
+            .select_from(h.join(ln, ln.c.id == h.c.line_id))
+            .where(h.c.risk_features.is_not(None))
+            .order_by(h.c.created_at, h.c.id)
+        )
+        if start is not None:
+            q = q.where(d.c.created_at >= start)
+            quiet = quiet.where(h.c.created_at >= start)
+        if end is not None:
+            q = q.where(d.c.created_at < end)
+            quiet = quiet.where(h.c.created_at < end)
+        rows = [_decision(r) for r in self._exec(q)]
+        holds = [_quiet(r) for r in self._exec(quiet)]
+        yield from heapq.merge(rows, holds, key=lambda x: (x.created_at, x.id))
+
+    def count_decisions(self, start: datetime | None, end: datetime | None) -> int:
+        d, h = t.risk_decisions, t.holds
+        q = select(func.count()).select_from(d)
+        qh = select(func.count()).select_from(h).where(h.c.risk_features.is_not(None))
+        if start is not None:
+            q = q.where(d.c.created_at >= start)
+            qh = qh.where(h.c.created_at >= start)
+        if end is not None:
+            q = q.where(d.c.created_at < end)
+            qh = qh.where(h.c.created_at < end)
+        return int(self._exec(q).scalar_one()) + int(self._exec(qh).scalar_one())

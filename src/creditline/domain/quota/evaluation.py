@@ -1,0 +1,344 @@
+"""Why a spend would be refused (额度为什么用不了): one evaluation for declines and diagnosis.
+
+``evaluate`` lists every reason, not just the first, from a ``SpendContext``. The spend use case
+and ``creditline why`` both call it on the same state, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from creditline.domain.money import Money
+from creditline.domain.policy import Policy
+from creditline.domain.quota.documents import DOCUMENT_NAMES, Document
+from creditline.domain.quota.freezes import FREEZE_REASON_NAMES, Freeze, FreezeReason, in_force
+from creditline.domain.quota.lines import LineState, LineStatus, Occupancy
+from creditline.domain.quota.parties import Party, missing_prerequisites
+from creditline.domain.quota.purposes import (
+    FORBIDDEN_PURPOSES,
+    PURPOSE_NAMES,
+    Purpose,
+    allowed_purposes,
+)
+from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.workdays import local_date, local_midnight_after, local_text
+
+POLICY_CHANGE_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenHold:
+    id: str
+    amount: int
+    order_id: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpendContext:
+    """Everything the rules look at for one spend request, read in one transaction.
+
+    Lists may be loaded only when the line's summary says they matter (the spend hot path);
+    an empty list then means exactly "none that matters".
+    """
+
+    line: LineState
+    amount: Money
+    purpose: Purpose
+    now: datetime
+    policy: Policy
+    party: Party | None = None  # needed when the line is not active
+    freezes: tuple[Freeze, ...] = ()
+    occupancies: tuple[Occupancy, ...] = ()  # at least every overdue one
+    expired_documents: tuple[Document, ...] = ()
+    large_spends_today: int = 0
+    open_holds: tuple[OpenHold, ...] = ()  # for the breakdown and clears_at
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return self.line.currency
+
+    def money(self, minor: int) -> str:
+        return Money(minor, self.currency).format()
+
+
+def available(ctx: SpendContext) -> int:
+    """Available now: limit - held - occupied - amount freezes in force, never below zero."""
+    b = ctx.line.balances
+    frozen = sum(f.amount.minor for f in in_force(ctx.freezes, ctx.now) if f.amount is not None)
+    return max(0, b.limit - b.held - b.occupied - frozen)
+
+
+def frozen_amount(ctx: SpendContext) -> int:
+    b = ctx.line.balances
+    frozen = sum(f.amount.minor for f in in_force(ctx.freezes, ctx.now) if f.amount is not None)
+    return min(frozen, max(0, b.limit - b.held - b.occupied))
+
+
+def evaluate(ctx: SpendContext) -> list[Reason]:
+    """Every reason the spend would be refused now, in a fixed order; empty means authorise."""
+    reasons: list[Reason] = []
+    reasons += _status(ctx)
+    reasons += _purpose(ctx)
+    reasons += _freezes(ctx)
+    reasons += _documents(ctx)
+    reasons += _overdue(ctx)
+    reasons += _limits(ctx)
+    reasons += _available(ctx)
+    return reasons
+
+
+def _status(ctx: SpendContext) -> list[Reason]:
+    line = ctx.line
+    if line.status is LineStatus.CLOSED:
+        return [Reason(ReasonCode.LINE_CLOSED, {"line": line.id})]
+    if line.status is LineStatus.ACTIVE:
+        return []
+    missing = missing_prerequisites(ctx.party) if ctx.party is not None else []
+    return [
+        Reason(
+            ReasonCode.LINE_NOT_ACTIVE,
+            {"line": line.id, "missing": [r.code.value for r in missing]},
+        ),
+        *missing,
+    ]
+
+
+def _purpose(ctx: SpendContext) -> list[Reason]:
+    zh, en = PURPOSE_NAMES[ctx.purpose]
+    facts = {"purpose": ctx.purpose.value, "purpose_zh": zh, "purpose_en": en}
+    if ctx.purpose in FORBIDDEN_PURPOSES:
+        return [Reason(ReasonCode.PURPOSE_FORBIDDEN, facts)]
+    if ctx.purpose not in allowed_purposes(ctx.line.product, ctx.line.party_kind):
+        return [Reason(ReasonCode.PURPOSE_NOT_ALLOWED, {**facts, "product": ctx.line.product})]
+    return []
+
+
+def _freezes(ctx: SpendContext) -> list[Reason]:
+    reasons = []
+    for f in sorted(in_force(ctx.freezes, ctx.now), key=lambda f: (f.starts_at, f.id)):
+        if not f.whole_line:
+            continue  # an amount freeze lowers available instead (see _available)
+        zh, en = FREEZE_REASON_NAMES[f.reason]
+        until = f.ends_at.isoformat() if f.ends_at else None
+        local_until = local_text(f.ends_at) if f.ends_at else ""
+        facts: dict[str, Any] = {
+            "freeze": f.id,
+            "reason": f.reason.value,
+            "reason_zh": zh,
+            "reason_en": en,
+            "since": f.starts_at.isoformat(),
+            "since_local": local_text(f.starts_at),
+            "until": until,
+            "note": f.note,
+            "until_zh": f"，至 {local_until}（北京时间）自动解除"
+            if until
+            else "，需结清、申诉或人工解除",
+            "until_en": f" until {local_until} Beijing time" if until else " with no end date",
+            "hint_zh": _freeze_hint(f)[0],
+            "hint_en": _freeze_hint(f)[1],
+        }
+        if f.ends_at is not None:
+            _note_policy_change(ctx, facts, "temporary_freeze_hours")
+        reasons.append(Reason(ReasonCode.LINE_FROZEN, facts, clears_at=until))
+    return reasons
+
+
+def _freeze_hint(f: Freeze) -> tuple[str, str]:
+    if f.ends_at is not None:
+        return (
+            "到期自动解除，无需操作；如有异议可申诉",
+            "it ends by itself; appeal if you disagree",
+        )
+    if f.reason is FreezeReason.OCCUPANCY:
+        return ("结清超期占用后自动解除", "it lifts by itself when the overdue occupancy is repaid")
+    if f.reason is FreezeReason.QUALIFICATION:
+        return (
+            "更新资质材料后申请解除",
+            "renew your documents, then ask for the freeze to be lifted",
+        )
+    return ("可提交申诉并附上证据", "appeal with evidence")
+
+
+def _documents(ctx: SpendContext) -> list[Reason]:
+    reasons = []
+    for doc in ctx.expired_documents:
+        zh, en = DOCUMENT_NAMES[doc.type]
+        reasons.append(
+            Reason(
+                ReasonCode.DOCUMENT_EXPIRED,
+                {
+                    "document": doc.id,
+                    "type": doc.type.value,
+                    "document_zh": zh,
+                    "document_en": en,
+                    "expires_on": doc.expires_on.isoformat() if doc.expires_on else None,
+                },
+            )
+        )
+    return reasons
+
+
+def overdue_occupancies(ctx: SpendContext) -> list[Occupancy]:
+    limit = timedelta(days=ctx.policy.integer("occupancy_limit_days"))
+    return [o for o in ctx.occupancies if o.outstanding > 0 and ctx.now - o.captured_at > limit]
+
+
+def _overdue(ctx: SpendContext) -> list[Reason]:
+    overdue = sorted(overdue_occupancies(ctx), key=lambda o: (o.captured_at, o.id))
+    if not overdue:
+        return []
+    limit_days = ctx.policy.integer("occupancy_limit_days")
+    oldest = overdue[0]
+    facts: dict[str, Any] = {
+        "count": len(overdue),
+        "limit_days": limit_days,
+        "oldest_order": oldest.order_id or oldest.hold_id,
+        "oldest_days": (ctx.now - oldest.captured_at).days,
+        "repay_to_lift": ctx.money(sum(o.outstanding for o in overdue)),
+        "orders": [
+            {
+                "order": o.order_id,
+                "occupancy": o.id,
+                "outstanding": ctx.money(o.outstanding),
+                "since": o.captured_at.isoformat(),
+                "days": (ctx.now - o.captured_at).days,
+            }
+            for o in overdue
+        ],
+    }
+    _note_policy_change(ctx, facts, "occupancy_limit_days")
+    return [Reason(ReasonCode.OCCUPANCY_OVERDUE, facts)]
+
+
+def _limits(ctx: SpendContext) -> list[Reason]:
+    reasons = []
+    maximum = ctx.policy.money("max_single_spend", ctx.currency)
+    if ctx.amount.currency == ctx.currency and ctx.amount > maximum:
+        facts: dict[str, Any] = {
+            "amount": ctx.amount.format(),
+            "max_single_spend": maximum.format(),
+        }
+        _note_policy_change(ctx, facts, "max_single_spend")
+        reasons.append(Reason(ReasonCode.SINGLE_SPEND_LIMIT, facts))
+    if is_large(ctx) and ctx.large_spends_today >= ctx.policy.integer("max_large_spends_per_day"):
+        facts = {
+            "count": ctx.large_spends_today,
+            "threshold": ctx.policy.money("large_spend_threshold", ctx.currency).format(),
+            "max_per_day": ctx.policy.integer("max_large_spends_per_day"),
+            "day": local_date(ctx.now).isoformat(),
+        }
+        _note_policy_change(ctx, facts, "max_large_spends_per_day")
+        _note_policy_change(ctx, facts, "large_spend_threshold")
+        reasons.append(
+            Reason(
+                ReasonCode.DAILY_LARGE_SPEND_COUNT,
+                facts,
+                clears_at=local_midnight_after(ctx.now).isoformat(),
+            )
+        )
+    return reasons
+
+
+def is_large(ctx: SpendContext) -> bool:
+    threshold = ctx.policy.money("large_spend_threshold", ctx.currency)
+    return ctx.amount.currency == ctx.currency and ctx.amount > threshold
+
+
+def _available(ctx: SpendContext) -> list[Reason]:
+    if ctx.amount.currency != ctx.currency:
+        return [
+            Reason(
+                ReasonCode.CURRENCY_MISMATCH,
+                {"currency": ctx.amount.currency, "line_currency": ctx.currency},
+            )
+        ]
+    free = available(ctx)
+    if ctx.amount.minor <= free:
+        return []
+    b = ctx.line.balances
+    facts: dict[str, Any] = {
+        "amount": ctx.amount.format(),
+        "available": ctx.money(free),
+        "shortfall": ctx.money(ctx.amount.minor - free),
+        **breakdown(ctx),
+        "held": ctx.money(b.held),
+        "occupied": ctx.money(b.occupied),
+        "frozen": ctx.money(frozen_amount(ctx)),
+        "limit": ctx.money(b.limit),
+    }
+    clears = _clears_when_holds_expire(ctx, free)
+    return [Reason(ReasonCode.INSUFFICIENT_AVAILABLE, facts, clears_at=clears)]
+
+
+def _clears_when_holds_expire(ctx: SpendContext, free: int) -> str | None:
+    """When enough open holds and temporary amount freezes end by themselves, if they do."""
+    events: list[tuple[datetime, int]] = [(h.expires_at, h.amount) for h in ctx.open_holds]
+    events += [
+        (f.ends_at, f.amount.minor)
+        for f in in_force(ctx.freezes, ctx.now)
+        if f.amount is not None and f.ends_at is not None
+    ]
+    room = free
+    for at, amount in sorted(events):
+        room += amount
+        if room >= ctx.amount.minor:
+            return at.isoformat()
+    return None
+
+
+def breakdown(ctx: SpendContext) -> dict[str, Any]:
+    """What holds the quota: open holds, occupancy by order and age, each amount freeze."""
+    return {
+        "holds": [
+            {
+                "hold": h.id,
+                "amount": ctx.money(h.amount),
+                "order": h.order_id,
+                "expires_at": h.expires_at.isoformat(),
+            }
+            for h in sorted(ctx.open_holds, key=lambda h: (h.expires_at, h.id))
+        ],
+        "occupancy": [
+            {
+                "occupancy": o.id,
+                "order": o.order_id,
+                "outstanding": ctx.money(o.outstanding),
+                "since": o.captured_at.isoformat(),
+                "days": (ctx.now - o.captured_at).days,
+            }
+            for o in sorted(ctx.occupancies, key=lambda o: (o.captured_at, o.id))
+            if o.outstanding > 0
+        ],
+        "amount_freezes": [
+            {
+                "freeze": f.id,
+                "amount": ctx.money(f.amount.minor),
+                "reason": f.reason.value,
+                "until": f.ends_at.isoformat() if f.ends_at else None,
+            }
+            for f in in_force(ctx.freezes, ctx.now)
+            if f.amount is not None
+        ],
+    }
+
+
+def _note_policy_change(ctx: SpendContext, facts: dict[str, Any], key: str) -> None:
+    """When ``key`` changed in the last 30 days, say so with both versions."""
+    change, previous = ctx.policy.change_of(key), ctx.policy.previous_of(key)
+    if change is None or previous is None or ctx.now - change.effective_at > POLICY_CHANGE_WINDOW:
+        return
+    facts.setdefault("policy_changes", []).append(
+        {
+            "key": key,
+            "from": previous.value,
+            "to": change.value,
+            "from_version": f"v{previous.version}",
+            "to_version": f"v{change.version}",
+            "effective_at": change.effective_at.isoformat(),
+            "note": change.note,
+        }
+    )

@@ -1,0 +1,187 @@
+"""Credit lines (额度) and the rules of the spend flow: authorise, capture, void, refund, repay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from creditline.domain.errors import InvalidInput, Refused
+from creditline.domain.ledger import Account, Balances, Movement, Transfer
+from creditline.domain.money import Money
+from creditline.domain.quota.parties import PartyKind
+from creditline.domain.quota.purposes import (
+    Product,
+    Purpose,
+)
+from creditline.domain.reasons import Reason, ReasonCode
+
+
+class LineStatus(StrEnum):
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class HoldStatus(StrEnum):
+    AUTHORIZED = "authorized"
+    DECLINED = "declined"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """What the rules need to know about a line at the moment of a request."""
+
+    id: str
+    party_id: str
+    party_kind: PartyKind
+    product: Product
+    status: LineStatus
+    balances: Balances
+
+    @property
+    def currency(self) -> str:
+        return self.balances.currency
+
+
+def require_positive(amount: Money, field: str = "amount") -> Money:
+    if not amount.is_positive:
+        raise InvalidInput(field, f"{field} must be greater than zero")
+    return amount
+
+
+def authorize_transfers(amount: Money, hold_id: str) -> list[Transfer]:
+    return [Transfer(Account.AVAILABLE, Account.HELD, amount, Movement.AUTHORIZE, hold_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """An authorisation (预授权): quota held for a spend until captured, voided or expired."""
+
+    id: str
+    line_id: str
+    amount: Money
+    purpose: Purpose
+    status: HoldStatus
+    expires_at: datetime
+    order_id: str | None = None
+    captured: int = 0
+    refunded: int = 0
+
+    def check_open(self, now: datetime) -> None:
+        if self.status is HoldStatus.AUTHORIZED and now >= self.expires_at:
+            raise Refused(
+                ReasonCode.HOLD_EXPIRED.value,
+                f"hold {self.id} expired at {self.expires_at.isoformat()}",
+                [Reason(ReasonCode.HOLD_EXPIRED, {"expires_at": self.expires_at.isoformat()})],
+            )
+        if self.status is not HoldStatus.AUTHORIZED:
+            raise Refused(
+                ReasonCode.HOLD_NOT_AUTHORIZED.value,
+                f"hold {self.id} is {self.status.value}",
+                [Reason(ReasonCode.HOLD_NOT_AUTHORIZED, {"status": self.status.value})],
+            )
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.status is HoldStatus.AUTHORIZED and now >= self.expires_at
+
+    @property
+    def refundable(self) -> Money:
+        return Money(self.captured - self.refunded, self.amount.currency)
+
+
+def capture_transfers(hold: Hold, amount: Money | None, now: datetime) -> list[Transfer]:
+    """Capture all or part of an open hold; the uncaptured rest goes back to available."""
+    hold.check_open(now)
+    take = hold.amount if amount is None else require_positive(amount)
+    if take > hold.amount:
+        raise Refused(
+            ReasonCode.CAPTURE_EXCEEDS_HOLD.value,
+            f"capture {take.format()} exceeds the hold {hold.amount.format()}",
+            [
+                Reason(
+                    ReasonCode.CAPTURE_EXCEEDS_HOLD,
+                    {"amount": take.format(), "held": hold.amount.format()},
+                )
+            ],
+        )
+    transfers = [Transfer(Account.HELD, Account.OCCUPIED, take, Movement.CAPTURE, hold.id)]
+    rest = hold.amount - take
+    if rest.is_positive:
+        transfers.append(Transfer(Account.HELD, Account.AVAILABLE, rest, Movement.RELEASE, hold.id))
+    return transfers
+
+
+def release_transfers(hold: Hold, movement: Movement) -> list[Transfer]:
+    """Void or expiry: the whole hold goes back to available."""
+    return [Transfer(Account.HELD, Account.AVAILABLE, hold.amount, movement, hold.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Occupancy:
+    """Captured quota not yet repaid (占用), tied to the hold and order it came from."""
+
+    id: str
+    hold_id: str
+    order_id: str | None
+    outstanding: int
+    captured_at: datetime
+
+
+def allocate_repayment(amount: int, occupancies: Sequence[Occupancy]) -> list[tuple[str, int]]:
+    """Repay the oldest occupancy first; returns (occupancy id, amount) pairs."""
+    parts: list[tuple[str, int]] = []
+    rest = amount
+    for occ in sorted(occupancies, key=lambda o: (o.captured_at, o.id)):
+        if rest <= 0:
+            break
+        part = min(rest, occ.outstanding)
+        if part > 0:
+            parts.append((occ.id, part))
+            rest -= part
+    return parts
+
+
+def check_repayment(amount: Money, line: LineState) -> None:
+    require_positive(amount)
+    occupied = Money(line.balances.occupied, line.currency)
+    if amount.currency != line.currency:
+        raise InvalidInput("amount", f"amount currency must be {line.currency}")
+    if amount > occupied:
+        raise Refused(
+            ReasonCode.REPAYMENT_EXCEEDS_OCCUPIED.value,
+            f"repayment {amount.format()} exceeds occupied {occupied.format()}",
+            [
+                Reason(
+                    ReasonCode.REPAYMENT_EXCEEDS_OCCUPIED,
+                    {"amount": amount.format(), "occupied": occupied.format()},
+                )
+            ],
+        )
+
+
+def check_refund(hold: Hold, amount: Money, outstanding: int) -> None:
+    """A refund (退款) releases occupancy of a captured hold that is still outstanding."""
+    require_positive(amount)
+    if hold.status is not HoldStatus.CAPTURED:
+        raise Refused(
+            ReasonCode.HOLD_NOT_AUTHORIZED.value,
+            f"hold {hold.id} is {hold.status.value}, not captured",
+            [Reason(ReasonCode.HOLD_NOT_AUTHORIZED, {"status": hold.status.value})],
+        )
+    refundable = Money(min(outstanding, hold.refundable.minor), hold.amount.currency)
+    if amount > refundable:
+        raise Refused(
+            ReasonCode.REFUND_EXCEEDS_CAPTURED.value,
+            f"refund {amount.format()} exceeds the refundable {refundable.format()}",
+            [
+                Reason(
+                    ReasonCode.REFUND_EXCEEDS_CAPTURED,
+                    {"amount": amount.format(), "refundable": refundable.format()},
+                )
+            ],
+        )

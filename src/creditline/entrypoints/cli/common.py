@@ -1,0 +1,62 @@
+"""What every CLI command shares: global options, running a use case, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from creditline.domain.errors import CreditlineError, NotInitialised
+from creditline.entrypoints.bootstrap import database_url, open_database
+from creditline.entrypoints.cli.output import console, fail, finish, kv_table, render_reasons
+from creditline.service.idempotency import Answer
+from creditline.service.uow import Database
+
+
+@dataclass
+class Globals:
+    db: str | None = None
+    json: bool = False
+
+
+STATE = Globals()
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL; else $CREDITLINE_DB; else sqlite:///creditline.db"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+KeyOpt = Annotated[str | None, typer.Option("--key", help="Idempotency key (幂等键).")]
+
+
+def run(
+    db: str | None,
+    json_out: bool,
+    action: Callable[[Database], Answer],
+    render: Callable[[dict[str, Any]], None],
+) -> None:
+    as_json = json_out or STATE.json
+    url = db or STATE.db
+    try:
+        database = open_database(url)
+        try:
+            answer = action(database)
+        finally:
+            database.dispose()
+    except NotInitialised:
+        message = f"database {database_url(url)} is not initialised: run `creditline init`"
+        fail(NotInitialised(message), as_json=as_json)
+    except CreditlineError as exc:
+        fail(exc, as_json=as_json)
+    finish(answer, as_json=as_json, render=render)
+
+
+def show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]], None]:
+    def render(body: dict[str, Any]) -> None:
+        console.print(kv_table(title, body, keys))
+        if body.get("reasons"):
+            render_reasons(body["reasons"])
+
+    return render

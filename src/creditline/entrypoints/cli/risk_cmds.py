@@ -1,0 +1,389 @@
+"""CLI commands of the risk engine (风控): rules, review queue, backtests, rings, logins,
+identifiers, and the marketplace simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from creditline.domain.errors import InvalidInput
+from creditline.domain.workdays import SHANGHAI
+from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.cli.output import console, err_console
+from creditline.service.idempotency import Answer
+from creditline.service.risk import labels as risk_eval
+from creditline.service.risk import ring_job as rings_uc
+from creditline.service.risk import rule_sets as risk_rules
+from creditline.service.risk import scoring as risk
+from creditline.service.sandbox_clock import parse_instant
+from creditline.service.uow import Database
+
+risk_app = typer.Typer(
+    help="Risk control (风控) and cash-out (套现) detection.", no_args_is_help=True
+)
+rules_app = typer.Typer(help="Rule sets (风控规则) as versioned documents.", no_args_is_help=True)
+login_app = typer.Typer(help="Logins (登录), scored by the risk rules.", no_args_is_help=True)
+risk_app.add_typer(rules_app, name="rules")
+
+
+def parse_when(text: str | None, field: str) -> datetime | None:
+    """A date (midnight Beijing time) or an ISO 8601 time with offset."""
+    if text is None:
+        return None
+    if len(text) == 10:
+        try:
+            day = datetime.fromisoformat(text).date()
+        except ValueError:
+            raise InvalidInput(field, f"{field} must be a date YYYY-MM-DD or an ISO time") from None
+        return datetime.combine(day, time(0), SHANGHAI)
+    return parse_instant(text, field)
+
+
+def _read(path: Path, field: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(field, f"{field}: cannot read {path}: {exc}") from None
+
+
+@contextmanager
+def progress_bar(title: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (so --json output stays clean)."""
+    if not enabled:
+        yield lambda _i, _n: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=None)
+
+        def step(i: int, n: int) -> None:
+            bar.update(task, completed=i, total=n)
+
+        yield step
+
+
+# -- rules ---------------------------------------------------------------------------------------
+@rules_app.command("load")
+def rules_load(
+    file: Annotated[Path, typer.Argument(help="a YAML or JSON rule set")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a rule set and make it live (a new version). Errors name line and column."""
+    run(
+        db,
+        json_out,
+        lambda d: risk_rules.load_rules(d, _read(file, "rules"), note=note, key=key),
+        _render_rules,
+    )
+
+
+@rules_app.command("show")
+def rules_show(
+    version: Annotated[int | None, typer.Option("--version", help="0 is the default")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The live rule set (or one version)."""
+    run(db, json_out, lambda d: risk_rules.show_rules(d, version=version), _render_rules)
+
+
+def _render_rules(body: dict[str, Any]) -> None:
+    table = Table(title=f"rule set {body['name']} v{body['version']} ({body['digest'][:12]})")
+    for col in ("rule", "when", "outcome", "reason", "weight", "signal"):
+        table.add_column(col)
+    for r in body["rules"]:
+        table.add_row(
+            r["name"], r["when"], r["outcome"], r["reason"], str(r["weight"]), r["signal"]
+        )
+    console.print(table)
+    t = body["thresholds"]
+    console.print(f"score ≥ {t['review']} → review, ≥ {t['decline']} → decline")
+
+
+@risk_app.command("features")
+def features(json_out: JsonOpt = False) -> None:
+    """Every feature a rule may name."""
+    run(
+        None,
+        json_out,
+        lambda _d: risk_rules.features(),
+        lambda body: console.print(
+            "\n".join(f"[bold]{f['name']}[/bold]  {f['meaning']}" for f in body["features"])
+        ),
+    )
+
+
+# -- review queue --------------------------------------------------------------------------------
+@risk_app.command("queue")
+def queue(
+    limit: Annotated[int, typer.Option("--limit")] = 100,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Events held for an operator's review (人工审核)."""
+
+    def render(body: dict[str, Any]) -> None:
+        table = Table(title=f"review queue 待审核 ({body['count']})")
+        for col in ("id", "event", "subject", "amount", "score", "reasons", "at"):
+            table.add_column(col)
+        for d in body["pending"]:
+            codes = ", ".join(r["code"] for r in d["reasons"])
+            table.add_row(
+                d["id"], d["event"], d["subject"], d["amount"], str(d["score"]), codes, d["at"]
+            )
+        console.print(table)
+
+    run(db, json_out, lambda d: risk.queue(d, limit=limit), render)
+
+
+@risk_app.command("decide")
+def decide(
+    decision: Annotated[str, typer.Argument(metavar="ID")],
+    verdict: Annotated[str, typer.Argument(metavar="approve|decline")],
+    by: Annotated[str, typer.Option("--by", help="the operator")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Approve or decline an event held for review; it labels the event for backtests."""
+    run(
+        db,
+        json_out,
+        lambda d: risk.decide(d, decision, verdict=verdict, by=by, note=note, key=key),
+        show(
+            "risk decision 风控决定",
+            ["id", "event", "subject", "outcome", "review", "decided_by", "hold_status"],
+        ),
+    )
+
+
+# -- backtest ------------------------------------------------------------------------------------
+@risk_app.command("backtest")
+def backtest(
+    rules: Annotated[Path, typer.Option("--rules", help="the candidate rule set")],
+    start: Annotated[str | None, typer.Option("--from", help="date or ISO time")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="date or ISO time (exclusive)")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Replay stored history under a candidate rule set; nothing is written."""
+
+    def action(d: Database) -> Answer:
+        text = _read(rules, "rules")
+        with progress_bar("backtest 回测") as step:
+            return risk_rules.backtest(
+                d,
+                text,
+                start=parse_when(start, "from"),
+                end=parse_when(end, "to"),
+                progress=step,
+            )
+
+    run(db, json_out, action, render_backtest)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def render_backtest(body: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]backtest[/bold] {body['rule_set']['name']}: {body['decisions']} decisions, "
+        f"[yellow]{body['changed']} change[/yellow] · nothing written"
+    )
+    table = Table(title="by rule")
+    for col in ("rule", "fired before", "fired after"):
+        table.add_column(col)
+    for r in body["by_rule"]:
+        table.add_row(r["rule"], str(r["fired_before"]), str(r["fired_after"]))
+    console.print(table)
+    render_metrics(body["before"], "live rules")
+    render_metrics(body["after"], "candidate")
+
+
+def render_metrics(m: dict[str, Any], title: str) -> None:
+    table = Table(title=f"{title}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])}")
+    for col in ("pattern", "fraud events", "caught", "recall", "false positives", "precision"):
+        table.add_column(col)
+    for name, p in m["patterns"].items():
+        table.add_row(
+            name,
+            str(p["events"]),
+            str(p["caught"]),
+            _pct(p["recall"]),
+            str(p["false_positives"]),
+            _pct(p["precision"]),
+        )
+    console.print(table)
+
+
+# -- rings ---------------------------------------------------------------------------------------
+@risk_app.command("rings")
+def rings(
+    since: Annotated[str | None, typer.Option("--since", help="date or ISO time")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Cash-out rings (套现团伙): members, evidence, score; one case per new ring."""
+
+    def action(d: Database) -> Answer:
+        with progress_bar("rings 团伙") as step:
+            return rings_uc.rings(
+                d, since=parse_when(since, "since"), progress=lambda _s, i, n: step(i, n)
+            )
+
+    run(db, json_out, action, render_rings)
+
+
+def render_rings(body: dict[str, Any]) -> None:
+    table = Table(title=f"rings 套现团伙: {body['count']} ({body['cases_opened']} new cases)")
+    for col in ("ring", "pattern", "score", "members", "shared", "evidence", "case"):
+        table.add_column(col)
+    for r in body["rings"]:
+        ev = r["evidence"]
+        facts = [
+            f"{len(ev['spends_between_members'])} spends between members",
+            f"{len(ev['money_back'])} money back",
+            f"{len(ev['quick_refunds'])} quick refunds",
+            f"{len(ev['split_under_threshold'])} splitting",
+            f"{len(ev['forbidden_attempts'])} forbidden",
+        ]
+        table.add_row(
+            r["id"],
+            r["pattern"],
+            str(r["score"]),
+            "\n".join(r["members"]),
+            "\n".join(f"{s['kind']}={s['value']}" for s in r["shared"][:4]),
+            "\n".join(f for f in facts if not f.startswith("0 ")),
+            r["case"] + (" (new)" if r["new"] else ""),
+        )
+    console.print(table)
+
+
+# -- logins and identifiers ----------------------------------------------------------------------
+@login_app.command("record")
+def login_record(
+    party: str,
+    device: Annotated[str, typer.Option("--device")],
+    ip: Annotated[str, typer.Option("--ip")],
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a login; the risk rules score it (a declined login exits 3)."""
+
+    def render(body: dict[str, Any]) -> None:
+        r = body["risk"]
+        console.print(
+            f"login {body['id']} · new device {body['device_new']} · new ip {body['ip_new']} · "
+            f"{r['outcome']} (score {r['score']})"
+        )
+
+    run(
+        db,
+        json_out,
+        lambda d: risk.record_login(d, party, device=device, ip=ip, key=key),
+        render,
+    )
+
+
+def party_link(
+    party: str,
+    device: Annotated[str | None, typer.Option("--device")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    bank_account: Annotated[str | None, typer.Option("--bank-account")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a party's identifiers; parties that share one are linked (关联)."""
+
+    def render(body: dict[str, Any]) -> None:
+        console.print(f"{body['party']}: {body['added']} identifier(s) added")
+        for p in body["linked_parties"]:
+            console.print(f"  linked 关联 {p['party']} via {', '.join(p['shared'])}")
+
+    run(
+        db,
+        json_out,
+        lambda d: risk.link(
+            d,
+            party,
+            {"device": device, "phone": phone, "bank_account": bank_account, "address": address},
+            key=key,
+        ),
+        render,
+    )
+
+
+# -- the simulator -------------------------------------------------------------------------------
+def simulate(
+    merchants: Annotated[int, typer.Option("--merchants", min=2, max=2000)] = 40,
+    days: Annotated[int, typer.Option("--days", min=3, max=120)] = 20,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    fraud_rings: Annotated[int, typer.Option("--fraud-rings", min=0, max=200)] = 8,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Simulate a marketplace with labelled cash-out rings, then measure the rules and rings."""
+    from creditline.entrypoints.cli.simulate import simulate as run_sim
+
+    def action(d: Database) -> Answer:
+        with progress_bar("simulate 模拟 (days)") as step:
+            made = run_sim(
+                d, merchants=merchants, days=days, seed=seed, fraud_rings=fraud_rings, progress=step
+            )
+        risk_eval.store_labels(d, made["labels"], source=f"simulator:{seed}")
+        with progress_bar("rings 团伙") as step:
+            found = rings_uc.rings(d, progress=lambda _s, i, n: step(i, n)).body
+        scores = risk_eval.evaluate(d, found["rings"]).body
+        return Answer(
+            {
+                "seed": seed,
+                "stats": made["stats"],
+                "inline": scores["inline"],
+                "rings": scores["rings"],
+                "found_rings": found["count"],
+            }
+        )
+
+    run(db, json_out, action, render_simulation)
+
+
+def render_simulation(body: dict[str, Any]) -> None:
+    console.print(f"[bold]simulation seed {body['seed']}[/bold]: {body['stats']}")
+    render_metrics(body["inline"], "inline rules 实时规则")
+    table = Table(title="ring detection 团伙识别")
+    for col in ("pattern", "true rings", "found", "recall", "named", "precision"):
+        table.add_column(col)
+    for name, p in body["rings"].items():
+        if name.startswith("_"):
+            continue
+        table.add_row(
+            name,
+            str(p["rings"]),
+            str(p["found"]),
+            _pct(p["recall"]),
+            str(p["named"]),
+            _pct(p["precision"]),
+        )
+    console.print(table)
+    console.print(f"rings found: {body['found_rings']} · {body['rings']['_all']}")

@@ -1,0 +1,123 @@
+"""Use cases for lines (额度): open, activate, show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from creditline.domain.errors import InvalidInput, Refused
+from creditline.domain.ledger import Account, Movement, Transfer, post
+from creditline.domain.money import CURRENCY_EXPONENTS, Money
+from creditline.domain.quota.freezes import frozen_target
+from creditline.domain.quota.lines import LineStatus, require_positive
+from creditline.domain.quota.parties import missing_prerequisites
+from creditline.domain.quota.purposes import check_product_for_party, parse_product
+from creditline.service.idempotency import Answer, check_key, once, run_once
+from creditline.service.ids import new_id
+from creditline.service.quota.posting import balances_json
+from creditline.service.quota.quota_ports import LineRow
+from creditline.service.uow import Database, UnitOfWork
+
+
+def line_json(row: LineRow, *, frozen: int | None = None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "party": row.party_id,
+        "product": row.product,
+        "status": row.status.value,
+        **balances_json(row.balances, frozen=frozen),
+        "ledger_seq": row.seq,
+    }
+
+
+def _effective_frozen(uow: UnitOfWork, row: LineRow) -> int:
+    """The amount freezes in force now, as far as the free quota covers them."""
+    b = row.balances
+    if not uow.lines.read_line(row.id).open_freezes:
+        return b.frozen
+    target = frozen_target(uow.freezes.freezes_of(row.id, active_only=True), uow.reference.now())
+    return min(target, b.limit - b.held - b.occupied)
+
+
+def open_line(
+    db: Database,
+    party_id: str,
+    *,
+    product: str,
+    limit: str,
+    currency: str = "CNY",
+    key: str | None = None,
+) -> Answer:
+    """Open a line in ``pending_activation`` and post the platform's grant of its limit."""
+    prod = parse_product(product)
+    if currency not in CURRENCY_EXPONENTS:
+        raise InvalidInput("currency", f"currency must be one of {', '.join(CURRENCY_EXPONENTS)}")
+    granted = require_positive(Money.parse(limit, currency, field="limit"), "limit")
+    check_key(key, required=False)
+    params = {"party": party_id, "product": product, "limit": limit, "currency": currency}
+    with db.transaction() as uow:
+        party = uow.parties.get_party(party_id)
+        check_product_for_party(prod, party.kind)
+        now = uow.reference.now()
+
+        def effect() -> Answer:
+            line_id = new_id("line")
+            uow.lines.insert_line(
+                line_id=line_id, party_id=party_id, product=prod.value, currency=currency, now=now
+            )
+            locked = uow.lines.lock_line(line_id)
+            transfers = [
+                Transfer(
+                    Account.PLATFORM_LIMIT, Account.AVAILABLE, granted, Movement.GRANT, line_id
+                )
+            ]
+            posted = post(
+                line_id=line_id,
+                head_seq=locked.seq,
+                head_hash=locked.head_hash,
+                movement_id=line_id,
+                transfers=transfers,
+                created_at=now,
+            )
+            uow.lines.post(locked, posted, locked.state.balances.apply(transfers))
+            return Answer(line_json(uow.lines.get_line(line_id)))
+
+        return run_once(
+            uow,
+            scope=f"party:{party_id}",
+            key=key,
+            command="line.open",
+            params=params,
+            effect=effect,
+            now=now,
+        )
+
+
+def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answer:
+    """Activate a line; refused with every missing prerequisite (R2) by code."""
+
+    def effect(uow: UnitOfWork, now: datetime) -> Answer:
+        row = uow.lines.get_line(line_id)
+        if row.status is LineStatus.ACTIVE:
+            return Answer(line_json(row))
+        if row.status is LineStatus.CLOSED:
+            raise Refused("line_closed", f"line {line_id} is closed")
+        missing = missing_prerequisites(uow.parties.get_party(row.party_id))
+        if missing:
+            raise Refused(
+                "activation_refused",
+                "line cannot be activated: " + ", ".join(r.code.value for r in missing),
+                missing,
+            )
+        uow.lines.set_line_status(line_id, LineStatus.ACTIVE, now)
+        return Answer(line_json(uow.lines.get_line(line_id)))
+
+    return once(
+        db, key=key, command="line.activate", params={"line": line_id}, effect=effect, scope=line_id
+    )
+
+
+def show_line(db: Database, line_id: str) -> Answer:
+    with db.transaction(write=False) as uow:
+        row = uow.lines.get_line(line_id)
+        return Answer(line_json(row, frozen=_effective_frozen(uow, row)))

@@ -1,0 +1,204 @@
+"""Ports of the quota context (额度): lines and their book, holds and occupancy, freezes,
+parties and their documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from creditline.domain.ledger import Balances, PostedTransfer
+from creditline.domain.quota.documents import Document
+from creditline.domain.quota.evaluation import OpenHold
+from creditline.domain.quota.freezes import Freeze, FreezeStatus
+from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
+from creditline.domain.quota.parties import Party
+from creditline.service.reference_ports import StoredResponse
+
+
+@dataclass(frozen=True, slots=True)
+class LockedLine:
+    """A line read under its row lock, with the head of its ledger chain."""
+
+    state: LineState
+    seq: int
+    head_hash: str
+    #: The stored answer for the request's idempotency key, read in the same statement.
+    stored: StoredResponse | None = None
+    open_freezes: int = 0
+    oldest_occupancy: datetime | None = None
+    licence_expires_on: date | None = None
+    policy_seq: int = 0
+    rule_seq: int = 0
+    party_created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """A line as stored: identity, status, cached balances and chain head."""
+
+    id: str
+    tenant_id: str
+    party_id: str
+    product: str
+    status: LineStatus
+    balances: Balances
+    seq: int
+    head_hash: str
+    created_at: datetime
+
+
+class LineRepo(Protocol):
+    """Credit lines and their hash-chained book (账本)."""
+
+    def insert_line(
+        self, *, line_id: str, party_id: str, product: str, currency: str, now: datetime
+    ) -> None:
+        """Create a line pending activation, with an empty chain."""
+
+    def lock_line(self, line_id: str, key: str | None = None) -> LockedLine:
+        """The line under its row lock, with the answer stored for ``key`` (NotFound if none)."""
+
+    def read_line(self, line_id: str) -> LockedLine:
+        """The same view as ``lock_line`` without taking the lock."""
+
+    def get_line(self, line_id: str) -> LineRow:
+        """The line as stored (NotFound if none)."""
+
+    def set_line_status(self, line_id: str, status: LineStatus, now: datetime) -> None:
+        """Change the line's status."""
+
+    def post(
+        self, locked: LockedLine, posted: Sequence[PostedTransfer], balances: Balances
+    ) -> None:
+        """Append transfers to the chain and store the new balances; Conflict if it moved."""
+
+    def line_ids(self) -> Iterator[str]:
+        """Every line id, in order."""
+
+    def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
+        """The line's transfers in chain order."""
+
+    def lines_of_party(self, party_id: str) -> list[str]:
+        """The ids of a party's lines, oldest first."""
+
+    def order_refs(self, line_id: str) -> dict[str, str | None]:
+        """For each hold of the line, the order it was for (statements)."""
+
+    def lines_with_overdue_occupancy(self, cutoff: datetime) -> list[str]:
+        """Lines with open occupancy captured before ``cutoff``."""
+
+
+class HoldRepo(Protocol):
+    """Holds (authorised spends) and the occupancy (占用) their captures leave."""
+
+    def insert_hold(
+        self,
+        hold: Hold,
+        *,
+        counterparty: str | None,
+        reasons: list[dict[str, Any]],
+        policy_version: str,
+        now: datetime,
+        risk_features: dict[str, Any] | None = None,
+        rule_set_version: int | None = None,
+        counters: dict[str, int] | None = None,
+    ) -> None:
+        """Store a new hold with its verdict and the line's running totals after it."""
+
+    def get_hold(self, line_id: str, hold_id: str) -> Hold:
+        """A hold of the line (NotFound if none)."""
+
+    def update_hold(
+        self,
+        line_id: str,
+        hold_id: str,
+        *,
+        status: HoldStatus,
+        captured: int,
+        refunded: int,
+        now: datetime,
+    ) -> None:
+        """Store a hold's new status and amounts."""
+
+    def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(line, hold) of open holds past their expiry."""
+
+    def open_holds(self, line_id: str) -> list[OpenHold]:
+        """The line's authorised, uncaptured holds."""
+
+    def count_large_spends(
+        self, line_id: str, start: datetime, end: datetime, threshold: int
+    ) -> int:
+        """How many spends above ``threshold`` the line made in [start, end)."""
+
+    def insert_occupancy(self, line_id: str, occ: Occupancy, amount: int) -> None:
+        """Record occupancy left by a capture."""
+
+    def open_occupancies(self, line_id: str) -> list[Occupancy]:
+        """The line's unrepaid occupancy, oldest first."""
+
+    def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
+        """The occupancy a hold's capture left, if any."""
+
+    def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: int) -> None:
+        """Repay ``amount`` of one occupancy."""
+
+    def set_fees_through(self, line_id: str, occupancy_id: str, day: date) -> None:
+        """Record the last day a late fee was charged on an occupancy."""
+
+    def fees_through(self, line_id: str) -> dict[str, date | None]:
+        """For each open occupancy, the last day a late fee was charged."""
+
+
+class FreezeRepo(Protocol):
+    """Freezes (冻结) of lines, with their history."""
+
+    def insert_freeze(self, freeze: Freeze, now: datetime) -> None:
+        """Store a new freeze."""
+
+    def close_freeze(
+        self, line_id: str, freeze_id: str, status: FreezeStatus, note: str, now: datetime
+    ) -> None:
+        """End a freeze (lifted or expired) with a note."""
+
+    def freezes_of(self, line_id: str, *, active_only: bool) -> list[Freeze]:
+        """The line's freezes, oldest first."""
+
+    def get_freeze(self, line_id: str, freeze_id: str) -> Freeze:
+        """One freeze of the line (NotFound if none)."""
+
+    def freeze_history(self, freeze_id: str) -> dict[str, Any]:
+        """A freeze as stored, with who ended it and why."""
+
+    def due_freezes(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(line, freeze) of temporary freezes past their end."""
+
+
+class PartyRepo(Protocol):
+    """Merchants and consumers, their violations and documents."""
+
+    def insert_party(self, party: Party, now: datetime) -> None:
+        """Store a new party."""
+
+    def get_party(self, party_id: str) -> Party:
+        """A party with its count of open violations (NotFound if none)."""
+
+    def update_party(self, party: Party) -> None:
+        """Store a party's verification state."""
+
+    def open_violation(self, violation_id: str, party_id: str, note: str, now: datetime) -> None:
+        """Record a violation (违规记录)."""
+
+    def close_violation(self, violation_id: str, now: datetime) -> str:
+        """Close a violation; returns its party id (NotFound if none)."""
+
+    def insert_document(self, doc: Document, now: datetime) -> None:
+        """Store a submitted document."""
+
+    def documents_of(self, party_id: str) -> list[Document]:
+        """A party's documents, oldest first."""
+
+    def has_activity(self) -> bool:
+        """Whether any party exists yet."""

@@ -1,0 +1,206 @@
+"""Ports of the risk context (风控): identifiers, features, decisions, rule sets, rings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from creditline.domain.risk.rings import Flow
+from creditline.domain.risk.rules import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFeatures:
+    """One round trip of history around a request (see the adapter's SPEND_FEATURES)."""
+
+    spend_counts: tuple[int, ...]  # 1h, 24h, 7d, 30d
+    spend_sums: tuple[int, ...]  # minor units, same windows
+    declined_24h: int
+    forbidden_7d: int
+    near_threshold_24h: int
+    refunds_30d: int
+    spends_with_counterparty_30d: int
+    orders_30d: int
+    returns_30d: int
+    logins_24h: int
+    new_device_logins_24h: int
+    distinct_ips_24h: int
+    links: int
+    #: The line's running totals before this request (see ``counters_after``).
+    totals: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedActivity:
+    strong: int = 0
+    near_threshold_24h: int = 0
+    forbidden_7d: int = 0
+    linked_spends_30d: int = 0
+    money_back_7d: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One scored event (spend, withdrawal, login) as stored."""
+
+    id: str
+    party_id: str
+    line_id: str | None
+    event: str
+    subject: str
+    amount: int
+    outcome: str
+    score: int
+    reasons: list[dict[str, Any]]
+    rule_set_version: int
+    policy_version: str
+    features: dict[str, Any]
+    review: str
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierRow:
+    party_id: str
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetRow:
+    version: int
+    name: str
+    digest: str
+    document: str
+    note: str
+    loaded_at: datetime | None = field(default=None)
+
+
+class RiskRepo(Protocol):
+    """Identifiers and links, logins, history features and scored decisions (风控)."""
+
+    def add_identifiers(self, party_id: str, items: list[tuple[str, str]], now: datetime) -> int:
+        """Link identifiers (kind, value) to a party; returns how many were new."""
+
+    def identifiers_of(self, party_id: str) -> list[tuple[str, str]]:
+        """A party's identifiers as (kind, value)."""
+
+    def links_of(self, party_id: str) -> dict[str, set[str]]:
+        """Other parties sharing an identifier with this one, by kind."""
+
+    def all_identifiers(self) -> list[IdentifierRow]:
+        """Every identifier row (the ring job's graph)."""
+
+    def insert_login(
+        self, party_id: str, login_id: str, device: str, ip: str, now: datetime
+    ) -> tuple[bool, bool]:
+        """Record a login; returns (new device, new ip) for the party."""
+
+    def history_features(
+        self, *, line_id: str | None, party_id: str, now: datetime
+    ) -> HistoryFeatures:
+        """The history around a request, in one round trip."""
+
+    def linked_activity(
+        self,
+        *,
+        line_id: str | None,
+        party_id: str,
+        linked: dict[str, set[str]],
+        now: datetime,
+        near: int,
+        threshold: int,
+    ) -> LinkedActivity:
+        """What the party's linked parties did, and money that came back."""
+
+    def insert_decision(self, d: Decision) -> None:
+        """Store a scored event."""
+
+    def get_decision(self, party_id: str, decision_id: str) -> Decision:
+        """One scored event (NotFound if none)."""
+
+    def pending_review_of(self, subject: str) -> Decision | None:
+        """The pending review of a subject (a hold), if any."""
+
+    def pending_reviews(self, limit: int) -> list[Decision]:
+        """The review queue, oldest first."""
+
+    def recent_declines(self, party_id: str, floor: str) -> list[Decision]:
+        """The party's declines with ids above ``floor`` (time-ordered ids)."""
+
+    def decide(
+        self,
+        party_id: str,
+        decision_id: str,
+        *,
+        review: str,
+        by: str,
+        note: str,
+        now: datetime,
+    ) -> None:
+        """Record an operator's decision on a review."""
+
+    def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:
+        """Scored events in [start, end), oldest first."""
+
+    def count_decisions(self, start: datetime | None, end: datetime | None) -> int:
+        """How many scored events lie in [start, end)."""
+
+
+class RuleSetRepo(Protocol):
+    """Versioned rule sets (风控规则); version 0 is the shipped default."""
+
+    def latest_rule_seq(self) -> int:
+        """The newest rule set version (0 when none was loaded)."""
+
+    def rule_set(self, seq: int) -> RuleSet:
+        """The parsed rule set of a version."""
+
+    def rule_set_row(self, version: int) -> RuleSetRow:
+        """A rule set as stored (NotFound if none)."""
+
+    def rule_set_rows(self) -> list[RuleSetRow]:
+        """Every stored rule set, oldest first."""
+
+    def insert_rule_set(self, rule_set: RuleSet, note: str, now: datetime) -> None:
+        """Store a new live version."""
+
+
+class RingRepo(Protocol):
+    """Labels, the money flows the ring job reads, and the rings it found (套现团伙)."""
+
+    def set_label(
+        self,
+        kind: str,
+        subject: str,
+        label: str,
+        *,
+        pattern: str | None,
+        ring: str | None,
+        source: str,
+        now: datetime,
+    ) -> None:
+        """Label a subject as fraud or honest."""
+
+    def labels(self, kind: str) -> dict[str, tuple[str, str | None, str | None]]:
+        """Labels of one kind: subject -> (label, pattern, ring)."""
+
+    def spend_flows(self, since: datetime | None) -> list[Flow]:
+        """Spends with a counterparty, as money flows."""
+
+    def order_flows(self, since: datetime | None) -> list[Flow]:
+        """Orders between parties, as money flows."""
+
+    def ring_of_members(self, members: list[str]) -> str | None:
+        """The known ring with exactly these members, if any."""
+
+    def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None:
+        """Store a ring (new, or seen again)."""
+
+    def ring_case(self, ring_id: str) -> str:
+        """The case opened for a ring."""

@@ -1,0 +1,362 @@
+"""Use cases for the money side (资金): the funds book, payouts, compensation, withdrawals."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from creditline.domain.errors import InvalidInput, Refused
+from creditline.domain.ledger import Account, FundsBalances, Movement, Transfer, post
+from creditline.domain.money import Money
+from creditline.domain.quota.lines import require_positive
+from creditline.domain.quota.parties import PartyKind
+from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.risk.rules import Event, Outcome
+from creditline.domain.settlement.payouts import (
+    ChannelError,
+    Payout,
+    PayoutKind,
+    PayoutStatus,
+    compensation,
+)
+from creditline.domain.settlement.splits import next_window
+from creditline.domain.workdays import SHANGHAI, local_date, next_workday
+from creditline.service.idempotency import Answer, check_key, retried, run_once
+from creditline.service.ids import new_id
+from creditline.service.risk.scoring import assess_withdrawal, holder_reasons, record, verdict_json
+from creditline.service.uow import Database, UnitOfWork
+
+
+def funds_json(b: FundsBalances) -> dict[str, str]:
+    return {
+        a: Money(getattr(b, a), b.currency).format()
+        for a in (
+            "escrow",
+            "repayment_collected",
+            "supplier_payable",
+            "merchant_balance",
+            "withdrawal_payable",
+            "compensation_expense",
+        )
+    }
+
+
+def post_funds(
+    uow: UnitOfWork, party_id: str, movement_id: str, now: datetime, transfers: list[Transfer]
+) -> FundsBalances:
+    """Post ``transfers`` to the party's funds book (资金账本), chained like a line's book."""
+    currency = transfers[0].amount.currency if transfers else "CNY"
+    locked = uow.funds.lock_funds(party_id, currency, now)
+    balances = locked.balances.apply(transfers)
+    posted = post(
+        line_id=party_id,
+        head_seq=locked.seq,
+        head_hash=locked.head_hash,
+        movement_id=movement_id,
+        transfers=transfers,
+        created_at=now,
+    )
+    uow.funds.post_funds(locked, posted, balances)
+    return balances
+
+
+def settle_to_merchant(
+    uow: UnitOfWork, party_id: str, amount: Money, source: str, now: datetime
+) -> str:
+    """Record money credited to the merchant's balance: withdrawable from the next working
+    day (T+1, Chinese calendar)."""
+    available_on, _ = next_workday(uow.reference.calendar(), local_date(now))
+    lot_id = new_id("stl")
+    uow.funds.insert_settlement(
+        party_id=party_id,
+        lot_id=lot_id,
+        amount=amount.minor,
+        source=source,
+        settled_at=now,
+        available_on=available_on,
+    )
+    return available_on.isoformat()
+
+
+def following_window(uow: UnitOfWork, now: datetime) -> datetime:
+    """The opening of the split window on the next working day after today."""
+    window = uow.reference.policy(now).raw("split_window")
+    tomorrow = datetime.combine(local_date(now) + timedelta(days=1), time(0), SHANGHAI)
+    return next_window(uow.reference.calendar(), tomorrow.astimezone(UTC), window)
+
+
+def process_payouts(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
+    """Attempt every payout that is due; supplier payouts only inside the split window."""
+    with db.transaction(write=False) as uow:
+        now = uow.reference.now()
+        due = uow.payouts.due_payouts(now, batch)
+        window = uow.reference.policy(now).raw("split_window")
+        in_window = next_window(uow.reference.calendar(), now, window) == now
+    results = []
+    for _party_id, payout_id in due:
+        with db.transaction() as uow:
+            result = _attempt(db, uow, payout_id, in_window=in_window)
+            if result:
+                results.append(result)
+    return results
+
+
+def _attempt(db: Database, uow: UnitOfWork, payout_id: str, *, in_window: bool) -> dict[str, Any]:
+    now = uow.reference.now()
+    first = uow.payouts.get_payout(payout_id)
+    uow.funds.lock_funds(first.party_id, first.amount.currency, now)
+    payout = uow.payouts.get_payout(
+        payout_id
+    )  # read again under the lock: another run may have won
+    if payout.status is PayoutStatus.PAID or payout.next_attempt_at > now:
+        return {}
+    if payout.kind is PayoutKind.SUPPLIER and not in_window:
+        return {}
+    attempt = payout.attempts + 1
+    answer = db.channel(uow).pay(payout, attempt, now)
+    after = replace(payout, attempts=attempt).answered(answer, now, following_window(uow, now))
+    result: dict[str, Any] = {
+        "payout": payout.id,
+        "attempt": attempt,
+        "outcome": "paid" if answer.paid else answer.error,
+    }
+    if after.status is PayoutStatus.PAID:
+        payable = (
+            Account.SUPPLIER_PAYABLE
+            if payout.kind is PayoutKind.SUPPLIER
+            else Account.WITHDRAWAL_PAYABLE
+        )
+        post_funds(
+            uow,
+            payout.party_id,
+            f"{payout.id}:paid",
+            now,
+            [Transfer(payable, Account.CLEARING, payout.amount, Movement.PAYOUT, payout.id)],
+        )
+        uow.events.emit(
+            "payout.paid",
+            {
+                "payout": payout.id,
+                "attempt": attempt,
+                "channel_ref": after.channel_ref,
+                "amount": payout.amount.format(),
+            },
+            now,
+            party_id=payout.party_id,
+        )
+    else:
+        uow.events.emit(
+            "payout.failed",
+            {
+                "payout": payout.id,
+                "attempt": attempt,
+                "error": after.last_error,
+                "failures_in_row": after.failures_in_row,
+                "next_attempt_at": after.next_attempt_at.isoformat(),
+            },
+            now,
+            party_id=payout.party_id,
+        )
+    if after.needs_compensation:
+        after = replace(after, compensated=True)
+        result["compensation"] = _compensate(uow, after, now)
+    uow.payouts.update_payout(after, now)
+    return result
+
+
+def _compensate(uow: UnitOfWork, payout: Payout, now: datetime) -> dict[str, Any]:
+    """Three failures in a row: the platform pays the merchant (at most the policy cap) and
+    opens a case for operators (R11)."""
+    cap = uow.reference.policy(now).money("compensation_cap", payout.amount.currency)
+    paid = compensation(payout.amount, cap)
+    post_funds(
+        uow,
+        payout.party_id,
+        f"{payout.id}:compensation",
+        now,
+        [
+            Transfer(
+                Account.COMPENSATION_EXPENSE,
+                Account.MERCHANT_BALANCE,
+                paid,
+                Movement.COMPENSATION,
+                payout.id,
+            )
+        ],
+    )
+    available_on = settle_to_merchant(uow, payout.party_id, paid, f"compensation:{payout.id}", now)
+    case_id = new_id("case")
+    details = {
+        "payout": payout.id,
+        "amount": payout.amount.format(),
+        "compensation": paid.format(),
+        "last_error": payout.last_error,
+        "failures_in_row": payout.failures_in_row,
+        "next_attempt_at": payout.next_attempt_at.isoformat(),
+    }
+    uow.payouts.open_case(
+        case_id=case_id,
+        kind="payout_failed",
+        party_id=payout.party_id,
+        subject=payout.id,
+        details=details,
+        now=now,
+    )
+    uow.events.emit(
+        "compensation.paid",
+        {**details, "case": case_id, "available_on": available_on},
+        now,
+        party_id=payout.party_id,
+    )
+    uow.events.emit(
+        "case.opened",
+        {"case": case_id, "kind": "payout_failed", **details},
+        now,
+        party_id=payout.party_id,
+    )
+    return {"amount": paid.format(), "case": case_id}
+
+
+@retried
+def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) -> Answer:
+    """Withdraw the merchant's own settled balance, T+1 working day after it settled (R11).
+
+    Only ``merchant_balance`` of the funds book can be withdrawn; the credit line is a
+    different book that this use case never reads or moves.
+    """
+    checked_key = check_key(key, required=True)
+    money = require_positive(Money.parse(amount))
+    with db.transaction() as uow:
+        party = uow.parties.get_party(merchant_id)
+        if party.kind is not PartyKind.MERCHANT or not party.settlement_account:
+            raise InvalidInput("merchant", "withdrawals go to a merchant's settlement account")
+        now = uow.reference.now()
+
+        def effect() -> Answer:
+            locked = uow.funds.lock_funds(merchant_id, money.currency, now)
+            withdrawal_id = new_id("po")
+            policy = uow.reference.policy(now)
+            verdict, features, line_id = assess_withdrawal(
+                uow, policy, merchant_id, money.minor, now
+            )
+            decision = record(
+                uow,
+                party_id=merchant_id,
+                line_id=line_id,
+                event=Event.WITHDRAWAL,
+                subject=withdrawal_id,
+                amount=money.minor,
+                verdict=verdict,
+                features=features,
+                policy_version=policy.version,
+                review=verdict.outcome is Outcome.REVIEW,
+                now=now,
+            )
+            if verdict.outcome is Outcome.DECLINE:
+                [reason] = holder_reasons(verdict)
+                reason = Reason(reason.code, {**reason.facts, "decision": decision})
+                raise Refused(reason.code.value, reason.message_en, [reason])
+            balance = locked.balances.merchant_balance
+            pending = uow.funds.pending_settlements(merchant_id, local_date(now))
+            withdrawable = balance - sum(a for _, a in pending)
+            if money.minor > balance:
+                reason = Reason(
+                    ReasonCode.INSUFFICIENT_BALANCE,
+                    {"amount": money.format(), "balance": Money(balance).format()},
+                )
+                raise Refused(reason.code.value, reason.message_en, [reason])
+            if money.minor > withdrawable:
+                room, when = withdrawable, None
+                for day, lot in pending:
+                    room += lot
+                    if room >= money.minor:
+                        when = day
+                        break
+                reason = Reason(
+                    ReasonCode.FUNDS_NOT_YET_AVAILABLE,
+                    {
+                        "amount": money.format(),
+                        "withdrawable": Money(withdrawable).format(),
+                        "available_on": when.isoformat() if when else None,
+                    },
+                    clears_at=when.isoformat() if when else None,
+                )
+                raise Refused(reason.code.value, reason.message_en, [reason])
+            payout = Payout(
+                id=withdrawal_id,
+                party_id=merchant_id,
+                kind=PayoutKind.WITHDRAWAL,
+                account=party.settlement_account or "",
+                amount=money,
+                status=PayoutStatus.PENDING,
+                next_attempt_at=now,
+            )
+            balances = post_funds(
+                uow,
+                merchant_id,
+                payout.id,
+                now,
+                [
+                    Transfer(
+                        Account.MERCHANT_BALANCE,
+                        Account.WITHDRAWAL_PAYABLE,
+                        money,
+                        Movement.WITHDRAWAL,
+                        payout.id,
+                    )
+                ],
+            )
+            uow.payouts.insert_payout(payout, now)
+            body = {
+                "id": payout.id,
+                "merchant": merchant_id,
+                "amount": money.format(),
+                "status": "pending",
+                "account": payout.account,
+                "funds": funds_json(balances),
+            }
+            uow.events.emit("withdrawal.requested", body, now, party_id=merchant_id)
+            body["risk"] = verdict_json(verdict, decision)
+            return Answer(body)
+
+        return run_once(
+            uow,
+            scope=f"funds:{merchant_id}",
+            key=checked_key,
+            command="withdraw",
+            params={"amount": amount},
+            effect=effect,
+            now=now,
+        )
+
+
+def list_payouts(db: Database, party_id: str | None = None) -> Answer:
+    with db.transaction(write=False) as uow:
+        return Answer({"data": uow.payouts.payouts(party_id)})
+
+
+def list_cases(db: Database) -> Answer:
+    with db.transaction(write=False) as uow:
+        return Answer({"data": uow.payouts.cases()})
+
+
+def fail_payouts(db: Database, *, count: int, error: str) -> Answer:
+    """Sandbox only: the next ``count`` channel calls fail with ``error``."""
+    try:
+        ChannelError(error)
+    except ValueError:
+        raise InvalidInput(
+            "error", "error must be insufficient_balance, channel_error or timeout"
+        ) from None
+    if not 1 <= count <= 1000:
+        raise InvalidInput("count", "count must be between 1 and 1000")
+    with db.transaction() as uow:
+        if not uow.reference.is_sandbox():
+            reason = Reason(ReasonCode.SANDBOX_ONLY)
+            raise Refused(reason.code.value, reason.message_en, [reason])
+        uow.reference.set_meta_value(
+            "sandbox_fail_payouts", json.dumps({"count": count, "error": error})
+        )
+        return Answer({"count": count, "error": error})

@@ -1,0 +1,84 @@
+"""The unit of work: one transaction, seen through one small repository per aggregate."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from creditline.service.quota.quota_ports import FreezeRepo, HoldRepo, LineRepo, PartyRepo
+from creditline.service.reference_ports import EventRepo, IdempotencyRepo, ReferenceRepo
+from creditline.service.risk.risk_ports import RingRepo, RiskRepo, RuleSetRepo
+from creditline.service.settlement.settlement_ports import (
+    FundsRepo,
+    OrderRepo,
+    PaymentChannel,
+    PayoutRepo,
+)
+
+
+class UnitOfWork(Protocol):
+    """Everything a use case reads or writes, inside one transaction (read-only members, so
+    that an adapter may give each a concrete type)."""
+
+    @property
+    def lines(self) -> LineRepo:
+        """The lines repository."""
+
+    @property
+    def holds(self) -> HoldRepo:
+        """The holds repository."""
+
+    @property
+    def freezes(self) -> FreezeRepo:
+        """The freezes repository."""
+
+    @property
+    def parties(self) -> PartyRepo:
+        """The parties repository."""
+
+    @property
+    def orders(self) -> OrderRepo:
+        """The orders repository."""
+
+    @property
+    def funds(self) -> FundsRepo:
+        """The funds repository."""
+
+    @property
+    def payouts(self) -> PayoutRepo:
+        """The payouts repository."""
+
+    @property
+    def risk(self) -> RiskRepo:
+        """The risk repository."""
+
+    @property
+    def rulesets(self) -> RuleSetRepo:
+        """The rulesets repository."""
+
+    @property
+    def rings(self) -> RingRepo:
+        """The rings repository."""
+
+    @property
+    def reference(self) -> ReferenceRepo:
+        """The reference repository."""
+
+    @property
+    def events(self) -> EventRepo:
+        """The events repository."""
+
+    @property
+    def idempotency(self) -> IdempotencyRepo:
+        """The idempotency repository."""
+
+
+class Database(Protocol):
+    """Opens transactions (``write=True`` takes the write lock up front, SQLite IMMEDIATE);
+    ``channel`` is the payment channel payouts go through."""
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+
+    def channel(self, uow: UnitOfWork) -> PaymentChannel:
+        """The payment channel, recording its answers in this transaction."""

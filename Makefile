@@ -30,9 +30,11 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # Tests run on SQLite and on a real PostgreSQL server (tests/pg.py finds or starts one).
+# Long hypothesis runs are marked slow: deselected here, run by `make test-long`.
+# $CREDITLINE_TEST_CLI_TIMEOUT bounds one CLI call in the tests (seconds, default 600).
 unit: $(STAMP)
 	$(BIN)/coverage erase
-	$(BIN)/pytest -n 2 --cov=creditline --cov-report=term --cov-report=html:htmlcov
+	$(BIN)/pytest -n 2 -m "not slow" --durations=15 --cov=creditline --cov-report=term --cov-report=html:htmlcov
 
 check: lint types imports unit
 
@@ -43,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/risk.py
 
 test-long: $(STAMP)
-	$(BIN)/pytest -m slow --runslow
+	$(BIN)/pytest -n 2 -m slow --durations=15
 
 lock: $(STAMP)
 	$(UV) pip compile -q pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

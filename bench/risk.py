@@ -29,6 +29,7 @@ from rich.table import Table
 
 from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.schema import upgrade
+from creditline.domain.risk.features import RequestFeatures
 from creditline.domain.risk.rules import Outcome, Verdict
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
@@ -57,8 +58,8 @@ def _off() -> Callable[[], None]:
     """Switch scoring off in this process; returns the function that switches it back."""
     saved = (spending.assess_spend, spending.record, spending.counters_after)
 
-    def assess(*_a: Any, **_k: Any) -> tuple[Verdict, dict[str, Any]]:
-        return Verdict(Outcome.APPROVE, 0, (), 0), {}
+    def assess(*_a: Any, **_k: Any) -> tuple[Verdict, RequestFeatures]:
+        return Verdict(Outcome.APPROVE, 0, (), 0), RequestFeatures({})
 
     spending.assess_spend = assess  # type: ignore[assignment]
     spending.record = lambda *_a, **_k: ""  # type: ignore[assignment]

@@ -1,26 +1,11 @@
-"""Issue 5 through the real command: why (zh/en text and JSON), freezes, policy, calendar."""
+"""Through the real command: why (zh/en text and JSON), freezes, policy, calendar."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-CLI = str(Path(sys.executable).parent / "creditline")
-
-
-def cli(url: str, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [CLI, "--db", url, *args], capture_output=True, text=True, check=False, timeout=60
-    )
-    if check is not None:
-        assert done.returncode == check, (args, done.stdout, done.stderr)
-    return done
-
-
-def js(url: str, *args: str, check: int | None = 0) -> dict:
-    return json.loads(cli(url, *args, "--json", check=check).stdout)
+from tests.helpers import cli, js
 
 
 def test_the_diagnosis_through_the_cli_in_chinese_english_and_json(db_url: str) -> None:

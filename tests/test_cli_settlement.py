@@ -1,4 +1,4 @@
-"""Issue 6 through the real command on SQLite and PostgreSQL."""
+"""Settlement through the real command on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.test_cli_rules import cli, js
+from tests.helpers import cli, js
 
 
 def test_settlement_through_the_cli(db_url: str, tmp_path: Path) -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import tempfile
-import uuid
-from pathlib import Path
+from datetime import date, timedelta
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -17,51 +14,14 @@ from creditline.domain.errors import Refused
 from creditline.domain.money import Money
 from creditline.service import policy_admin as policy
 from creditline.service import sandbox_clock as clock
+from creditline.service.due_jobs import run_due
 from creditline.service.quota import freeze_admin as freezes
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
 from creditline.service.quota import spending
 from creditline.service.quota import why as diagnosis
-from tests.conftest import _schema_url, make_db
-
-AMOUNTS = st.sampled_from(
-    ["1.00", "99.99", "5000.00", "20000.00", "50000.01", "80000.00", "150000.00", "250000.00"]
-)
-PURPOSES = st.sampled_from(
-    ["procurement"] * 6 + ["commission", "logistics", "purchase", "withdraw_cash"]
-)
-
-SPEND = st.tuples(
-    st.just("spend"), AMOUNTS, st.booleans(), st.sampled_from(["all", "part", "none"])
-)
-OPS = st.one_of(
-    SPEND,
-    SPEND,
-    SPEND,
-    st.tuples(st.just("repay"), AMOUNTS),
-    st.tuples(st.just("advance"), st.sampled_from(["1h", "13h", "1d", "3d", "8d", "11d", "31d"])),
-    st.tuples(
-        st.just("freeze"),
-        st.sampled_from(["risk", "dispute", "operator"]),
-        st.one_of(st.none(), AMOUNTS),
-        st.sampled_from(["temporary", "hours", "working_days", "none"]),
-    ),
-    st.tuples(st.just("lift"), st.integers(0, 3)),
-    st.tuples(st.just("licence"), st.sampled_from([-40, -1, 0, 1, 400])),
-    st.tuples(
-        st.just("policy"),
-        st.sampled_from(
-            [
-                ("max_single_spend", "100000.00"),
-                ("large_spend_threshold", "10000.00"),
-                ("max_large_spends_per_day", "1"),
-                ("occupancy_limit_days", "10"),
-                ("temporary_freeze_hours", "48"),
-            ]
-        ),
-    ),
-    st.tuples(st.just("run_due")),
-)
+from tests.helpers import fresh_db
+from tests.strategies import DIAGNOSIS_AMOUNTS, DIAGNOSIS_PURPOSES, WORLD_OPS, WORLD_STEPS
 
 
 class World:
@@ -131,8 +91,6 @@ class World:
                 )
         elif kind == "licence":
             today = clock.show_clock(self.db).body["now"][:10]
-            from datetime import date, timedelta
-
             expires = date.fromisoformat(today) + timedelta(days=op[1])
             parties.add_document(
                 self.db,
@@ -145,8 +103,6 @@ class World:
             key, value = op[1]
             policy.set_policy(self.db, key, value, effective="now", note="test")
         elif kind == "run_due":
-            from creditline.service.due_jobs import run_due
-
             run_due(self.db)
 
     def check(self, amount: str, purpose: str) -> None:
@@ -171,40 +127,34 @@ class World:
 
 def _run(db: SqlDatabase, data: st.DataObject) -> None:
     world = World(db)
-    for _ in range(data.draw(st.integers(4, 18), label="steps")):
-        world.apply(data.draw(OPS, label="op"))
-        world.check(data.draw(AMOUNTS, label="amount"), data.draw(PURPOSES, label="purpose"))
+    for _ in range(data.draw(WORLD_STEPS, label="steps")):
+        world.apply(data.draw(WORLD_OPS, label="op"))
+        world.check(
+            data.draw(DIAGNOSIS_AMOUNTS, label="amount"),
+            data.draw(DIAGNOSIS_PURPOSES, label="purpose"),
+        )
 
 
-SETTINGS = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
-@SETTINGS
+@_settings(30)
 @given(data=st.data())
-def test_diagnosis_agrees_with_the_spend_on_sqlite(data: st.DataObject) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = make_db(f"sqlite:///{Path(tmp) / 'c.db'}")
-        try:
-            _run(db, data)
-        finally:
-            db.dispose()
-
-
-@pytest.mark.postgres
-@SETTINGS
-@given(data=st.data())
-def test_diagnosis_agrees_with_the_spend_on_postgresql(
-    postgres_server: str, data: st.DataObject
-) -> None:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    db = make_db(_schema_url(postgres_server, schema))
-    try:
+def test_diagnosis_agrees_with_the_spend(backend: str, data: st.DataObject) -> None:
+    with fresh_db(backend) as db:
         _run(db, data)
-    finally:
-        db.dispose()
-        with psycopg.connect(postgres_server, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.mark.slow
+@_settings(400)
+@given(data=st.data())
+def test_diagnosis_agrees_with_the_spend_over_many_worlds(
+    backend: str, data: st.DataObject
+) -> None:
+    with fresh_db(backend) as db:
+        _run(db, data)

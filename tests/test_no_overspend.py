@@ -7,11 +7,12 @@ from typing import Any
 
 from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.money import Money
+from creditline.domain.settlement.payouts import PayoutStatus
 from creditline.service.ledger_verify import verify_ledger
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
 from creditline.service.quota import spending
-from tests.conftest import make_db
+from tests.helpers import make_db
 
 PROCESSES = 8
 
@@ -149,10 +150,10 @@ def test_run_due_in_parallel_pays_each_payout_once(db_url: str) -> None:
     db = SqlDatabase.from_url(db_url)
     with db.transaction(write=False) as uow:
         book = uow.funds.funds_balances(m)
-        paid = [p for p in uow.payouts.payouts(m) if p["status"] == "paid"]
+        paid = [r for r in uow.payouts.payouts(m) if r.payout.status is PayoutStatus.PAID]
     assert attempts == 6  # six payouts, one attempt each, whichever process made it
     assert len(paid) == 6
     assert book is not None
-    assert book.supplier_payable == 0
+    assert book.supplier_payable.minor == 0
     assert verify_ledger(db).ok
     db.dispose()

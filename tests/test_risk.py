@@ -1,4 +1,4 @@
-"""Issue 7: the risk engine (风控) and cash-out (套现) detection, on SQLite and PostgreSQL."""
+"""The risk engine (风控) and cash-out (套现) detection, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.rings import Flow, find_rings
 from creditline.domain.risk.rules import Outcome, blank_features, parse_rule_set
 from creditline.service.risk.rule_sets import metrics
-from tests.test_cli_rules import js
+from tests.helpers import js
 
 RULE = """name: candidate
 thresholds: {review: 60, decline: 90}

@@ -1,4 +1,4 @@
-"""Issue 5's stories: policy versions, working days, freezes, documents, limits, occupancy."""
+"""Rule stories: policy versions, working days, freezes, documents, limits, occupancy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6's stories: orders, split settlement, a failing channel, compensation, withdrawals."""
+"""Settlement stories: orders, split settlement, a failing channel, compensation, withdrawals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from creditline.adapters.db.database import SqlDatabase
@@ -29,6 +28,7 @@ from creditline.service.quota import why as diagnosis
 from creditline.service.settlement import funds, statements
 from creditline.service.settlement import order_flow as orders
 from creditline.service.settlement import split_runs as splits
+from tests.strategies import BASIS_POINTS, SPLIT_AMOUNTS
 
 
 def merchant(db: SqlDatabase, at: str = "2024-09-27T11:00:00+08:00") -> tuple[str, str]:
@@ -54,10 +54,7 @@ def sale(db: SqlDatabase, m: str, order: str, amount: str) -> None:
 
 
 # -- allocation -------------------------------------------------------------------------------
-@given(
-    amount=st.integers(0, 10**14),
-    bps=st.lists(st.integers(0, 10_000), min_size=1, max_size=6).filter(lambda b: sum(b) <= 10_000),
-)
+@given(amount=SPLIT_AMOUNTS, bps=BASIS_POINTS)
 def test_a_split_neither_loses_nor_creates_a_fen(amount: int, bps: list[int]) -> None:
     shares = [Share(ShareKind.MERCHANT, b) for b in bps]
     shares.append(Share(ShareKind.REPAYMENT, 10_000 - sum(bps)))

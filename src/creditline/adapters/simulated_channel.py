@@ -17,7 +17,9 @@ from datetime import datetime
 from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, Payout
 from creditline.service.uow import UnitOfWork
 
-FAILURES_KEY = "sandbox_fail_payouts"
+#: Where the failure plan (``{"count": N, "error": E}``) is kept: in the sandbox's own meta
+#: table, so that it survives between CLI runs.
+_FAILURES_KEY = "sandbox_fail_payouts"
 
 
 class SimulatedChannel:
@@ -41,6 +43,10 @@ class SimulatedChannel:
         self._record(payout, attempt, "paid", ref, now)
         return ChannelAnswer(payout.id, attempt, None, ref)
 
+    def fail_next(self, count: int, error: ChannelError) -> None:
+        plan = {"count": count, "error": error.value}
+        self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
+
     def _record(
         self, payout: Payout, attempt: int, outcome: str, ref: str | None, now: datetime
     ) -> None:
@@ -55,14 +61,14 @@ class SimulatedChannel:
         )
 
     def _injected_failure(self) -> ChannelError | None:
-        raw = self.uow.reference.meta_value(FAILURES_KEY)
+        raw = self.uow.reference.meta_value(_FAILURES_KEY)
         if not raw:
             return None
         plan = json.loads(raw)
         if plan["count"] <= 0:
             return None
         plan["count"] -= 1
-        self.uow.reference.set_meta_value(FAILURES_KEY, json.dumps(plan))
+        self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
         return ChannelError(plan["error"])
 
 

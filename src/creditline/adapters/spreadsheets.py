@@ -8,9 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-
 COLUMNS = [
     ("time_local", "时间（北京时间）"),
     ("type_zh", "类型"),
@@ -38,6 +35,10 @@ def statement_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def statement_xlsx(body: dict[str, Any], path: Path) -> None:
+    # openpyxl takes longer to import than a CSV statement takes to write: only xlsx loads it.
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # noqa: PLC0415
+    from openpyxl.styles import Font  # type: ignore[import-untyped]  # noqa: PLC0415
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

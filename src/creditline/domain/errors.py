@@ -7,6 +7,8 @@ CreditlineError            base; ``code`` is stable, ``message`` is for people
 │   └── IdempotencyKeyReused   same key, different parameters
 ├── Conflict               a concurrent request won a race; safe to retry
 ├── NotInitialised         the database has no schema yet (run ``creditline init``)
+├── CalendarExhausted      the working-day calendar shows no working day where a rule looks
+├── InvariantViolation     the code broke a rule of money or of a ledger (a bug, never input)
 └── StorageError           the database failed in a way no rule explains (connection lost...)
 
 Entrypoints map these types to their own codes (the CLI's exit codes, the API's statuses);
@@ -90,6 +92,21 @@ class NotInitialised(CreditlineError):
     """The database holds no creditline schema."""
 
     code = "not_initialised"
+
+
+class CalendarExhausted(CreditlineError):
+    """The calendar in force shows no working day within the span a rule looks ahead: the
+    loaded holiday notices are wrong, and no date computed from them could be trusted."""
+
+    code = "calendar_exhausted"
+
+
+class InvariantViolation(CreditlineError):
+    """A rule that holds by construction was broken by the code itself: a transfer of nothing,
+    two currencies added together, a transfer to an account of another book. Input can never
+    cause it (input is refused before it reaches the rules); the transaction rolls back."""
+
+    code = "invariant_violation"
 
 
 class StorageError(CreditlineError):

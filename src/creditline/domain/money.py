@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar, Self
 
-from creditline.domain.errors import InvalidInput
+from creditline.domain.errors import InvalidInput, InvariantViolation
 
 #: Minor-unit exponent of each supported ISO 4217 currency.
 CURRENCY_EXPONENTS: dict[str, int] = {"CNY": 2, "HKD": 2, "USD": 2}
@@ -37,6 +39,11 @@ class Money:
         return cls(0, currency)
 
     @classmethod
+    def total(cls, amounts: Iterable[Money], currency: str = DEFAULT_CURRENCY) -> Money:
+        """The sum of ``amounts``, zero in ``currency`` when there are none."""
+        return sum(amounts, Money(0, currency))
+
+    @classmethod
     def parse(cls, text: str, currency: str = DEFAULT_CURRENCY, *, field: str = "amount") -> Self:
         """Parse ``"1000.00"`` strictly: digits, at most two decimals, no sign, no exponent."""
         if not isinstance(text, str):
@@ -60,10 +67,12 @@ class Money:
         return cls(minor, currency)
 
     def _check(self, other: Money) -> None:
+        # A wrong type is a TypeError like any Python operator's (mypy --strict rules it out);
+        # two currencies is a value the code should never have let meet.
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise ValueError(f"currency mismatch: {self.currency} vs {other.currency}")
+            raise InvariantViolation(f"currency mismatch: {self.currency} vs {other.currency}")
 
     def __add__(self, other: Money) -> Money:
         self._check(other)
@@ -75,6 +84,12 @@ class Money:
 
     def __neg__(self) -> Money:
         return Money(-self.minor, self.currency)
+
+    def __mul__(self, times: int) -> Money:
+        """``times`` this amount (a whole number of days' fees, say): never a fraction."""
+        if type(times) is not int:
+            raise TypeError(f"Money can only be multiplied by an int, not {type(times).__name__}")
+        return Money(self.minor * times, self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._check(other)
@@ -104,6 +119,11 @@ class Money:
     @property
     def is_positive(self) -> bool:
         return self.minor > 0
+
+    @property
+    def major(self) -> Decimal:
+        """The exact amount in major units (yuan for CNY), for rules written in them."""
+        return Decimal(self.minor).scaleb(-self._exponents[self.currency])
 
     def format(self) -> str:
         """``"1234.56"``: the wire format of every amount."""

@@ -1,7 +1,7 @@
 """Working days (工作日) on the Chinese calendar, with adjusted working days (调休).
 
-The rules see a ``WorkCalendar``; where it does not know a date, weekdays count as working days
-and the answer is marked provisional.
+The rules see a ``WorkCalendar``; where it does not know a date it estimates one (holidays
+from their own rules, ``holiday_rules``; weekdays otherwise) and marks the answer provisional.
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ from creditline.domain.ledger import Account, Movement, Transfer
 from creditline.domain.money import Money
 from creditline.domain.quota.freezes import Freeze, FreezeReason
 from creditline.domain.quota.late_fees import daily_fee, fee_days
+from creditline.domain.quota.lines import Occupancy
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_child_id
 from creditline.service.quota.freeze_admin import expire_due_freezes, freeze_json
-from creditline.service.quota.posting import post_movement
+from creditline.service.quota.line_book import post_movement
 from creditline.service.quota.spending import expire_due_holds
 from creditline.service.settlement.funds import process_payouts
 from creditline.service.settlement.order_flow import run_dunning
@@ -74,7 +75,7 @@ def occupancy_jobs(db: Database) -> tuple[list[str], list[dict[str, Any]]]:
     return frozen, fees
 
 
-def _overdue(uow: UnitOfWork, line_id: str) -> tuple[int, list[Any]]:
+def _overdue(uow: UnitOfWork, line_id: str) -> tuple[int, list[Occupancy]]:
     now = uow.reference.now()
     limit_days = uow.reference.policy(now).integer("occupancy_limit_days")
     limit = timedelta(days=limit_days)
@@ -118,32 +119,25 @@ def _charge_late_fees(uow: UnitOfWork, line_id: str) -> dict[str, Any] | None:
     rate = policy.rate("late_fee_daily_rate")
     limit_days, overdue = _overdue(uow, line_id)
     through = uow.holds.fees_through(line_id)
-    currency = locked.state.currency
     transfers, marks = [], []
     for occ in overdue:
         days, last = fee_days(occ.captured_at, now, limit_days, through.get(occ.id))
         amount = daily_fee(occ.outstanding, rate) * days
         if last is not None:
             marks.append((occ.id, last))
-        if amount > 0:
+        if amount.is_positive:
             transfers.append(
-                Transfer(
-                    Account.FEES_DUE,
-                    Account.FEE_INCOME,
-                    Money(amount, currency),
-                    Movement.LATE_FEE,
-                    occ.id,
-                )
+                Transfer(Account.FEES_DUE, Account.FEE_INCOME, amount, Movement.LATE_FEE, occ.id)
             )
     for occ_id, last in marks:
         uow.holds.set_fees_through(line_id, occ_id, last)
     if not transfers:
         return None
-    balances = post_movement(uow, locked, new_child_id("fee", line_id), transfers, now)
+    after = post_movement(uow, locked, new_child_id("fee", line_id), transfers, now)
     body = {
         "line": line_id,
-        "charged": Money(sum(t.amount.minor for t in transfers), currency).format(),
-        "fees_due": Money(balances.fees_due, currency).format(),
+        "charged": Money.total((t.amount for t in transfers), locked.state.currency).format(),
+        "fees_due": after.balances.fees_due.format(),
         "rate": str(rate),
         "policy_version": policy.version,
     }

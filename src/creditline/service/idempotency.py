@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from creditline.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, Refused
+from creditline.domain.text import printable_text
 from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import Database, UnitOfWork
 
@@ -24,9 +25,7 @@ def check_key(key: str | None, *, required: bool) -> str | None:
         if required:
             raise InvalidInput("key", "key is required: every command that moves money needs one")
         return None
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput("key", f"key must be 1 to {MAX_KEY_LENGTH} printable characters")
-    return key
+    return printable_text(key, "key", max_length=MAX_KEY_LENGTH)
 
 
 def request_hash(command: str, params: dict[str, Any]) -> str:

@@ -6,13 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from creditline.domain.ledger import (
-    GENESIS_HASH,
-    Balances,
-    FundsBalances,
-    PostedTransfer,
-    chain_hash,
-)
+from creditline.domain.ledger import GENESIS_HASH, Balances, Head, PostedTransfer, chain_hash
+from creditline.domain.money import Money
 from creditline.service.uow import Database, UnitOfWork
 
 
@@ -60,16 +55,23 @@ def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -
     return report
 
 
-def _verify_chain(
-    report: VerifyReport, book: str, key: str, transfers: Iterable[PostedTransfer]
-) -> tuple[int, str, list[PostedTransfer]]:
-    """Walk one book's chain; returns the last seq, the head hash, and the transfers."""
+def _verify_book(
+    report: VerifyReport,
+    kind: str,
+    stored: Head,
+    transfers: Iterable[PostedTransfer],
+    detail: Callable[[Balances], dict[str, int]] | None = None,
+) -> tuple[dict[str, Any], Balances, str]:
+    """Walk one book's chain (``kind`` is ``line`` or ``funds``) and compare what its transfers
+    add up to with the head stored beside them (``detail`` shows balances in a problem).
+    Returns where the head is, the derived balances and the hash the chain ends on."""
+    book = stored.book_id
     prev, expected_seq = GENESIS_HASH, 0
-    seen: list[PostedTransfer] = []
+    derived = Balances.empty(stored.balances.book, stored.balances.currency)
     for posted in transfers:
         report.transfers += 1
         expected_seq += 1
-        where = {key: book, "seq": posted.seq}
+        where = {kind: book, "seq": posted.seq}
         if posted.seq != expected_seq:
             report.problems.append(
                 {**where, "problem": "sequence_gap", "expected_seq": expected_seq}
@@ -79,7 +81,7 @@ def _verify_chain(
             report.problems.append({**where, "problem": "chain_broken"})
         recomputed = chain_hash(
             posted.prev_hash,
-            line_id=book,
+            book_id=book,
             seq=posted.seq,
             movement_id=posted.movement_id,
             transfer=posted.transfer,
@@ -88,57 +90,49 @@ def _verify_chain(
         if recomputed != posted.hash:
             report.problems.append({**where, "problem": "hash_mismatch"})
         prev = posted.hash
-        seen.append(posted)
-    return expected_seq, prev, seen
+        derived = derived.apply([posted.transfer])
+    at_head = {kind: book, "seq": stored.seq}
+    if stored.seq != expected_seq or stored.hash != prev:
+        report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": expected_seq})
+    if derived != stored.balances:
+        both = {"stored": detail(stored.balances), "derived": detail(derived)} if detail else {}
+        report.problems.append({**at_head, "problem": "balance_mismatch", **both})
+    if not derived.is_consistent:
+        shown = {"derived": detail(derived)} if detail else {}
+        report.problems.append({**at_head, "problem": "overdrawn", **shown})
+    return at_head, derived, prev
 
 
 def _verify_funds(uow: UnitOfWork, party_id: str, report: VerifyReport) -> None:
-    seq, head, stored = uow.funds.funds_head(party_id)
-    last, prev, transfers = _verify_chain(
-        report, party_id, "funds", uow.funds.funds_transfers_of(party_id)
-    )
-    derived = FundsBalances(stored.currency).apply(t.transfer for t in transfers)
-    at_head = {"funds": party_id, "seq": seq}
-    if seq != last or head != prev:
-        report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": last})
-    if derived != stored:
-        report.problems.append({**at_head, "problem": "balance_mismatch"})
-    if not derived.is_consistent:
-        report.problems.append({**at_head, "problem": "overdrawn"})
+    seq, head_hash, balances = uow.funds.funds_head(party_id)
+    head = Head(party_id, seq, head_hash, balances)
+    _verify_book(report, "funds", head, uow.funds.funds_transfers_of(party_id))
 
 
 def _verify_line(uow: UnitOfWork, line_id: str, report: VerifyReport) -> None:
-    row = uow.lines.get_line(line_id)
-    expected_seq, prev, transfers = _verify_chain(
-        report, line_id, "line", uow.lines.transfers_of(line_id)
+    line = uow.lines.read_line(line_id)
+    transfers = uow.lines.transfers_of(line_id)
+    at_head, derived, last_hash = _verify_book(report, "line", line.head, transfers, _quota)
+    outstanding = Money.total(
+        (o.outstanding for o in uow.holds.open_occupancies(line_id)), derived.currency
     )
-    derived = Balances(row.balances.currency).apply(t.transfer for t in transfers)
-    at_head = {"line": line_id, "seq": row.seq}
-    if row.seq != expected_seq or row.head_hash != prev:
-        report.problems.append({**at_head, "problem": "head_mismatch", "ledger_seq": expected_seq})
-    if derived != row.balances:
-        report.problems.append(
-            {
-                **at_head,
-                "problem": "balance_mismatch",
-                "stored": _b(row.balances),
-                "derived": _b(derived),
-            }
-        )
-    if not derived.is_consistent:
-        report.problems.append({**at_head, "problem": "overdrawn", "derived": _b(derived)})
-    outstanding = sum(o.outstanding for o in uow.holds.open_occupancies(line_id))
     if outstanding != derived.occupied:
         report.problems.append(
             {
                 **at_head,
                 "problem": "occupancy_mismatch",
-                "occupancy_rows": outstanding,
-                "occupied": derived.occupied,
+                "occupancy_rows": outstanding.minor,
+                "occupied": derived.occupied.minor,
             }
         )
-    report.heads[line_id] = prev
+    report.heads[line_id] = last_hash
 
 
-def _b(b: Balances) -> dict[str, int]:
-    return {"limit": b.limit, "available": b.available, "held": b.held, "occupied": b.occupied}
+def _quota(b: Balances) -> dict[str, int]:
+    """A line's quota balances as a problem shows them, in minor units."""
+    return {
+        "limit": b.limit.minor,
+        "available": b.available.minor,
+        "held": b.held.minor,
+        "occupied": b.occupied.minor,
+    }

@@ -17,7 +17,8 @@ from creditline.adapters.db.driver_errors import classify
 from creditline.adapters.db.engine import make_engine
 from creditline.adapters.db.repos.base import SqlSession
 from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
-from creditline.adapters.db.repos.lines_sql import SqlHolds, SqlLines
+from creditline.adapters.db.repos.holds_sql import SqlHolds
+from creditline.adapters.db.repos.lines_sql import SqlLines
 from creditline.adapters.db.repos.orders_sql import SqlOrders
 from creditline.adapters.db.repos.party_sql import SqlFreezes, SqlParties
 from creditline.adapters.db.repos.reference_sql import SqlEvents, SqlIdempotency, SqlReference

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from creditline.adapters.db.tables import metadata
 from creditline.domain.errors import Conflict, CreditlineError, NotInitialised, StorageError
 
 #: Constraints whose violation means a concurrent request won a race: the loser retries and,
@@ -14,7 +15,7 @@ RACE_CONSTRAINTS = frozenset({"pk_idempotency_keys"})
 #: SQLSTATE classes (PostgreSQL) and the SQLite primary result codes they correspond to.
 _PG_UNDEFINED_TABLE = "42P01"
 _PG_SERIALIZATION = frozenset({"40001", "40P01"})  # serialization failure, deadlock
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+\.\w+(?:, \w+\.\w+)*)")
 _SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
 _SQLITE_NO_TABLE = re.compile(r"^no such table: ")
 
@@ -23,8 +24,9 @@ def constraint_name(driver_error: BaseException) -> str | None:
     """The name of the constraint a driver's integrity error reports, if it names one.
 
     PostgreSQL reports it in the error's diagnostics. SQLite names CHECK constraints but only
-    the columns of a UNIQUE or PRIMARY KEY one, so those are named after their table's primary
-    key (``pk_<table>``), which is the naming convention of ``tables.metadata``.
+    the columns of a UNIQUE or PRIMARY KEY one, so those are named from the columns: the
+    unique index of ``tables.metadata`` on exactly those columns, else the table's primary key
+    (``pk_<table>``, the naming convention of ``tables.metadata``).
     """
     diag = getattr(driver_error, "diag", None)
     if diag is not None and getattr(diag, "constraint_name", None):
@@ -33,8 +35,18 @@ def constraint_name(driver_error: BaseException) -> str | None:
     if found := _SQLITE_CHECK.search(text):
         return found.group(1)
     if found := _SQLITE_UNIQUE.search(text):
-        return f"pk_{found.group(1)}"
+        return _sqlite_unique_name(found.group(1))
     return None
+
+
+def _sqlite_unique_name(columns: str) -> str:
+    """``lines.id`` or ``t.a, t.b`` as SQLite reports them, to the index or key they fill."""
+    qualified = [c.split(".") for c in columns.split(", ")]
+    table, names = qualified[0][0], [name for _, name in qualified]
+    for index in metadata.tables[table].indexes if table in metadata.tables else ():
+        if index.unique and [c.name for c in index.columns] == names:
+            return str(index.name)
+    return f"pk_{table}"
 
 
 def sqlstate(driver_error: BaseException) -> str | None:

@@ -5,12 +5,14 @@ compiled constructs dominated an authorisation; these statements skip it."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from creditline.adapters.db.schema_risk import CUMULATIVE
+from creditline.domain.ledger import FUNDS_BOOK, LINE_BOOK, Account, Book
 
 _NAMED = re.compile(r"(?<!:):([a-z_]+)")
 
@@ -139,14 +141,60 @@ def _combine(
     return f"{head} VALUES {', '.join(parts)}"
 
 
+@dataclass(frozen=True, slots=True)
+class BookSql:
+    """Where one kind of book is kept: a head row (balances, seq, hash) and its transfers."""
+
+    book: Book
+    columns: tuple[str, ...]  # the head row's column of each account, in ``book.accounts`` order
+    insert_transfers: Statement
+    move_head: Statement
+
+
+def _move_head(table: str, key: str, columns: tuple[str, ...]) -> Statement:
+    # Guarded by the seq read under the row lock: a lost update cannot slip through.
+    balances = ", ".join(f"{c} = :{c}" for c in columns)
+    return Statement(
+        f"UPDATE {table} SET {balances}, seq = :seq, head_hash = :head_hash, "  # noqa: S608
+        f"updated_at = :updated_at WHERE {key} = :book_id AND seq = :old_seq"
+    )
+
+
+#: The ``lines`` column of each account of a line's book (the limit's name predates accounts).
+LINE_COLUMNS = tuple(
+    "limit_minor" if a is Account.PLATFORM_LIMIT else a.value for a in LINE_BOOK.accounts
+)
+LINE_BOOK_SQL = BookSql(
+    LINE_BOOK,
+    LINE_COLUMNS,
+    Statement(
+        "INSERT INTO ledger_transfers (line_id, seq, tenant_id, movement_id, movement, "
+        "debit_account, credit_account, amount, currency, ref, created_at, prev_hash, hash) "
+        "VALUES (:book_id, :seq, 'default', :movement_id, :movement, :debit_account, "
+        ":credit_account, :amount, :currency, :ref, :created_at, :prev_hash, :hash)"
+    ),
+    _move_head("lines", "id", LINE_COLUMNS),
+)
+_FUNDS_COLUMNS = tuple(a.value for a in FUNDS_BOOK.accounts)
+FUNDS_BOOK_SQL = BookSql(
+    FUNDS_BOOK,
+    _FUNDS_COLUMNS,
+    Statement(
+        "INSERT INTO funds_transfers (party_id, seq, movement_id, movement, debit_account, "
+        "credit_account, amount, currency, ref, created_at, prev_hash, hash) "
+        "VALUES (:book_id, :seq, :movement_id, :movement, :debit_account, :credit_account, "
+        ":amount, :currency, :ref, :created_at, :prev_hash, :hash)"
+    ),
+    _move_head("funds_books", "party_id", _FUNDS_COLUMNS),
+)
+
 # The line under its lock, the answer stored for the key, and the summary the spend rules
 # need to know whether to look further (oldest open occupancy, licence expiry, policy
-# sequence), all in one round trip.
+# sequence), all in one round trip. Locked or not, a line is read by this one statement.
 _LINE_SQL = (
-    "SELECT l.id, l.party_id, l.product, l.currency, l.status, l.limit_minor, l.available, "
-    "l.held, l.occupied, l.frozen, l.fees_due, l.fee_income, l.fees_collected, "
-    "l.open_freezes, l.seq, "
-    "l.head_hash, p.kind, k.request_hash, k.body, k.refused, "
+    "SELECT l.id, l.party_id, l.product, l.currency, l.status, "  # noqa: S608 - fixed text
+    + ", ".join(f"l.{c}" for c in LINE_COLUMNS)
+    + ", l.open_freezes, l.seq, l.head_hash, p.kind, k.request_hash, k.body, k.refused, "
     "(SELECT min(o.captured_at) FROM occupancies o "
     " WHERE o.line_id = l.id AND o.outstanding > 0) AS oldest_occupancy, "
     "(SELECT d.expires_on FROM documents d "
@@ -160,22 +208,6 @@ _LINE_SQL = (
 )
 LOCK_LINE = Statement(_LINE_SQL, pg_suffix=" FOR UPDATE OF l")
 READ_LINE = Statement(_LINE_SQL)
-
-INSERT_TRANSFER = Statement(
-    "INSERT INTO ledger_transfers (line_id, seq, tenant_id, movement_id, movement, "
-    "debit_account, credit_account, amount, currency, ref, created_at, prev_hash, hash) "
-    "VALUES (:line_id, :seq, 'default', :movement_id, :movement, :debit_account, "
-    ":credit_account, :amount, :currency, :ref, :created_at, :prev_hash, :hash)"
-)
-
-# Guarded by the chain head read under the lock: a lost update cannot slip through.
-UPDATE_BALANCES = Statement(
-    "UPDATE lines SET limit_minor = :limit_minor, available = :available, held = :held, "
-    "occupied = :occupied, frozen = :frozen, fees_due = :fees_due, fee_income = :fee_income, "
-    "fees_collected = :fees_collected, "
-    "seq = :seq, head_hash = :head_hash, updated_at = :updated_at "
-    "WHERE id = :line_id AND seq = :old_seq"
-)
 
 INSERT_HOLD = Statement(
     "INSERT INTO holds (id, line_id, tenant_id, status, amount, currency, purpose, order_id, "

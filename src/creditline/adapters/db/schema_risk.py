@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from creditline.adapters.db.types import TENANT, UtcDateTime
-from creditline.domain.risk.rules import RUNNING_TOTALS
+from creditline.domain.risk.features import RUNNING_TOTALS
 
 #: Running totals kept on each hold row, in this order (see tables.holds).
 CUMULATIVE = RUNNING_TOTALS

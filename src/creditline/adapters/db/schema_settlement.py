@@ -1,5 +1,4 @@
-"""Tables of settlement (分账), payouts and the funds books; shared by tables.py and the
-migration that creates them, so the two cannot drift."""
+"""Tables of settlement (分账), payouts and the funds books, as the live code sees them."""
 
 from __future__ import annotations
 
@@ -9,52 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from creditline.adapters.db.types import TENANT, UtcDateTime
-
-FUNDS_ACCOUNT_KINDS = [
-    {
-        "code": "fees_collected",
-        "normal_side": "debit",
-        "name_zh": "已收滞纳金",
-        "name_en": "late fees collected",
-    },
-    {"code": "clearing", "normal_side": "debit", "name_zh": "清算资金", "name_en": "clearing cash"},
-    {
-        "code": "escrow",
-        "normal_side": "credit",
-        "name_zh": "待分账货款",
-        "name_en": "proceeds awaiting the split",
-    },
-    {
-        "code": "repayment_collected",
-        "normal_side": "credit",
-        "name_zh": "回款还额",
-        "name_en": "proceeds kept to repay quota",
-    },
-    {
-        "code": "supplier_payable",
-        "normal_side": "credit",
-        "name_zh": "应付供应商",
-        "name_en": "owed to suppliers",
-    },
-    {
-        "code": "merchant_balance",
-        "normal_side": "credit",
-        "name_zh": "商家余额",
-        "name_en": "the merchant's balance",
-    },
-    {
-        "code": "withdrawal_payable",
-        "normal_side": "credit",
-        "name_zh": "提现在途",
-        "name_en": "withdrawals on their way",
-    },
-    {
-        "code": "compensation_expense",
-        "normal_side": "debit",
-        "name_zh": "平台补偿",
-        "name_en": "compensation paid by the platform",
-    },
-]
+from creditline.domain.ledger import FUNDS_BOOK
 
 
 def _zero(name: str, kind: type[sa.BigInteger | sa.Integer]) -> sa.Column[Any]:
@@ -62,7 +16,7 @@ def _zero(name: str, kind: type[sa.BigInteger | sa.Integer]) -> sa.Column[Any]:
 
 
 def define(table: Callable[..., Any]) -> dict[str, Any]:
-    """Define the tables with ``table`` (``sa.Table`` bound to metadata, or ``op.create_table``)."""
+    """Define the tables with ``table`` (``sa.Table`` bound to the metadata)."""
     out: dict[str, Any] = {}
     out["orders"] = table(
         "orders",
@@ -106,7 +60,7 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         "funds_books",
         sa.Column("party_id", sa.String(40), sa.ForeignKey("parties.id"), primary_key=True),
         sa.Column("currency", sa.String(3), nullable=False),
-        *(_zero(a["code"], sa.BigInteger) for a in FUNDS_ACCOUNT_KINDS[1:]),
+        *(_zero(a.value, sa.BigInteger) for a in FUNDS_BOOK.accounts),
         _zero("seq", sa.BigInteger),
         sa.Column("head_hash", sa.String(64), nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),

@@ -6,14 +6,20 @@ and ``creditline why`` both call it on the same state, so they cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from creditline.domain.money import Money
 from creditline.domain.policy import Policy
 from creditline.domain.quota.documents import DOCUMENT_NAMES, Document
-from creditline.domain.quota.freezes import FREEZE_REASON_NAMES, Freeze, FreezeReason, in_force
+from creditline.domain.quota.freezes import (
+    FREEZE_REASON_NAMES,
+    Freeze,
+    FreezeReason,
+    frozen_target,
+    in_force,
+)
 from creditline.domain.quota.lines import LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party, missing_prerequisites
 from creditline.domain.quota.purposes import (
@@ -30,8 +36,10 @@ POLICY_CHANGE_WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class OpenHold:
+    """An authorised, uncaptured hold, as the breakdown of what holds the quota shows it."""
+
     id: str
-    amount: int
+    amount: Money
     order_id: str | None
     expires_at: datetime
 
@@ -55,27 +63,27 @@ class SpendContext:
     expired_documents: tuple[Document, ...] = ()
     large_spends_today: int = 0
     open_holds: tuple[OpenHold, ...] = ()  # for the breakdown and clears_at
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def currency(self) -> str:
         return self.line.currency
 
-    def money(self, minor: int) -> str:
-        return Money(minor, self.currency).format()
+
+def _unheld(ctx: SpendContext) -> Money:
+    """The quota neither held nor occupied, never below zero."""
+    b = ctx.line.balances
+    return (b.limit - b.held - b.occupied).max(Money.zero(ctx.currency))
 
 
-def available(ctx: SpendContext) -> int:
+def available(ctx: SpendContext) -> Money:
     """Available now: limit - held - occupied - amount freezes in force, never below zero."""
-    b = ctx.line.balances
-    frozen = sum(f.amount.minor for f in in_force(ctx.freezes, ctx.now) if f.amount is not None)
-    return max(0, b.limit - b.held - b.occupied - frozen)
+    frozen = frozen_target(ctx.freezes, ctx.now, ctx.currency)
+    return (_unheld(ctx) - frozen).max(Money.zero(ctx.currency))
 
 
-def frozen_amount(ctx: SpendContext) -> int:
-    b = ctx.line.balances
-    frozen = sum(f.amount.minor for f in in_force(ctx.freezes, ctx.now) if f.amount is not None)
-    return min(frozen, max(0, b.limit - b.held - b.occupied))
+def frozen_amount(ctx: SpendContext) -> Money:
+    """What the amount freezes in force keep from use, as far as the free quota covers them."""
+    return frozen_target(ctx.freezes, ctx.now, ctx.currency).min(_unheld(ctx))
 
 
 def evaluate(ctx: SpendContext) -> list[Reason]:
@@ -184,7 +192,9 @@ def _documents(ctx: SpendContext) -> list[Reason]:
 
 def overdue_occupancies(ctx: SpendContext) -> list[Occupancy]:
     limit = timedelta(days=ctx.policy.integer("occupancy_limit_days"))
-    return [o for o in ctx.occupancies if o.outstanding > 0 and ctx.now - o.captured_at > limit]
+    return [
+        o for o in ctx.occupancies if o.outstanding.is_positive and ctx.now - o.captured_at > limit
+    ]
 
 
 def _overdue(ctx: SpendContext) -> list[Reason]:
@@ -198,12 +208,12 @@ def _overdue(ctx: SpendContext) -> list[Reason]:
         "limit_days": limit_days,
         "oldest_order": oldest.order_id or oldest.hold_id,
         "oldest_days": (ctx.now - oldest.captured_at).days,
-        "repay_to_lift": ctx.money(sum(o.outstanding for o in overdue)),
+        "repay_to_lift": Money.total((o.outstanding for o in overdue), ctx.currency).format(),
         "orders": [
             {
                 "order": o.order_id,
                 "occupancy": o.id,
-                "outstanding": ctx.money(o.outstanding),
+                "outstanding": o.outstanding.format(),
                 "since": o.captured_at.isoformat(),
                 "days": (ctx.now - o.captured_at).days,
             }
@@ -257,35 +267,35 @@ def _available(ctx: SpendContext) -> list[Reason]:
             )
         ]
     free = available(ctx)
-    if ctx.amount.minor <= free:
+    if ctx.amount <= free:
         return []
     b = ctx.line.balances
     facts: dict[str, Any] = {
         "amount": ctx.amount.format(),
-        "available": ctx.money(free),
-        "shortfall": ctx.money(ctx.amount.minor - free),
+        "available": free.format(),
+        "shortfall": (ctx.amount - free).format(),
         **breakdown(ctx),
-        "held": ctx.money(b.held),
-        "occupied": ctx.money(b.occupied),
-        "frozen": ctx.money(frozen_amount(ctx)),
-        "limit": ctx.money(b.limit),
+        "held": b.held.format(),
+        "occupied": b.occupied.format(),
+        "frozen": frozen_amount(ctx).format(),
+        "limit": b.limit.format(),
     }
     clears = _clears_when_holds_expire(ctx, free)
     return [Reason(ReasonCode.INSUFFICIENT_AVAILABLE, facts, clears_at=clears)]
 
 
-def _clears_when_holds_expire(ctx: SpendContext, free: int) -> str | None:
+def _clears_when_holds_expire(ctx: SpendContext, free: Money) -> str | None:
     """When enough open holds and temporary amount freezes end by themselves, if they do."""
-    events: list[tuple[datetime, int]] = [(h.expires_at, h.amount) for h in ctx.open_holds]
+    events: list[tuple[datetime, Money]] = [(h.expires_at, h.amount) for h in ctx.open_holds]
     events += [
-        (f.ends_at, f.amount.minor)
+        (f.ends_at, f.amount)
         for f in in_force(ctx.freezes, ctx.now)
         if f.amount is not None and f.ends_at is not None
     ]
     room = free
-    for at, amount in sorted(events):
+    for at, amount in sorted(events, key=lambda e: (e[0], e[1].minor)):
         room += amount
-        if room >= ctx.amount.minor:
+        if room >= ctx.amount:
             return at.isoformat()
     return None
 
@@ -296,7 +306,7 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
         "holds": [
             {
                 "hold": h.id,
-                "amount": ctx.money(h.amount),
+                "amount": h.amount.format(),
                 "order": h.order_id,
                 "expires_at": h.expires_at.isoformat(),
             }
@@ -306,17 +316,17 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
             {
                 "occupancy": o.id,
                 "order": o.order_id,
-                "outstanding": ctx.money(o.outstanding),
+                "outstanding": o.outstanding.format(),
                 "since": o.captured_at.isoformat(),
                 "days": (ctx.now - o.captured_at).days,
             }
             for o in sorted(ctx.occupancies, key=lambda o: (o.captured_at, o.id))
-            if o.outstanding > 0
+            if o.outstanding.is_positive
         ],
         "amount_freezes": [
             {
                 "freeze": f.id,
-                "amount": ctx.money(f.amount.minor),
+                "amount": f.amount.format(),
                 "reason": f.reason.value,
                 "until": f.ends_at.isoformat() if f.ends_at else None,
             }

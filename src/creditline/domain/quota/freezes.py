@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -77,37 +77,24 @@ def in_force(freezes: Iterable[Freeze], now: datetime) -> list[Freeze]:
     return [f for f in freezes if f.in_force(now)]
 
 
-def frozen_target(freezes: Iterable[Freeze], now: datetime) -> int:
-    """The sum of the amount freezes in force, in minor units."""
-    return sum(f.amount.minor for f in in_force(freezes, now) if f.amount is not None)
+def frozen_target(freezes: Iterable[Freeze], now: datetime, currency: str) -> Money:
+    """The sum of the amount freezes in force."""
+    return Money.total((f.amount for f in in_force(freezes, now) if f.amount is not None), currency)
 
 
-def sweep_frozen(balances: Balances, target: int) -> list[Transfer]:
+def sweep_frozen(balances: Balances, target: Money) -> list[Transfer]:
     """Transfers that make the ``frozen`` account hold ``target``, as far as the quota that is
     neither held nor occupied allows: an amount freeze never makes an account negative, and
     quota that frees up later (a repayment, a void) fills the freeze first (R3:
     available = limit - held - occupied - frozen, never below zero)."""
-    free = balances.available + balances.frozen
-    want = max(0, min(target, free))
-    delta = want - balances.frozen
-    if delta > 0:
-        return [
-            Transfer(
-                Account.AVAILABLE, Account.FROZEN, Money(delta, balances.currency), Movement.FREEZE
-            )
-        ]
-    if delta < 0:
-        return [
-            Transfer(
-                Account.FROZEN,
-                Account.AVAILABLE,
-                Money(-delta, balances.currency),
-                Movement.UNFREEZE,
-            )
-        ]
+    frozen = balances.frozen
+    if not target and not frozen:
+        return []  # the common case, on every spend: no amount freeze, nothing frozen
+    free = balances.available + frozen
+    want = target.min(free).max(Money.zero(balances.currency))
+    delta = want - frozen
+    if delta.is_positive:
+        return [Transfer(Account.AVAILABLE, Account.FROZEN, delta, Movement.FREEZE)]
+    if (-delta).is_positive:
+        return [Transfer(Account.FROZEN, Account.AVAILABLE, -delta, Movement.UNFREEZE)]
     return []
-
-
-def next_end(freezes: Sequence[Freeze]) -> datetime | None:
-    ends = [f.ends_at for f in freezes if f.status is FreezeStatus.ACTIVE and f.ends_at]
-    return min(ends) if ends else None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from creditline.domain.money import Money
 from creditline.domain.workdays import local_date
 
 
-def daily_fee(outstanding: int, rate: Decimal) -> int:
-    """One day's fee in minor units, rounded half up to the fen."""
-    return int((Decimal(outstanding) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def daily_fee(outstanding: Money, rate: Decimal) -> Money:
+    """One day's fee on ``outstanding``, rounded half up to the fen."""
+    fee = (Decimal(outstanding.minor) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return Money(int(fee), outstanding.currency)
 
 
 def fee_days(

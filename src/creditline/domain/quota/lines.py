@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,7 +60,8 @@ def authorize_transfers(amount: Money, hold_id: str) -> list[Transfer]:
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """An authorisation (预授权): quota held for a spend until captured, voided or expired."""
+    """An authorisation (预授权): quota held for a spend until captured, voided or expired;
+    ``captured`` and ``refunded`` are in the hold's currency."""
 
     id: str
     line_id: str
@@ -69,8 +70,8 @@ class Hold:
     status: HoldStatus
     expires_at: datetime
     order_id: str | None = None
-    captured: int = 0
-    refunded: int = 0
+    captured: Money = field(kw_only=True)
+    refunded: Money = field(kw_only=True)
 
     def check_open(self, now: datetime) -> None:
         if self.status is HoldStatus.AUTHORIZED and now >= self.expires_at:
@@ -91,7 +92,7 @@ class Hold:
 
     @property
     def refundable(self) -> Money:
-        return Money(self.captured - self.refunded, self.amount.currency)
+        return self.captured - self.refunded
 
 
 def capture_transfers(hold: Hold, amount: Money | None, now: datetime) -> list[Transfer]:
@@ -128,27 +129,40 @@ class Occupancy:
     id: str
     hold_id: str
     order_id: str | None
-    outstanding: int
+    outstanding: Money
     captured_at: datetime
 
 
-def allocate_repayment(amount: int, occupancies: Sequence[Occupancy]) -> list[tuple[str, int]]:
-    """Repay the oldest occupancy first; returns (occupancy id, amount) pairs."""
-    parts: list[tuple[str, int]] = []
+def allocate_repayment(amount: Money, occupancies: Sequence[Occupancy]) -> list[tuple[str, Money]]:
+    """Repay the oldest occupancy first; returns (occupancy id, part) pairs."""
+    parts: list[tuple[str, Money]] = []
     rest = amount
     for occ in sorted(occupancies, key=lambda o: (o.captured_at, o.id)):
-        if rest <= 0:
+        if not rest.is_positive:
             break
-        part = min(rest, occ.outstanding)
-        if part > 0:
+        part = rest.min(occ.outstanding)
+        if part.is_positive:
             parts.append((occ.id, part))
             rest -= part
     return parts
 
 
+def repayment_transfers(parts: Sequence[tuple[str, Money]]) -> list[Transfer]:
+    """Each repaid part of occupancy (还款) becomes available quota again."""
+    return [
+        Transfer(Account.OCCUPIED, Account.AVAILABLE, part, Movement.REPAY, occupancy_id)
+        for occupancy_id, part in parts
+    ]
+
+
+def fee_payment_transfers(amount: Money, ref: str) -> list[Transfer]:
+    """Money received for late fees (滞纳金) settles what the holder owes."""
+    return [Transfer(Account.FEES_COLLECTED, Account.FEES_DUE, amount, Movement.FEE_PAYMENT, ref)]
+
+
 def check_repayment(amount: Money, line: LineState) -> None:
     require_positive(amount)
-    occupied = Money(line.balances.occupied, line.currency)
+    occupied = line.balances.occupied
     if amount.currency != line.currency:
         raise InvalidInput("amount", f"amount currency must be {line.currency}")
     if amount > occupied:
@@ -164,7 +178,7 @@ def check_repayment(amount: Money, line: LineState) -> None:
         )
 
 
-def check_refund(hold: Hold, amount: Money, outstanding: int) -> None:
+def check_refund(hold: Hold, amount: Money, outstanding: Money) -> None:
     """A refund (退款) releases occupancy of a captured hold that is still outstanding."""
     require_positive(amount)
     if hold.status is not HoldStatus.CAPTURED:
@@ -173,7 +187,7 @@ def check_refund(hold: Hold, amount: Money, outstanding: int) -> None:
             f"hold {hold.id} is {hold.status.value}, not captured",
             [Reason(ReasonCode.HOLD_NOT_AUTHORIZED, {"status": hold.status.value})],
         )
-    refundable = Money(min(outstanding, hold.refundable.minor), hold.amount.currency)
+    refundable = outstanding.min(hold.refundable)
     if amount > refundable:
         raise Refused(
             ReasonCode.REFUND_EXCEEDS_CAPTURED.value,
@@ -185,3 +199,8 @@ def check_refund(hold: Hold, amount: Money, outstanding: int) -> None:
                 )
             ],
         )
+
+
+def refund_transfers(occupancy: Occupancy, amount: Money) -> list[Transfer]:
+    """A refund gives its part of the occupancy back to available quota."""
+    return [Transfer(Account.OCCUPIED, Account.AVAILABLE, amount, Movement.REFUND, occupancy.id)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from creditline.domain.errors import InvalidInput
+from creditline.domain.money import Money
 from creditline.domain.reasons import Reason, ReasonCode
 
 
@@ -47,7 +48,7 @@ class Party:
     open_violations: int = 0
     category: str | None = None
     credit_score: int | None = None
-    income_minor: int | None = None
+    income: Money | None = None
 
 
 def missing_prerequisites(party: Party) -> list[Reason]:

@@ -10,19 +10,17 @@ forbidden-purpose attempts. Only groups with such evidence are rings.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
-from creditline.domain.risk.rules import near_floor
+from creditline.domain.risk.features import near_floor
 
 MAX_SHARED = 12  # an identifier shared by more parties than this is a hub
 MONEY_BACK_DAYS = 7
-QUICK_REFUND = timedelta(days=3)
 SPLIT_PER_DAY = 3
 FORBIDDEN_PER_MEMBER = 2
 RING_SCORE = 50
@@ -55,11 +53,6 @@ class Ring:
     id: str = ""
     case: str = ""
     new: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(",".join(sorted(self.members)).encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -7,19 +7,32 @@ refused at load, with the line and column in the document. Nothing here uses Pyt
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import yaml
 
 from creditline.domain.errors import InvalidInput
+from creditline.domain.risk.catalogue import blank_features
+from creditline.domain.risk.conditions import compile_condition, symbols_of
+
+#: ``blank_features`` is re-exported: rule authors and tests build features from it.
+__all__ = [
+    "Event",
+    "Fired",
+    "Outcome",
+    "Rule",
+    "RuleSet",
+    "Signal",
+    "Verdict",
+    "blank_features",
+    "parse_rule_set",
+]
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -39,6 +52,9 @@ class Event(StrEnum):
     LOGIN = "login"
 
 
+_EVENTS = {e.value: e for e in Event}
+
+
 class Signal(StrEnum):
     """The cash-out (套现) pattern a rule looks for; backtests and reports group by it."""
 
@@ -49,99 +65,6 @@ class Signal(StrEnum):
     FORBIDDEN_PURPOSE = "forbidden_purpose"  # repeated forbidden-purpose attempts
     VELOCITY = "velocity"
     ACCOUNT = "account"  # login and account anomalies
-
-
-#: The running totals each hold row keeps for its line (a prefix sum per kind of attempt):
-#: attempts, spends, amount spent, declines, forbidden-purpose attempts, near-threshold attempts,
-#: spends with a counterparty. A window's figure is the newest totals minus the last before it.
-RUNNING_TOTALS = (
-    "cum_attempts",
-    "cum_count",
-    "cum_amount",
-    "cum_declined",
-    "cum_forbidden",
-    "cum_near",
-    "cum_counterparty",
-)
-
-# Feature types; rule-engine's own (imported when a rule is first compiled, to keep the CLI's
-# start-up fast) are BOOLEAN, FLOAT (its numbers are Decimal: no float near money) and STRING.
-_B, _N, _S = "BOOLEAN", "FLOAT", "STRING"
-
-#: Every feature a rule may name, with its type and meaning. Money is in yuan (Decimal).
-FEATURES: dict[str, tuple[Any, str]] = {
-    "event": (_S, "spend, withdrawal or login"),
-    "amount": (_N, "the request's amount in yuan (0 for a login)"),
-    "purpose": (_S, "the spend's purpose ('' for other events)"),
-    "purpose_forbidden": (_B, "the purpose is withdraw_cash, transfer_wallet or transfer_bank"),
-    "product": (_S, "merchant_bnpl or installment ('' without a line)"),
-    "party_kind": (_S, "merchant or consumer"),
-    "account_age_days": (_N, "days since the party was added"),
-    "large_spend_threshold": (_N, "policy's large-spend threshold in yuan"),
-    "near_threshold": (_B, "amount in [90%, 100%) of the large-spend threshold"),
-    **{
-        f"spend_count_{w}": (_N, f"spends authorised on the line in the last {w}")
-        for w in ("1h", "24h", "7d", "30d")
-    },
-    **{
-        f"spend_sum_{w}": (_N, f"yuan authorised on the line in the last {w}")
-        for w in ("1h", "24h", "7d", "30d")
-    },
-    "declined_24h": (_N, "declined spend attempts on the line in 24 h"),
-    "forbidden_attempts_7d": (_N, "forbidden-purpose attempts on the line in 7 days, before this"),
-    "near_threshold_24h": (_N, "attempts in [90%, 100%) of the threshold in 24 h, before this"),
-    "refunds_30d": (_N, "captured spends refunded in 30 days"),
-    "orders_30d": (_N, "the merchant's orders in 30 days"),
-    "returns_30d": (_N, "the merchant's returned orders in 30 days"),
-    "return_rate_30d": (_N, "returned / all orders in 30 days (0 without orders)"),
-    "linked_parties": (_N, "parties sharing a device, phone, bank account or address"),
-    "strong_linked_parties": (_N, "parties sharing a device, phone or bank account"),
-    "counterparty_linked": (_B, "the counterparty shares any identifier with the holder"),
-    "counterparty_strong_link": (_B, "the counterparty shares a device, phone or bank account"),
-    "linked_spends_30d": (_N, "the holder's spends to linked parties in 30 days"),
-    "linked_near_threshold_24h": (_N, "near-threshold attempts of strongly linked parties, 24 h"),
-    "linked_forbidden_7d": (_N, "forbidden-purpose attempts of strongly linked parties, 7 days"),
-    "money_back_7d": (
-        _N,
-        (
-            "yuan of orders paid to the holder (or its strong links) in 7 days by its spends'"
-            " counterparties or its strong links (0 for a party with no links)"
-        ),
-    ),
-    "logins_24h": (_N, "logins in 24 h"),
-    "new_device_logins_24h": (_N, "logins from a device never seen before, in 24 h"),
-    "distinct_ips_24h": (_N, "distinct IP addresses logged in from in 24 h"),
-    "device_new": (_B, "this login's device was never seen for the party"),
-    "ip_new": (_B, "this login's IP was never seen for the party"),
-}
-
-
-@functools.cache
-def _engine() -> Any:
-    """The rule-engine module and a context that knows every feature and its type."""
-    import rule_engine  # noqa: PLC0415 - imported on first use (start-up time)
-
-    types = {k: getattr(rule_engine.DataType, t) for k, (t, _) in FEATURES.items()}
-    context = rule_engine.Context(
-        type_resolver=rule_engine.type_resolver_from_dict(types), default_timezone="UTC"
-    )
-    return rule_engine, context
-
-
-def _blank() -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, (kind, _) in FEATURES.items():
-        out[name] = False if kind is _B else ("" if kind is _S else Decimal(0))
-    return out
-
-
-#: Every feature at its neutral value (read-only; ``blank_features`` hands out copies).
-BLANK: dict[str, Any] = _blank()
-
-
-def blank_features() -> dict[str, Any]:
-    """Every feature at its neutral value: a request fills in what it knows."""
-    return dict(BLANK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +150,9 @@ class RuleSet:
     text: str
 
     def evaluate(self, features: dict[str, Any]) -> Verdict:
-        event = Event(features["event"])
+        event = _EVENTS.get(features["event"])
+        if event is None:
+            raise InvalidInput("event", f"event must be one of {', '.join(_EVENTS)}")
         fired = [
             Fired(
                 r.name,
@@ -276,23 +201,8 @@ class RuleSet:
         }
 
 
-#: Identifiers that tie parties together strongly; a shared address is a weak link.
-STRONG_IDENTIFIERS = frozenset({"device", "phone", "bank_account"})
-
-
-def near_floor(threshold: int) -> int:
-    """The smallest amount "just under" the large-spend threshold: 90 % of it, rounded up."""
-    return -(-threshold * 9 // 10)
-
-
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MEMO_SIZE = 4096
-
-
-def _symbols(text: str) -> tuple[str, ...]:
-    """Every feature name in a condition (a string literal equal to one only adds a key)."""
-    return tuple(sorted({w for w in _WORD.findall(text) if w in FEATURES}))
 
 
 class _Doc:
@@ -337,51 +247,6 @@ class _Doc:
         return int(text)
 
 
-def _expression_position(node: yaml.Node, offset: int) -> str:
-    """Line and column in the file of character ``offset`` of a scalar's text."""
-    text = str(node.value)
-    line = node.start_mark.line + text.count("\n", 0, offset)
-    if "\n" in text[:offset]:
-        column = offset - text.rfind("\n", 0, offset)
-    else:
-        quoted = 1 if getattr(node, "style", None) in {'"', "'"} else 0
-        column = node.start_mark.column + quoted + offset + 1
-    return f"line {line + 1}, column {column}"
-
-
-def compile_condition(text: str, node: yaml.Node | None = None) -> Any:
-    """Compile one condition; errors name the line and column (in the file when known)."""
-
-    def where(offset: int) -> str:
-        if node is not None:
-            return _expression_position(node, offset)
-        line = text.count("\n", 0, offset) + 1
-        return f"line {line}, column {offset - text.rfind(chr(10), 0, offset)}"
-
-    rule_engine, context = _engine()
-    try:
-        compiled = rule_engine.Rule(text, context=context)
-    except rule_engine.errors.SymbolResolutionError as exc:
-        found = re.search(rf"\b{re.escape(exc.symbol_name)}\b", text)
-        hint = f" (did you mean {exc.suggestion!r}?)" if exc.suggestion else ""
-        raise InvalidInput(
-            "rules",
-            f"{where(found.start() if found else 0)}: unknown feature {exc.symbol_name!r}{hint}",
-        ) from None
-    except rule_engine.errors.RuleSyntaxError as exc:
-        token = exc.token
-        offset = len(text.rstrip()) if token is None else int(token.lexpos)
-        raise InvalidInput("rules", f"{where(offset)}: syntax error in the condition") from None
-    except rule_engine.errors.EngineError as exc:
-        raise InvalidInput("rules", f"{where(0)}: {exc.message}") from None
-    if compiled.statement.expression.result_type not in {
-        rule_engine.DataType.BOOLEAN,
-        rule_engine.DataType.UNDEFINED,
-    }:
-        raise InvalidInput("rules", f"{where(0)}: the condition must be true or false")
-    return compiled
-
-
 def parse_rule_set(text: str, *, version: int = 0) -> RuleSet:
     """Parse and check a rule-set document (YAML, or JSON which is YAML too)."""
     doc = _Doc(text)
@@ -415,12 +280,12 @@ def parse_rule_set(text: str, *, version: int = 0) -> RuleSet:
                 reason=_reason(fields, node),
                 weight=_Doc.integer(fields.get("weight"), "weight", node, 0),
                 signal=_choice(fields, "signal", node, Signal),
-                events=_events(fields, node),
+                events=_events(fields),
                 freeze_hours=_Doc.integer(fields.get("freeze_hours"), "freeze_hours", node, 0),
                 message_zh=str(fields["message_zh"].value) if "message_zh" in fields else "",
                 message_en=str(fields["message_en"].value) if "message_en" in fields else "",
                 compiled=compiled,
-                symbols=(symbols := _symbols(when)),
+                symbols=(symbols := symbols_of(when)),
                 key=operator.itemgetter(*symbols) if symbols else (lambda _f: ()),
             )
         )
@@ -446,7 +311,7 @@ def _reason(fields: dict[str, yaml.Node], parent: yaml.Node) -> str:
     return reason
 
 
-def _events(fields: dict[str, yaml.Node], parent: yaml.Node) -> frozenset[Event]:
+def _events(fields: dict[str, yaml.Node]) -> frozenset[Event]:
     node = fields.get("events")
     if node is None:
         return frozenset({Event.SPEND})
@@ -460,5 +325,4 @@ def _events(fields: dict[str, yaml.Node], parent: yaml.Node) -> frozenset[Event]
             raise InvalidInput(
                 "rules", f"{_Doc.where(item)}: events are spend, withdrawal, login"
             ) from None
-    _ = parent
     return frozenset(out)

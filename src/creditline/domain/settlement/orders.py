@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
+from creditline.domain.text import printable_text
 
 
 class OrderState(StrEnum):
@@ -54,6 +55,11 @@ class Order:
         """What the merchant is owed for it: the amount less what was returned."""
         return Money(self.amount.minor - self.returned, self.amount.currency)
 
+    @property
+    def awaiting_split(self) -> bool:
+        """Confirmed and not yet split: its proceeds wait in escrow."""
+        return self.state is OrderState.CONFIRMED and not self.split_done
+
     def _refuse(self, action: str) -> Refused:
         return Refused("order_state", f"order {self.id} is {self.state.value}; cannot {action}")
 
@@ -93,6 +99,4 @@ class Order:
 
 
 def parse_order_id(text: str) -> str:
-    if not text or len(text) > 64 or not text.isprintable() or " " in text:
-        raise InvalidInput("order", "order must be 1 to 64 printable characters without spaces")
-    return text
+    return printable_text(text, "order", max_length=64, spaces=False)

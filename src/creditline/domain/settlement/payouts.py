@@ -94,6 +94,15 @@ class Payout:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PayoutRecord:
+    """A stored payout with its history's times: when it was made, and paid if it was."""
+
+    payout: Payout
+    created_at: datetime
+    paid_at: datetime | None = None
+
+
 def compensation(amount: Money, cap: Money) -> Money:
     """What the platform pays the merchant for a payout that failed three times in a row:
     the payout's amount, at most the policy cap (default 500.00 a transaction)."""

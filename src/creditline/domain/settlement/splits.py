@@ -1,4 +1,4 @@
-"""Split settlement (分账): split rules, exact allocation, and the window splits run in."""
+"""Split settlement (分账): suppliers, split rules, exact allocation, the split window."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from creditline.domain.errors import InvalidInput
+from creditline.domain.errors import CalendarExhausted, InvalidInput
 from creditline.domain.workdays import SHANGHAI, WorkCalendar
 
 TOTAL_BP = 10_000  # shares are kept in basis points; 100% = 10,000
+ORDINARY_MAX_BP = 3000  # an ordinary supplier takes at most 30%
+#: How far ahead the split window is looked for; past it the calendar itself is wrong.
+WINDOW_HORIZON_DAYS = 60
 
 
 class ShareKind(StrEnum):
@@ -23,6 +26,17 @@ class ShareKind(StrEnum):
 class SupplierTier(StrEnum):
     CORE = "core"  # 核心供应商
     ORDINARY = "ordinary"  # 普通供应商
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """A whitelisted supplier (供应商) of a merchant, paid by split settlement."""
+
+    id: str
+    merchant_id: str
+    name: str
+    tier: SupplierTier
+    account: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +55,21 @@ class SplitRule:
     version: int
     shares: tuple[Share, ...]
 
+    @classmethod
+    def from_text(cls, version: int, text: str) -> SplitRule:
+        """A stored rule read back from its ``text()``."""
+        return cls(version, tuple(parse_share(part) for part in text.split(",")))
+
     @property
     def repayment_bp(self) -> int:
         return sum(s.bp for s in self.shares if s.kind is ShareKind.REPAYMENT)
 
     def text(self) -> str:
         return ",".join(f"{s.label}:{_percent(s.bp)}" for s in self.shares)
+
+
+#: With no rule of its own, a merchant's proceeds repay its quota first; the rest is its own.
+DEFAULT_RULE = SplitRule(0, (Share(ShareKind.REPAYMENT, TOTAL_BP),))
 
 
 def _percent(bp: int) -> str:
@@ -57,40 +80,44 @@ def _percent(bp: int) -> str:
 _PART = re.compile(r"(repayment|merchant|supplier:([A-Za-z0-9_]+)):([0-9]{1,3}(?:\.[0-9]{1,2})?)")
 
 
-def parse_rule(
-    text: str, suppliers: Mapping[str, SupplierTier], *, ordinary_max_bp: int = 3000
-) -> tuple[Share, ...]:
+def parse_share(part: str) -> Share:
+    """One share of a rule: ``repayment:40``, ``supplier:SUP_ID:12.5`` or ``merchant:10``."""
+    match = _PART.fullmatch(part.strip())
+    if match is None:
+        raise InvalidInput(
+            "rule",
+            f"rule part {part.strip()!r} must look like "
+            "repayment:40, supplier:SUP_ID:50 or merchant:10",
+        )
+    name, supplier_id, pct = match.groups()
+    whole, _, frac = pct.partition(".")
+    bp = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
+    if supplier_id is not None:
+        return Share(ShareKind.SUPPLIER, bp, supplier_id)
+    return Share(ShareKind(name), bp)
+
+
+def parse_rule(text: str, suppliers: Mapping[str, Supplier]) -> tuple[Share, ...]:
     """``"repayment:40,supplier:SUP_ID:50,merchant:10"``: whole percent or up to two decimals
     (basis points). Every share names a kind once; the shares add up to exactly 100%."""
     shares: list[Share] = []
     seen: set[str] = set()
     for part in text.split(","):
-        match = _PART.fullmatch(part.strip())
-        if match is None:
-            raise InvalidInput(
-                "rule",
-                f"rule part {part.strip()!r} must look like "
-                "repayment:40, supplier:SUP_ID:50 or merchant:10",
-            )
-        name, supplier_id, pct = match.groups()
-        whole, _, frac = pct.partition(".")
-        bp = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
-        if name in seen:
-            raise InvalidInput("rule", f"{name} appears twice in the rule")
-        seen.add(name)
-        if supplier_id is not None:
-            tier = suppliers.get(supplier_id)
-            if tier is None:
-                raise InvalidInput("rule", f"supplier {supplier_id} is not on the whitelist")
-            if tier is SupplierTier.ORDINARY and bp > ordinary_max_bp:
+        share = parse_share(part)
+        if share.label in seen:
+            raise InvalidInput("rule", f"{share.label} appears twice in the rule")
+        seen.add(share.label)
+        if share.supplier_id is not None:
+            supplier = suppliers.get(share.supplier_id)
+            if supplier is None:
+                raise InvalidInput("rule", f"supplier {share.supplier_id} is not on the whitelist")
+            if supplier.tier is SupplierTier.ORDINARY and share.bp > ORDINARY_MAX_BP:
                 raise InvalidInput(
                     "rule",
-                    f"ordinary supplier {supplier_id} may take at most "
-                    f"{_percent(ordinary_max_bp)}%",
+                    f"ordinary supplier {share.supplier_id} may take at most "
+                    f"{_percent(ORDINARY_MAX_BP)}%",
                 )
-            shares.append(Share(ShareKind.SUPPLIER, bp, supplier_id))
-        else:
-            shares.append(Share(ShareKind(name), bp))
+        shares.append(share)
     total = sum(s.bp for s in shares)
     if total != TOTAL_BP:
         raise InvalidInput("rule", f"shares add up to {_percent(total)}%, not 100%")
@@ -109,7 +136,7 @@ def allocate(amount: int, shares: Sequence[Share]) -> list[int]:
     return parts
 
 
-def parse_window(text: str) -> tuple[time, time]:
+def _parse_window(text: str) -> tuple[time, time]:
     start, _, end = text.partition("-")
     return time.fromisoformat(start), time.fromisoformat(end)
 
@@ -117,7 +144,7 @@ def parse_window(text: str) -> tuple[time, time]:
 def next_window(calendar: WorkCalendar, at: datetime, window: str) -> datetime:
     """``at`` if it falls inside the split window of a working day (Asia/Shanghai), else the
     next opening of the window."""
-    opens, closes = parse_window(window)
+    opens, closes = _parse_window(window)
     local = at.astimezone(SHANGHAI)
     day: date = local.date()
     if calendar.info(day).is_workday:
@@ -125,8 +152,11 @@ def next_window(calendar: WorkCalendar, at: datetime, window: str) -> datetime:
             return at
         if local.time() < opens:
             return datetime.combine(day, opens, SHANGHAI).astimezone(UTC)
-    for _ in range(60):
+    for _ in range(WINDOW_HORIZON_DAYS):
         day += timedelta(days=1)
         if calendar.info(day).is_workday:
             return datetime.combine(day, opens, SHANGHAI).astimezone(UTC)
-    raise ValueError("no working day within 60 days")
+    raise CalendarExhausted(
+        f"no working day within {WINDOW_HORIZON_DAYS} days after {local.date().isoformat()}: "
+        "check the loaded calendar notices"
+    )

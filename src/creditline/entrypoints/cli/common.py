@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from creditline.domain.errors import CreditlineError, NotInitialised
+from creditline import CreditlineError, NotInitialised
 from creditline.entrypoints.bootstrap import database_url, open_database
 from creditline.entrypoints.cli.output import console, fail, finish, kv_table, render_reasons
-from creditline.service.idempotency import Answer
-from creditline.service.uow import Database
+
+if TYPE_CHECKING:
+    from creditline import Answer, Database
 
 
 @dataclass
@@ -40,11 +41,8 @@ def run(
     as_json = json_out or STATE.json
     url = db or STATE.db
     try:
-        database = open_database(url)
-        try:
+        with open_database(url) as database:
             answer = action(database)
-        finally:
-            database.dispose()
     except NotInitialised:
         message = f"database {database_url(url)} is not initialised: run `creditline init`"
         fail(NotInitialised(message), as_json=as_json)
@@ -55,7 +53,7 @@ def run(
 
 def show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]], None]:
     def render(body: dict[str, Any]) -> None:
-        console.print(kv_table(title, body, keys))
+        console().print(kv_table(title, body, keys))
         if body.get("reasons"):
             render_reasons(body["reasons"])
 

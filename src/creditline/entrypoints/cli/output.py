@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from creditline.domain.errors import CreditlineError, InvalidInput, Refused
-from creditline.service.idempotency import Answer
+from creditline import CreditlineError, InvalidInput, Refused
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from creditline import Answer
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
+
+
+@functools.cache
+def console() -> Console:
+    """The terminal for answers; rich is imported on the first use, so ``--json`` never pays
+    for it."""
+    from rich.console import Console
+
+    return Console()
+
+
+@functools.cache
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def print_json(body: Any) -> None:
@@ -25,6 +42,8 @@ def print_json(body: Any) -> None:
 
 
 def kv_table(title: str, body: dict[str, Any], keys: list[str] | None = None) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold cyan")
     table.add_column()
@@ -35,13 +54,12 @@ def kv_table(title: str, body: dict[str, Any], keys: list[str] | None = None) ->
 
 
 def render_reasons(reasons: list[dict[str, Any]]) -> None:
+    out = console()
     for r in reasons:
-        console.print(f"  [red]✗[/red] [bold]{r['code']}[/bold]  {r.get('message_zh', '')}")
-        console.print(f"      {r.get('message_en', r.get('message', ''))}")
+        out.print(f"  [red]✗[/red] [bold]{r['code']}[/bold]  {r.get('message_zh', '')}")
+        out.print(f"      {r.get('message_en', r.get('message', ''))}")
         if r.get("action_zh") or r.get("action_en"):
-            console.print(
-                f"      [green]→[/green] {r.get('action_zh', '')} / {r.get('action_en', '')}"
-            )
+            out.print(f"      [green]→[/green] {r.get('action_zh', '')} / {r.get('action_en', '')}")
 
 
 def finish(answer: Answer, *, as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
@@ -49,7 +67,7 @@ def finish(answer: Answer, *, as_json: bool, render: Callable[[dict[str, Any]], 
         print_json(answer.body)
     elif answer.refused and "error" in answer.body:
         err = answer.body["error"]
-        console.print(f"[red]refused[/red] {err.get('code')}: {err.get('message')}")
+        console().print(f"[red]refused[/red] {err.get('code')}: {err.get('message')}")
         render_reasons(answer.body.get("reasons", []))
     else:
         render(answer.body)
@@ -59,9 +77,9 @@ def finish(answer: Answer, *, as_json: bool, render: Callable[[dict[str, Any]], 
 
 #: Exit codes by error type, most specific first: 2 bad input, 3 refused, 1 anything else.
 EXIT_CODES: tuple[tuple[type[CreditlineError], int], ...] = (
-    (InvalidInput, 2),
-    (Refused, 3),
-    (CreditlineError, 1),
+    (InvalidInput, EXIT_INVALID),
+    (Refused, EXIT_REFUSED),
+    (CreditlineError, EXIT_ERROR),
 )
 
 
@@ -76,7 +94,7 @@ def fail(exc: CreditlineError, *, as_json: bool) -> NoReturn:
     if as_json:
         print_json(body)
     else:
-        err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        err_console().print(f"[red]error[/red] ({exc.code}): {exc.message}")
         if isinstance(exc, Refused):
             render_reasons(body["reasons"])
     raise typer.Exit(exit_code(exc))

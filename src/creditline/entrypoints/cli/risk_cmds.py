@@ -1,5 +1,5 @@
-"""CLI commands of the risk engine (风控): rules, review queue, backtests, rings, logins,
-identifiers, and the marketplace simulator."""
+"""CLI commands of the risk engine (风控): rules, review queue, backtests, rings, logins, and
+the marketplace simulator."""
 
 from __future__ import annotations
 
@@ -7,30 +7,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from creditline.domain.errors import InvalidInput
-from creditline.domain.workdays import SHANGHAI
+import creditline
+from creditline import InvalidInput
 from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
 from creditline.entrypoints.cli.output import console, err_console
-from creditline.service.idempotency import Answer
-from creditline.service.risk import labels as risk_eval
-from creditline.service.risk import ring_job as rings_uc
-from creditline.service.risk import rule_sets as risk_rules
-from creditline.service.risk import scoring as risk
-from creditline.service.sandbox_clock import parse_instant
-from creditline.service.uow import Database
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from creditline import Answer, Database
+
+app = typer.Typer()
 risk_app = typer.Typer(
     help="Risk control (风控) and cash-out (套现) detection.", no_args_is_help=True
 )
 rules_app = typer.Typer(help="Rule sets (风控规则) as versioned documents.", no_args_is_help=True)
 login_app = typer.Typer(help="Logins (登录), scored by the risk rules.", no_args_is_help=True)
 risk_app.add_typer(rules_app, name="rules")
+app.add_typer(risk_app, name="risk")
+app.add_typer(login_app, name="login")
 
 
 def parse_when(text: str | None, field: str) -> datetime | None:
@@ -42,8 +41,14 @@ def parse_when(text: str | None, field: str) -> datetime | None:
             day = datetime.fromisoformat(text).date()
         except ValueError:
             raise InvalidInput(field, f"{field} must be a date YYYY-MM-DD or an ISO time") from None
-        return datetime.combine(day, time(0), SHANGHAI)
-    return parse_instant(text, field)
+        return datetime.combine(day, time(0), creditline.SHANGHAI)
+    return creditline.parse_instant(text, field)
+
+
+def _table(title: str) -> Table:
+    from rich.table import Table  # rich loads only when a table is drawn, never for --json
+
+    return Table(title=title)
 
 
 def _read(path: Path, field: str) -> str:
@@ -59,12 +64,20 @@ def progress_bar(title: str, *, enabled: bool = True) -> Iterator[Callable[[int,
     if not enabled:
         yield lambda _i, _n: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console(),
         transient=True,
     ) as bar:
         task = bar.add_task(title, total=None)
@@ -88,7 +101,7 @@ def rules_load(
     run(
         db,
         json_out,
-        lambda d: risk_rules.load_rules(d, _read(file, "rules"), note=note, key=key),
+        lambda d: creditline.load_rules(d, _read(file, "rules"), note=note, key=key),
         _render_rules,
     )
 
@@ -100,20 +113,20 @@ def rules_show(
     json_out: JsonOpt = False,
 ) -> None:
     """The live rule set (or one version)."""
-    run(db, json_out, lambda d: risk_rules.show_rules(d, version=version), _render_rules)
+    run(db, json_out, lambda d: creditline.show_rules(d, version=version), _render_rules)
 
 
 def _render_rules(body: dict[str, Any]) -> None:
-    table = Table(title=f"rule set {body['name']} v{body['version']} ({body['digest'][:12]})")
+    table = _table(f"rule set {body['name']} v{body['version']} ({body['digest'][:12]})")
     for col in ("rule", "when", "outcome", "reason", "weight", "signal"):
         table.add_column(col)
     for r in body["rules"]:
         table.add_row(
             r["name"], r["when"], r["outcome"], r["reason"], str(r["weight"]), r["signal"]
         )
-    console.print(table)
+    console().print(table)
     t = body["thresholds"]
-    console.print(f"score ≥ {t['review']} → review, ≥ {t['decline']} → decline")
+    console().print(f"score ≥ {t['review']} → review, ≥ {t['decline']} → decline")
 
 
 @risk_app.command("features")
@@ -122,8 +135,8 @@ def features(json_out: JsonOpt = False) -> None:
     run(
         None,
         json_out,
-        lambda _d: risk_rules.features(),
-        lambda body: console.print(
+        lambda _d: creditline.features(),
+        lambda body: console().print(
             "\n".join(f"[bold]{f['name']}[/bold]  {f['meaning']}" for f in body["features"])
         ),
     )
@@ -139,7 +152,7 @@ def queue(
     """Events held for an operator's review (人工审核)."""
 
     def render(body: dict[str, Any]) -> None:
-        table = Table(title=f"review queue 待审核 ({body['count']})")
+        table = _table(f"review queue 待审核 ({body['count']})")
         for col in ("id", "event", "subject", "amount", "score", "reasons", "at"):
             table.add_column(col)
         for d in body["pending"]:
@@ -147,9 +160,9 @@ def queue(
             table.add_row(
                 d["id"], d["event"], d["subject"], d["amount"], str(d["score"]), codes, d["at"]
             )
-        console.print(table)
+        console().print(table)
 
-    run(db, json_out, lambda d: risk.queue(d, limit=limit), render)
+    run(db, json_out, lambda d: creditline.queue(d, limit=limit), render)
 
 
 @risk_app.command("decide")
@@ -166,7 +179,7 @@ def decide(
     run(
         db,
         json_out,
-        lambda d: risk.decide(d, decision, verdict=verdict, by=by, note=note, key=key),
+        lambda d: creditline.decide(d, decision, verdict=verdict, by=by, note=note, key=key),
         show(
             "risk decision 风控决定",
             ["id", "event", "subject", "outcome", "review", "decided_by", "hold_status"],
@@ -188,7 +201,7 @@ def backtest(
     def action(d: Database) -> Answer:
         text = _read(rules, "rules")
         with progress_bar("backtest 回测") as step:
-            return risk_rules.backtest(
+            return creditline.backtest(
                 d,
                 text,
                 start=parse_when(start, "from"),
@@ -204,22 +217,22 @@ def _pct(value: float | None) -> str:
 
 
 def render_backtest(body: dict[str, Any]) -> None:
-    console.print(
+    console().print(
         f"[bold]backtest[/bold] {body['rule_set']['name']}: {body['decisions']} decisions, "
         f"[yellow]{body['changed']} change[/yellow] · nothing written"
     )
-    table = Table(title="by rule")
+    table = _table("by rule")
     for col in ("rule", "fired before", "fired after"):
         table.add_column(col)
     for r in body["by_rule"]:
         table.add_row(r["rule"], str(r["fired_before"]), str(r["fired_after"]))
-    console.print(table)
+    console().print(table)
     render_metrics(body["before"], "live rules")
     render_metrics(body["after"], "candidate")
 
 
 def render_metrics(m: dict[str, Any], title: str) -> None:
-    table = Table(title=f"{title}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])}")
+    table = _table(f"{title}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])}")
     for col in ("pattern", "fraud events", "caught", "recall", "false positives", "precision"):
         table.add_column(col)
     for name, p in m["patterns"].items():
@@ -231,7 +244,7 @@ def render_metrics(m: dict[str, Any], title: str) -> None:
             str(p["false_positives"]),
             _pct(p["precision"]),
         )
-    console.print(table)
+    console().print(table)
 
 
 # -- rings ---------------------------------------------------------------------------------------
@@ -245,7 +258,7 @@ def rings(
 
     def action(d: Database) -> Answer:
         with progress_bar("rings 团伙") as step:
-            return rings_uc.rings(
+            return creditline.rings(
                 d, since=parse_when(since, "since"), progress=lambda _s, i, n: step(i, n)
             )
 
@@ -253,7 +266,7 @@ def rings(
 
 
 def render_rings(body: dict[str, Any]) -> None:
-    table = Table(title=f"rings 套现团伙: {body['count']} ({body['cases_opened']} new cases)")
+    table = _table(f"rings 套现团伙: {body['count']} ({body['cases_opened']} new cases)")
     for col in ("ring", "pattern", "score", "members", "shared", "evidence", "case"):
         table.add_column(col)
     for r in body["rings"]:
@@ -274,7 +287,7 @@ def render_rings(body: dict[str, Any]) -> None:
             "\n".join(f for f in facts if not f.startswith("0 ")),
             r["case"] + (" (new)" if r["new"] else ""),
         )
-    console.print(table)
+    console().print(table)
 
 
 # -- logins and identifiers ----------------------------------------------------------------------
@@ -291,7 +304,7 @@ def login_record(
 
     def render(body: dict[str, Any]) -> None:
         r = body["risk"]
-        console.print(
+        console().print(
             f"login {body['id']} · new device {body['device_new']} · new ip {body['ip_new']} · "
             f"{r['outcome']} (score {r['score']})"
         )
@@ -299,42 +312,13 @@ def login_record(
     run(
         db,
         json_out,
-        lambda d: risk.record_login(d, party, device=device, ip=ip, key=key),
-        render,
-    )
-
-
-def party_link(
-    party: str,
-    device: Annotated[str | None, typer.Option("--device")] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
-    bank_account: Annotated[str | None, typer.Option("--bank-account")] = None,
-    address: Annotated[str | None, typer.Option("--address")] = None,
-    key: KeyOpt = None,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Record a party's identifiers; parties that share one are linked (关联)."""
-
-    def render(body: dict[str, Any]) -> None:
-        console.print(f"{body['party']}: {body['added']} identifier(s) added")
-        for p in body["linked_parties"]:
-            console.print(f"  linked 关联 {p['party']} via {', '.join(p['shared'])}")
-
-    run(
-        db,
-        json_out,
-        lambda d: risk.link(
-            d,
-            party,
-            {"device": device, "phone": phone, "bank_account": bank_account, "address": address},
-            key=key,
-        ),
+        lambda d: creditline.record_login(d, party, device=device, ip=ip, key=key),
         render,
     )
 
 
 # -- the simulator -------------------------------------------------------------------------------
+@app.command("simulate")
 def simulate(
     merchants: Annotated[int, typer.Option("--merchants", min=2, max=2000)] = 40,
     days: Annotated[int, typer.Option("--days", min=3, max=120)] = 20,
@@ -351,11 +335,11 @@ def simulate(
             made = run_sim(
                 d, merchants=merchants, days=days, seed=seed, fraud_rings=fraud_rings, progress=step
             )
-        risk_eval.store_labels(d, made["labels"], source=f"simulator:{seed}")
+        creditline.store_labels(d, made["labels"], source=f"simulator:{seed}")
         with progress_bar("rings 团伙") as step:
-            found = rings_uc.rings(d, progress=lambda _s, i, n: step(i, n)).body
-        scores = risk_eval.evaluate(d, found["rings"]).body
-        return Answer(
+            found = creditline.rings(d, progress=lambda _s, i, n: step(i, n)).body
+        scores = creditline.evaluate(d, found["rings"]).body
+        return creditline.Answer(
             {
                 "seed": seed,
                 "stats": made["stats"],
@@ -369,9 +353,9 @@ def simulate(
 
 
 def render_simulation(body: dict[str, Any]) -> None:
-    console.print(f"[bold]simulation seed {body['seed']}[/bold]: {body['stats']}")
+    console().print(f"[bold]simulation seed {body['seed']}[/bold]: {body['stats']}")
     render_metrics(body["inline"], "inline rules 实时规则")
-    table = Table(title="ring detection 团伙识别")
+    table = _table("ring detection 团伙识别")
     for col in ("pattern", "true rings", "found", "recall", "named", "precision"):
         table.add_column(col)
     for name, p in body["rings"].items():
@@ -385,5 +369,5 @@ def render_simulation(body: dict[str, Any]) -> None:
             str(p["named"]),
             _pct(p["precision"]),
         )
-    console.print(table)
-    console.print(f"rings found: {body['found_rings']} · {body['rings']['_all']}")
+    console().print(table)
+    console().print(f"rings found: {body['found_rings']} · {body['rings']['_all']}")

@@ -1,4 +1,4 @@
-"""CLI commands for the spending rules: why, freezes, documents, policy, calendar, events."""
+"""CLI commands for the spending rules: why, freezes, policy, calendar, events."""
 
 from __future__ import annotations
 
@@ -7,23 +7,24 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.domain.workdays import local_text
+import creditline
+from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
 from creditline.entrypoints.cli.output import console
-from creditline.service import policy_admin as policy_uc
-from creditline.service import workday_notices as calendar_uc
-from creditline.service.quota import freeze_admin as freezes_uc
-from creditline.service.quota import party_admin as parties_uc
-from creditline.service.quota import why as diagnosis
 
+app = typer.Typer()
 freeze_app = typer.Typer(help="Freezes (冻结).", no_args_is_help=True)
-document_app = typer.Typer(help="Merchant documents (资质材料).", no_args_is_help=True)
 policy_app = typer.Typer(help="Platform policy (平台政策), versioned.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working days (工作日, 调休).", no_args_is_help=True)
 events_app = typer.Typer(help="The event outbox (事件).", no_args_is_help=True)
+app.add_typer(freeze_app, name="freeze")
+app.add_typer(policy_app, name="policy")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(events_app, name="events")
 
 
 # -- why -------------------------------------------------------------------------------------
+@app.command("why")
 def why(
     line: str,
     amount: Annotated[str, typer.Option("--amount")],
@@ -37,7 +38,7 @@ def why(
     run(
         db,
         json_out,
-        lambda d: diagnosis.why(
+        lambda d: creditline.why(
             d, line, amount=amount, purpose=purpose, lang=lang, counterparty=counterparty
         ),
         lambda body: render_why(body, lang),
@@ -45,71 +46,70 @@ def why(
 
 
 def _local(iso: str) -> str:
-    return local_text(datetime.fromisoformat(iso))
+    return creditline.local_text(datetime.fromisoformat(iso))
 
 
 def render_why(body: dict[str, Any], lang: str) -> None:  # noqa: C901 - one section each
+    out = console()
     zh = lang == "zh"
     other = "en" if zh else "zh"
     title = "额度诊断：为什么用不了？" if zh else "Why can't I use my quota?"
-    console.print(
-        f"[bold]{title}[/bold]  line {body['line']} · {body['amount']} · {body['purpose']}"
-    )
+    out.print(f"[bold]{title}[/bold]  line {body['line']} · {body['amount']} · {body['purpose']}")
     if body["ok"]:
-        console.print(
+        out.print(
             "[green]✓ 现在可以使用这笔额度。[/green]"
             if zh
             else "[green]✓ This spend would be authorised now.[/green]"
         )
     else:
         n = len(body["reasons"])
-        console.print(
+        out.print(
             f"[red]✗ 现在不能使用，共 {n} 个原因：[/red]"
             if zh
             else f"[red]✗ It would be refused now, for {n} reason(s):[/red]"
         )
     for i, r in enumerate(body["reasons"], 1):
-        console.print(f" {i}. [bold]{r['message_' + lang]}[/bold]  [dim]({r['code']})[/dim]")
-        console.print(f"    [dim]{r['message_' + other]}[/dim]")
+        out.print(f" {i}. [bold]{r['message_' + lang]}[/bold]  [dim]({r['code']})[/dim]")
+        out.print(f"    [dim]{r['message_' + other]}[/dim]")
         if r.get("action"):
-            console.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
+            out.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
         if r.get("clears_at"):
             when = _local(r["clears_at"]) + (" 北京时间" if zh else " Beijing time")
-            console.print(("    自动解除时间：" if zh else "    Clears by itself at: ") + when)
+            out.print(("    自动解除时间：" if zh else "    Clears by itself at: ") + when)
         for change in r["facts"].get("policy_changes", []):
-            console.print(
+            out.print(
                 f"    [yellow]政策变更 policy change[/yellow] {change['key']}: "
                 f"{change['from']} ({change['from_version']}) → {change['to']} "
                 f"({change['to_version']}) @ {_local(change['effective_at'])}"
             )
     b = body["breakdown"]
-    console.print(
+    out.print(
         ("可用额度 " if zh else "Available ") + f"{body['available']} = "
         f"{'额度' if zh else 'limit'} {b['limit']} − {'预授权' if zh else 'held'} {b['held']} − "
         f"{'占用' if zh else 'occupied'} {b['occupied']} − {'冻结' if zh else 'frozen'} "
         f"{b['frozen']}"
     )
     for o in b["occupancy"]:
-        console.print(
+        out.print(
             ("  占用：订单 " if zh else "  occupied: order ")
             + f"{o['order']} {o['outstanding']} · {o['days']} "
             + ("天" if zh else "days")
         )
     for h in b["holds"]:
-        console.print(
+        out.print(
             ("  预授权：" if zh else "  held: ") + f"{h['hold']} {h['amount']} → {h['expires_at']}"
         )
     for w in body.get("warnings", []):
-        console.print(f"[yellow]! {w['message_' + lang]}[/yellow]  [dim]({w['code']})[/dim]")
+        out.print(f"[yellow]! {w['message_' + lang]}[/yellow]  [dim]({w['code']})[/dim]")
         if w.get("action"):
-            console.print(("    你可以：" if zh else "    What you can do: ") + w["action"])
+            out.print(("    你可以：" if zh else "    What you can do: ") + w["action"])
     recent = body.get("risk", {}).get("recent_declines", [])
     if recent:
-        console.print("最近的风控拒绝：" if zh else "Recent risk declines:")
+        out.print("最近的风控拒绝：" if zh else "Recent risk declines:")
     for r in recent:
-        console.print(f"  {_local(r['at'])} {r['event']} [bold]{r['message']}[/bold]")
-        console.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
-    console.print(f"[dim]policy {body['policy_version']} · at {body['at']}[/dim]")
+        out.print(f"  {_local(r['at'])} {r['event']} [bold]{r['message']}[/bold]")
+        out.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
+    out.print(f"[dim]policy {body['policy_version']} · at {body['at']}[/dim]")
 
 
 # -- freezes ---------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def freeze_add(
     run(
         db,
         json_out,
-        lambda d: freezes_uc.add_freeze(
+        lambda d: creditline.add_freeze(
             d,
             line,
             reason=reason,
@@ -176,7 +176,7 @@ def freeze_lift(
     run(
         db,
         json_out,
-        lambda d: freezes_uc.lift_freeze(d, freeze, note=note, key=key),
+        lambda d: creditline.lift_freeze(d, freeze, note=note, key=key),
         show("freeze 冻结", FREEZE_KEYS),
     )
 
@@ -201,38 +201,9 @@ def freeze_list(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
                 f["ends_at"] or "—",
                 f["status"],
             )
-        console.print(table)
+        console().print(table)
 
-    run(db, json_out, lambda d: freezes_uc.list_freezes(d, line), render)
-
-
-# -- documents -------------------------------------------------------------------------------
-@document_app.command("add")
-def document_add(
-    party: str,
-    doc_type: Annotated[
-        str,
-        typer.Option(
-            "--type",
-            help="business_licence, tax_registration, "
-            "bank_statement, brand_authorisation, supply_contract",
-        ),
-    ],
-    submitted: Annotated[str, typer.Option("--submitted", help="2024-05-01")],
-    expires: Annotated[str | None, typer.Option("--expires")] = None,
-    key: KeyOpt = None,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Record a document a merchant submitted, with its expiry."""
-    run(
-        db,
-        json_out,
-        lambda d: parties_uc.add_document(
-            d, party, doc_type=doc_type, submitted=submitted, expires=expires, key=key
-        ),
-        show("document 资质材料"),
-    )
+    run(db, json_out, lambda d: creditline.list_freezes(d, line), render)
 
 
 # -- policy ----------------------------------------------------------------------------------
@@ -244,9 +215,9 @@ def _render_policy(body: dict[str, Any]) -> None:
         table.add_column(col)
     for key, v in body["values"].items():
         table.add_row(key, v["value"], v["version"] or "", v["effective_at"] or "", v["zh"])
-    console.print(table)
+    console().print(table)
     for s in body["scheduled"]:
-        console.print(
+        console().print(
             f"scheduled {s['version']}: {s['key']} → {s['value']} at "
             f"{s['effective_at']} {s['note']}"
         )
@@ -259,7 +230,7 @@ def policy_show(
     json_out: JsonOpt = False,
 ) -> None:
     """The policy in force now, or at another time."""
-    run(db, json_out, lambda d: policy_uc.show_policy(d, at), _render_policy)
+    run(db, json_out, lambda d: creditline.show_policy(d, at), _render_policy)
 
 
 @policy_app.command("set")
@@ -276,7 +247,7 @@ def policy_set(
     run(
         db,
         json_out,
-        lambda d: policy_uc.set_policy(
+        lambda d: creditline.set_policy(
             d, key, value, effective=effective, note=note, idempotency_key=idempotency_key
         ),
         show("policy change 政策变更"),
@@ -289,12 +260,10 @@ def calendar_load(file: str, db: DbOpt = None, json_out: JsonOpt = False) -> Non
     """Load an official holiday notice (JSON); it wins over the built-in calendar."""
     from pathlib import Path
 
-    from creditline.adapters.holiday_source import read_notice
-
     run(
         db,
         json_out,
-        lambda d: calendar_uc.load_calendar(d, read_notice(file), Path(file).name),
+        lambda d: creditline.load_calendar(d, bootstrap.read_holiday_notice(file), Path(file).name),
         show("calendar 日历"),
     )
 
@@ -310,7 +279,7 @@ def calendar_next_workday(
     run(
         db,
         json_out,
-        lambda d: calendar_uc.next_working_day(d, day, days),
+        lambda d: creditline.next_working_day(d, day, days),
         show("next working day 下一个工作日"),
     )
 
@@ -325,11 +294,10 @@ def events_list(
     json_out: JsonOpt = False,
 ) -> None:
     """Events in order (the outbox), optionally of one type, after an id."""
-    from creditline.service.event_log import list_events
 
     def render(body: dict[str, Any]) -> None:
         for e in body["data"]:
-            console.print(
+            console().print(
                 f"{e['id']:>6} {e['created_at']} [bold]{e['type']}[/bold] "
                 f"{e['line'] or e['party'] or ''}"
             )
@@ -337,6 +305,6 @@ def events_list(
     run(
         db,
         json_out,
-        lambda d: list_events(d, event_type=event_type, after=after, limit=limit),
+        lambda d: creditline.list_events(d, event_type=event_type, after=after, limit=limit),
         render,
     )

@@ -4,24 +4,31 @@ statements, reconciliation, and the sandbox's failing channel."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
+import creditline
+from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
 from creditline.entrypoints.cli.output import console
-from creditline.service.idempotency import Answer
-from creditline.service.settlement import funds, statements
-from creditline.service.settlement import order_flow as orders
-from creditline.service.settlement import split_runs as splits
 
+if TYPE_CHECKING:
+    from creditline import Answer, Database
+
+app = typer.Typer()
 order_app = typer.Typer(help="Orders (订单).", no_args_is_help=True)
 supplier_app = typer.Typer(help="Supplier whitelist (供应商白名单).", no_args_is_help=True)
 split_app = typer.Typer(help="Split rules (分账规则).", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Sandbox controls (沙箱).", no_args_is_help=True)
 payouts_app = typer.Typer(help="Payouts (出款).", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases for operators (工单).", no_args_is_help=True)
+app.add_typer(order_app, name="order")
+app.add_typer(supplier_app, name="supplier")
+app.add_typer(split_app, name="split")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(payouts_app, name="payouts")
+app.add_typer(cases_app, name="cases")
 
 ORDER_KEYS = [
     "id",
@@ -52,7 +59,7 @@ def order_add(
     run(
         db,
         json_out,
-        lambda d: orders.add_order(
+        lambda d: creditline.add_order(
             d, merchant, order_id=order, amount=amount, buyer=buyer, key=key
         ),
         show("order 订单", ORDER_KEYS),
@@ -65,7 +72,10 @@ def order_ship(
 ) -> None:
     """The merchant shipped the order."""
     run(
-        db, json_out, lambda d: orders.ship_order(d, order, key=key), show("order 订单", ORDER_KEYS)
+        db,
+        json_out,
+        lambda d: creditline.ship_order(d, order, key=key),
+        show("order 订单", ORDER_KEYS),
     )
 
 
@@ -77,7 +87,7 @@ def order_confirm(
     run(
         db,
         json_out,
-        lambda d: orders.confirm_order(d, order, key=key),
+        lambda d: creditline.confirm_order(d, order, key=key),
         show("order 订单", ORDER_KEYS),
     )
 
@@ -94,14 +104,14 @@ def order_return(
     run(
         db,
         json_out,
-        lambda d: orders.return_order(d, order, amount=amount, key=key),
+        lambda d: creditline.return_order(d, order, amount=amount, key=key),
         show("order 订单", ORDER_KEYS),
     )
 
 
 @order_app.command("show")
 def order_show(order: OrderArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    run(db, json_out, lambda d: orders.show_order(d, order), show("order 订单", ORDER_KEYS))
+    run(db, json_out, lambda d: creditline.show_order(d, order), show("order 订单", ORDER_KEYS))
 
 
 @supplier_app.command("add")
@@ -118,7 +128,9 @@ def supplier_add(
     run(
         db,
         json_out,
-        lambda d: splits.add_supplier(d, merchant, name=name, tier=tier, account=account, key=key),
+        lambda d: creditline.add_supplier(
+            d, merchant, name=name, tier=tier, account=account, key=key
+        ),
         show("supplier 供应商"),
     )
 
@@ -136,11 +148,11 @@ def split_set(
     """A new version of the merchant's split rule; shares add up to exactly 100%."""
 
     def render(body: dict[str, Any]) -> None:
-        console.print(f"split rule 分账规则 v{body['version']}: {body['rule']}")
+        console().print(f"split rule 分账规则 v{body['version']}: {body['rule']}")
         for w in body["warnings"]:
-            console.print(f"[yellow]⚠ {w['message_zh']}[/yellow]\n  {w['message_en']}")
+            console().print(f"[yellow]⚠ {w['message_zh']}[/yellow]\n  {w['message_en']}")
 
-    run(db, json_out, lambda d: splits.set_split_rule(d, merchant, rule=rule, key=key), render)
+    run(db, json_out, lambda d: creditline.set_split_rule(d, merchant, rule=rule, key=key), render)
 
 
 @sandbox_app.command("fail-payouts")
@@ -156,19 +168,21 @@ def sandbox_fail_payouts(
     run(
         db,
         json_out,
-        lambda d: funds.fail_payouts(d, count=count, error=error),
+        lambda d: creditline.fail_payouts(d, count=count, error=error),
         show("sandbox 沙箱"),
     )
 
 
 def _list_table(title: str, columns: list[str]) -> Any:
     def render(body: dict[str, Any]) -> None:
+        from rich.table import Table
+
         table = Table(title=title, title_justify="left")
         for c in columns:
             table.add_column(c)
         for item in body["data"]:
             table.add_row(*(str(item.get(c, "")) for c in columns))
-        console.print(table)
+        console().print(table)
 
     return render
 
@@ -183,7 +197,7 @@ def payouts_list(
     run(
         db,
         json_out,
-        lambda d: funds.list_payouts(d, party),
+        lambda d: creditline.list_payouts(d, party),
         _list_table(
             "payouts 出款",
             [
@@ -206,11 +220,12 @@ def cases_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     run(
         db,
         json_out,
-        funds.list_cases,
+        creditline.list_cases,
         _list_table("cases 工单", ["id", "kind", "party", "subject", "status", "opened_at"]),
     )
 
 
+@app.command("withdraw")
 def withdraw(
     merchant: str,
     amount: Annotated[str, typer.Option("--amount")],
@@ -222,11 +237,12 @@ def withdraw(
     run(
         db,
         json_out,
-        lambda d: funds.withdraw(d, merchant, amount=amount, key=key),
+        lambda d: creditline.withdraw(d, merchant, amount=amount, key=key),
         show("withdrawal 提现"),
     )
 
 
+@app.command("statement")
 def statement(
     line: str,
     start: Annotated[str, typer.Option("--from", help="2024-05-01")],
@@ -239,31 +255,34 @@ def statement(
     json_out: JsonOpt = False,
 ) -> None:
     """Every movement of a line with order id, flow id, amount and balances (对账单)."""
-    from creditline.adapters.spreadsheets import statement_csv, statement_xlsx
-
     if fmt not in {"csv", "xlsx", "json"}:
         raise typer.BadParameter("format must be csv, xlsx or json", param_hint="--format")
 
-    def action(d: Any) -> Answer:
-        answer = statements.statement(d, line, start=start, end=end)
+    def action(d: Database) -> Answer:
+        answer = creditline.statement(d, line, start=start, end=end)
         if fmt == "xlsx":
             target = out or Path(f"statement-{line}-{start}-{end}.xlsx")
-            statement_xlsx(answer.body, target)
-            return Answer({"line": line, "rows": len(answer.body["rows"]), "file": str(target)})
+            bootstrap.statement_xlsx(answer.body, target)
+            return creditline.Answer(
+                {"line": line, "rows": len(answer.body["rows"]), "file": str(target)}
+            )
         if fmt == "csv" and out is not None:
-            out.write_text(statement_csv(answer.body["rows"]), encoding="utf-8-sig")
-            return Answer({"line": line, "rows": len(answer.body["rows"]), "file": str(out)})
+            out.write_text(bootstrap.statement_csv(answer.body["rows"]), encoding="utf-8-sig")
+            return creditline.Answer(
+                {"line": line, "rows": len(answer.body["rows"]), "file": str(out)}
+            )
         return answer
 
     def render(body: dict[str, Any]) -> None:
         if "file" in body:
-            console.print(f"statement 对账单: {body['rows']} rows → {body['file']}")
+            console().print(f"statement 对账单: {body['rows']} rows → {body['file']}")
         else:
-            print(statement_csv(body["rows"]), end="")
+            print(bootstrap.statement_csv(body["rows"]), end="")
 
     run(db, json_out or fmt == "json", action, render)
 
 
+@app.command("reconcile")
 def reconcile(
     day: Annotated[str, typer.Option("--date", help="2024-05-01 (Beijing time)")],
     db: DbOpt = None,
@@ -273,24 +292,11 @@ def reconcile(
 
     def render(body: dict[str, Any]) -> None:
         state = "[green]✓ no mismatch[/green]" if body["ok"] else "[red]✗ mismatches[/red]"
-        console.print(
+        console().print(
             f"reconcile 对账 {body['date']}: ledger {body['ledger_paid']} paid, "
             f"channel {body['channel_paid']} paid · {state}"
         )
         for m in body["mismatches"]:
-            console.print(f"  {m['payout']}: {m['problem']}")
+            console().print(f"  {m['payout']}: {m['problem']}")
 
-    run(db, json_out, lambda d: statements.reconcile(d, day=day), render)
-
-
-__all__ = [
-    "cases_app",
-    "order_app",
-    "payouts_app",
-    "reconcile",
-    "sandbox_app",
-    "split_app",
-    "statement",
-    "supplier_app",
-    "withdraw",
-]
+    run(db, json_out, lambda d: creditline.reconcile(d, day=day), render)

@@ -17,16 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from creditline.domain.money import Money
-from creditline.domain.workdays import SHANGHAI
-from creditline.service import sandbox_clock as clock
-from creditline.service.quota import line_admin as lines
-from creditline.service.quota import party_admin as parties
-from creditline.service.quota import spending
-from creditline.service.risk import scoring as risk
-from creditline.service.risk.rule_sets import PATTERNS
-from creditline.service.settlement import order_flow as orders
-from creditline.service.uow import Database
+import creditline
+from creditline import PATTERNS, SHANGHAI, Database, Money
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
 Progress = Callable[[int, int], None]
@@ -82,13 +74,13 @@ def _party(
     pattern: str | None = None,
 ) -> Actor:
     db = sim.db
-    pid = parties.add_party(
+    pid = creditline.add_party(
         db, kind=kind, name=name, credit_score=700 if kind == "consumer" else None
     ).body["id"]
-    parties.verify_party(
+    creditline.verify_party(
         db, pid, real_name=True, qualification=kind == "merchant", settlement_account=ids["bank"]
     )
-    risk.link(
+    creditline.link(
         db,
         pid,
         {
@@ -99,8 +91,8 @@ def _party(
         },
     )
     product = "merchant_bnpl" if kind == "merchant" else "installment"
-    line = lines.open_line(db, pid, product=product, limit=_money(limit)).body["id"]
-    lines.activate_line(db, line)
+    line = creditline.open_line(db, pid, product=product, limit=_money(limit)).body["id"]
+    creditline.activate_line(db, line)
     sim.labels.append(("party", pid, "fraud" if ring else "cleared", pattern, ring))
     return Actor(
         pid, line, kind, ids["device"], f"10.{sim.seed % 200}.{sim.n % 250}.1", ring, pattern
@@ -127,7 +119,7 @@ def _spend(
     pattern: str | None = None,
     capture: bool = True,
 ) -> dict[str, Any]:
-    body = spending.authorize(
+    body = creditline.authorize(
         sim.db,
         actor.line,
         amount=_money(amount),
@@ -138,14 +130,14 @@ def _spend(
     ).body
     sim.label_event(body.get("id"), actor, pattern)
     if capture and body.get("status") == "authorized":
-        spending.capture(sim.db, body["id"], amount=None, key=sim.key())
+        creditline.capture(sim.db, body["id"], amount=None, key=sim.key())
         body["status"] = "captured"
     return body
 
 
 def _login(sim: Sim, actor: Actor, *, new_ip: bool = False) -> None:
     ip = f"172.{sim.rng.randint(0, 255)}.{sim.rng.randint(0, 255)}.9" if new_ip else actor.ip
-    body = risk.record_login(sim.db, actor.id, device=actor.device, ip=ip).body
+    body = creditline.record_login(sim.db, actor.id, device=actor.device, ip=ip).body
     if actor.ring is None:  # a ring member's login is neither fraud nor cleared: unlabelled
         sim.label_event(body.get("id"), actor)
 
@@ -162,7 +154,7 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
     """Run the simulation into ``db`` (a sandbox) and return what was made."""
     rng = random.Random(seed)
     sim = Sim(db, rng, seed)
-    clock.set_clock(db, START.isoformat())
+    creditline.set_clock(db, START.isoformat())
     honest_m: list[Actor] = []
     for i in range(merchants):
         tag = f"s{seed}m{i}"
@@ -217,11 +209,11 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
     for day in range(days):
         base = START + timedelta(days=day)
         # 09:00 logins
-        clock.set_clock(db, (base + timedelta(minutes=1)).isoformat())
+        creditline.set_clock(db, (base + timedelta(minutes=1)).isoformat())
         for actor in everyone:
             _login(sim, actor, new_ip=rng.random() < 0.05)
         # 10:00 honest merchants buy stock, sell, repay
-        clock.set_clock(db, (base + timedelta(hours=1)).isoformat())
+        creditline.set_clock(db, (base + timedelta(hours=1)).isoformat())
         for m in honest_m:
             if rng.random() < 0.5:
                 other = neighbours.get(m.id)
@@ -253,7 +245,7 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
                 order_no += 1
                 oid = f"S{seed}O{order_no}"
                 buyer = rng.choice(shoppers)
-                orders.add_order(
+                creditline.add_order(
                     db,
                     m.id,
                     order_id=oid,
@@ -265,9 +257,9 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
             due = [o for o in m.owed if o[0] <= day]
             if due:
                 m.owed = [o for o in m.owed if o[0] > day]
-                spending.repay(db, m.line, amount=_money(sum(a for _, a in due)), key=sim.key())
+                creditline.repay(db, m.line, amount=_money(sum(a for _, a in due)), key=sim.key())
         # 14:00 shoppers buy
-        clock.set_clock(db, (base + timedelta(hours=5)).isoformat())
+        creditline.set_clock(db, (base + timedelta(hours=5)).isoformat())
         for s in shoppers:
             shop = family_shop.get(s.id)
             if shop is not None and rng.random() < 0.1:
@@ -283,7 +275,7 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
                 if body.get("status") == "captured" and rng.random() < 0.03:
                     pending_refunds.append((day + 2, body["id"], Money.parse(body["amount"]).minor))
         # 15:00 fraud
-        clock.set_clock(db, (base + timedelta(hours=6)).isoformat())
+        creditline.set_clock(db, (base + timedelta(hours=6)).isoformat())
         if 1 <= day < days - 1:
             for members in rings:
                 order_no = _fraud_day(
@@ -297,14 +289,14 @@ def simulate(  # noqa: C901, PLR0912, PLR0915 - a scripted day reads top to bott
                     pending_refunds,
                 )
         # 20:00 returns, refunds, money coming back
-        clock.set_clock(db, (base + timedelta(hours=11)).isoformat())
+        creditline.set_clock(db, (base + timedelta(hours=11)).isoformat())
         for _when, oid in [r for r in pending_returns if r[0] == day]:
-            orders.return_order(db, oid)
+            creditline.return_order(db, oid)
         for _, hold, amount in [r for r in pending_refunds if r[0] == day]:
-            spending.refund(db, hold, amount=_money(amount), key=sim.key())
+            creditline.refund(db, hold, amount=_money(amount), key=sim.key())
         for _when, merchant, buyer, amount in [r for r in pending_money_back if r[0] == day]:
             order_no += 1
-            orders.add_order(
+            creditline.add_order(
                 db,
                 merchant.id,
                 order_id=f"S{seed}O{order_no}",
@@ -353,7 +345,7 @@ def _fraud_day(
         body = _spend(
             sim, buyer, amount, "purchase", counterparty=shop.id, order=oid, pattern=pattern
         )
-        orders.add_order(sim.db, shop.id, order_id=oid, amount=_money(amount), buyer=buyer.id)
+        creditline.add_order(sim.db, shop.id, order_id=oid, amount=_money(amount), buyer=buyer.id)
         returns.append((day + 1, oid))
         if body.get("status") == "captured":
             refunds.append((day + 1, body["id"], amount))

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.progress import Progress
-
+import creditline
 from creditline.entrypoints.cli.output import console
-from creditline.service.ledger_verify import VerifyReport, verify_ledger
-from creditline.service.uow import Database
+
+if TYPE_CHECKING:
+    from creditline import Database, VerifyReport
 
 
 def run_verify(db: Database, *, show_progress: bool) -> dict[str, Any]:
     if show_progress:
-        with Progress(console=console, transient=True) as progress:
+        from rich.progress import Progress
+
+        with Progress(console=console(), transient=True) as progress:
             task = progress.add_task("verifying ledger 校验账本", total=None)
-            report = verify_ledger(db, lambda n: progress.advance(task, n))
+            report = creditline.verify_ledger(db, lambda n: progress.advance(task, n))
     else:
-        report = verify_ledger(db)
+        report = creditline.verify_ledger(db)
     if show_progress:
         _render(report)
     return report.to_json()
@@ -25,13 +27,13 @@ def run_verify(db: Database, *, show_progress: bool) -> dict[str, Any]:
 
 def _render(report: VerifyReport) -> None:
     if report.ok:
-        console.print(
+        console().print(
             f"[green]✓ ledger verified 账本校验通过[/green]: {report.lines} lines, "
             f"{report.transfers} transfers, every chain intact, every balance derived."
         )
         return
     bad = report.problems[0]
-    console.print(
+    console().print(
         f"[red]✗ ledger does NOT verify 账本校验失败[/red]: {len(report.problems)} problem(s); "
         f"first bad row: line {bad['line']} seq {bad['seq']}: {bad['problem']}"
     )

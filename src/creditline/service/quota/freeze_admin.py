@@ -14,10 +14,12 @@ from creditline.domain.quota.freezes import (
     parse_reason,
 )
 from creditline.domain.quota.lines import require_positive
+from creditline.domain.text import printable_text
 from creditline.domain.workdays import add_working_days
-from creditline.service.idempotency import Answer, check_key, retried, run_once
+from creditline.service.idempotency import Answer, check_key, retried
 from creditline.service.ids import line_of, new_child_id
-from creditline.service.quota.posting import balances_json, post_movement
+from creditline.service.quota.line_book import balances_json, post_movement
+from creditline.service.quota.line_command import line_command
 from creditline.service.uow import Database, UnitOfWork
 
 MAX_NOTE = 500
@@ -45,9 +47,7 @@ def _note(note: str | None, *, required: bool) -> str:
     text = (note or "").strip()
     if required and not text:
         raise InvalidInput("note", "note is required: say why")
-    if len(text) > MAX_NOTE or not text.isprintable():
-        raise InvalidInput("note", f"note must be at most {MAX_NOTE} printable characters")
-    return text
+    return printable_text(text, "note", max_length=MAX_NOTE, required=False)
 
 
 @retried
@@ -92,15 +92,12 @@ def add_freeze(
         "working_days": working_days,
         "note": text,
     }
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
-        money = (
-            None if amount is None else require_positive(Money.parse(amount, locked.state.currency))
-        )
-        now = uow.reference.now()
+    with line_command(db, line_id, checked_key) as cmd:
+        uow, now = cmd.uow, cmd.now
+        money = None if amount is None else require_positive(cmd.amount(amount))
 
         def effect() -> Answer:
-            policy = uow.reference.policy(now, locked.policy_seq)
+            policy = uow.reference.policy(now, cmd.line.policy_seq)
             ends_at: datetime | None = None
             if temporary:
                 ends_at = now + timedelta(hours=policy.integer("temporary_freeze_hours"))
@@ -121,26 +118,17 @@ def add_freeze(
             uow.freezes.insert_freeze(freeze, now)
             body = freeze_json(freeze)
             if money is not None:
-                body["balances"] = balances_json(_sweep(uow, line_id, now, f"{freeze.id}:add"))
+                body["balances"] = _sweep(uow, line_id, now, f"{freeze.id}:add")
             uow.events.emit("freeze.added", body, now, line_id=line_id)
             return Answer(body)
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="freeze.add",
-            params=params,
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
+        return cmd.run("freeze.add", params, effect)
 
 
-def _sweep(uow: UnitOfWork, line_id: str, now: datetime, movement_id: str) -> Any:
+def _sweep(uow: UnitOfWork, line_id: str, now: datetime, movement_id: str) -> dict[str, Any]:
     """Re-read the line (its freeze count changed) and sweep the frozen account."""
-    locked = uow.lines.lock_line(line_id)
-    return post_movement(uow, locked, movement_id, [], now)
+    after = post_movement(uow, uow.lines.lock_line(line_id), movement_id, [], now)
+    return balances_json(after.balances)
 
 
 @retried
@@ -149,10 +137,9 @@ def lift_freeze(db: Database, freeze_id: str, *, note: str | None, key: str | No
     line_id = line_of(freeze_id, field="freeze")
     checked_key = check_key(key, required=True)
     text = _note(note, required=True)
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
+    with line_command(db, line_id, checked_key) as cmd:
+        uow, now = cmd.uow, cmd.now
         freeze = uow.freezes.get_freeze(line_id, freeze_id)
-        now = uow.reference.now()
 
         def effect() -> Answer:
             if freeze.status is not FreezeStatus.ACTIVE:
@@ -161,25 +148,16 @@ def lift_freeze(db: Database, freeze_id: str, *, note: str | None, key: str | No
             body = freeze_json(uow.freezes.get_freeze(line_id, freeze_id))
             body["lift_note"] = text
             if freeze.amount is not None:
-                body["balances"] = balances_json(_sweep(uow, line_id, now, f"{freeze_id}:lift"))
+                body["balances"] = _sweep(uow, line_id, now, f"{freeze_id}:lift")
             uow.events.emit("freeze.lifted", body, now, line_id=line_id)
             return Answer(body)
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="freeze.lift",
-            params={"freeze": freeze_id, "note": text},
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
+        return cmd.run("freeze.lift", {"freeze": freeze_id, "note": text}, effect)
 
 
 def list_freezes(db: Database, line_id: str) -> Answer:
     with db.transaction(write=False) as uow:
-        uow.lines.get_line(line_id)
+        uow.lines.read_line(line_id)  # NotFound for a line that does not exist
         now = uow.reference.now()
         items = []
         for f in uow.freezes.freezes_of(line_id, active_only=False):

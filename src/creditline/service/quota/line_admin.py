@@ -6,37 +6,36 @@ from datetime import datetime
 from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.ledger import Account, Movement, Transfer, post
+from creditline.domain.ledger import Account, Movement, Transfer
 from creditline.domain.money import CURRENCY_EXPONENTS, Money
-from creditline.domain.quota.freezes import frozen_target
 from creditline.domain.quota.lines import LineStatus, require_positive
 from creditline.domain.quota.parties import missing_prerequisites
 from creditline.domain.quota.purposes import check_product_for_party, parse_product
 from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
-from creditline.service.quota.posting import balances_json
-from creditline.service.quota.quota_ports import LineRow
+from creditline.service.quota.line_book import balances_json, freeze_target, post_movement
+from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import Database, UnitOfWork
 
 
-def line_json(row: LineRow, *, frozen: int | None = None) -> dict[str, Any]:
+def line_json(line: LockedLine, *, frozen: Money | None = None) -> dict[str, Any]:
+    state = line.state
     return {
-        "id": row.id,
-        "party": row.party_id,
-        "product": row.product,
-        "status": row.status.value,
-        **balances_json(row.balances, frozen=frozen),
-        "ledger_seq": row.seq,
+        "id": state.id,
+        "party": state.party_id,
+        "product": state.product.value,
+        "status": state.status.value,
+        **balances_json(state.balances, frozen=frozen),
+        "ledger_seq": line.seq,
     }
 
 
-def _effective_frozen(uow: UnitOfWork, row: LineRow) -> int:
+def _effective_frozen(uow: UnitOfWork, line: LockedLine) -> Money:
     """The amount freezes in force now, as far as the free quota covers them."""
-    b = row.balances
-    if not uow.lines.read_line(row.id).open_freezes:
+    b = line.state.balances
+    if not line.open_freezes:
         return b.frozen
-    target = frozen_target(uow.freezes.freezes_of(row.id, active_only=True), uow.reference.now())
-    return min(target, b.limit - b.held - b.occupied)
+    return freeze_target(uow, line, uow.reference.now()).min(b.limit - b.held - b.occupied)
 
 
 def open_line(
@@ -65,22 +64,13 @@ def open_line(
             uow.lines.insert_line(
                 line_id=line_id, party_id=party_id, product=prod.value, currency=currency, now=now
             )
-            locked = uow.lines.lock_line(line_id)
-            transfers = [
-                Transfer(
-                    Account.PLATFORM_LIMIT, Account.AVAILABLE, granted, Movement.GRANT, line_id
-                )
-            ]
-            posted = post(
-                line_id=line_id,
-                head_seq=locked.seq,
-                head_hash=locked.head_hash,
-                movement_id=line_id,
-                transfers=transfers,
-                created_at=now,
+            grant = Transfer(
+                Account.PLATFORM_LIMIT, Account.AVAILABLE, granted, Movement.GRANT, line_id
             )
-            uow.lines.post(locked, posted, locked.state.balances.apply(transfers))
-            return Answer(line_json(uow.lines.get_line(line_id)))
+            locked = uow.lines.lock_line(line_id)
+            return Answer(
+                line_json(locked.moved_to(post_movement(uow, locked, line_id, [grant], now)))
+            )
 
         return run_once(
             uow,
@@ -97,12 +87,12 @@ def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answ
     """Activate a line; refused with every missing prerequisite (R2) by code."""
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
-        row = uow.lines.get_line(line_id)
-        if row.status is LineStatus.ACTIVE:
-            return Answer(line_json(row))
-        if row.status is LineStatus.CLOSED:
+        line = uow.lines.read_line(line_id)
+        if line.state.status is LineStatus.ACTIVE:
+            return Answer(line_json(line))
+        if line.state.status is LineStatus.CLOSED:
             raise Refused("line_closed", f"line {line_id} is closed")
-        missing = missing_prerequisites(uow.parties.get_party(row.party_id))
+        missing = missing_prerequisites(uow.parties.get_party(line.state.party_id))
         if missing:
             raise Refused(
                 "activation_refused",
@@ -110,7 +100,7 @@ def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answ
                 missing,
             )
         uow.lines.set_line_status(line_id, LineStatus.ACTIVE, now)
-        return Answer(line_json(uow.lines.get_line(line_id)))
+        return Answer(line_json(uow.lines.read_line(line_id)))
 
     return once(
         db, key=key, command="line.activate", params={"line": line_id}, effect=effect, scope=line_id
@@ -119,5 +109,5 @@ def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answ
 
 def show_line(db: Database, line_id: str) -> Answer:
     with db.transaction(write=False) as uow:
-        row = uow.lines.get_line(line_id)
-        return Answer(line_json(row, frozen=_effective_frozen(uow, row)))
+        line = uow.lines.read_line(line_id)
+        return Answer(line_json(line, frozen=_effective_frozen(uow, line)))

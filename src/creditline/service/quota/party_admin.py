@@ -10,6 +10,7 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, parse_document_type
 from creditline.domain.quota.parties import Party, PartyKind, parse_category, parse_name
+from creditline.domain.text import printable_text
 from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
 from creditline.service.uow import Database, UnitOfWork
@@ -24,7 +25,7 @@ def party_json(party: Party) -> dict[str, Any]:
         "name": party.name,
         "category": party.category,
         "credit_score": party.credit_score,
-        "income": None if party.income_minor is None else Money(party.income_minor).format(),
+        "income": None if party.income is None else party.income.format(),
         "real_name_verified": party.real_name_verified,
         "qualification_passed": party.qualification_passed,
         "settlement_account": party.settlement_account,
@@ -56,7 +57,7 @@ def add_party(
             raise InvalidInput("category", "category is for merchants")
         if credit_score is not None and not 300 <= credit_score <= 950:
             raise InvalidInput("credit_score", "credit_score must be between 300 and 950")
-    income_minor = None if income is None else Money.parse(income, field="income").minor
+    income_money = None if income is None else Money.parse(income, field="income")
     check_key(key, required=False)
     params = {
         "kind": kind,
@@ -75,7 +76,7 @@ def add_party(
                 name=clean_name,
                 category=category,
                 credit_score=credit_score,
-                income_minor=income_minor,
+                income=income_money,
             )
             uow.parties.insert_party(party, now)
             return Answer(party_json(party))
@@ -104,12 +105,9 @@ def verify_party(
     bound settlement account (结算账户). For a consumer the account is its repayment account and
     ``qualification`` has no effect."""
     if settlement_account is not None:
-        acct = settlement_account.strip()
-        if not acct or len(acct) > MAX_ACCOUNT_LENGTH or not acct.isprintable():
-            raise InvalidInput(
-                "settlement_account", "settlement_account must be 1 to 64 characters"
-            )
-        settlement_account = acct
+        settlement_account = printable_text(
+            settlement_account, "settlement_account", max_length=MAX_ACCOUNT_LENGTH, strip=True
+        )
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         party = uow.parties.get_party(party_id)

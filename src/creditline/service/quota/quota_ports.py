@@ -3,23 +3,26 @@ parties and their documents."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from creditline.domain.ledger import Balances, PostedTransfer
+from creditline.domain.ledger import Head, PostedTransfer
+from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document
 from creditline.domain.quota.evaluation import OpenHold
 from creditline.domain.quota.freezes import Freeze, FreezeStatus
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party
+from creditline.service.ledger_posting import BookRepo
 from creditline.service.reference_ports import StoredResponse
 
 
 @dataclass(frozen=True, slots=True)
 class LockedLine:
-    """A line read under its row lock, with the head of its ledger chain."""
+    """A line read under its row lock (or, for a diagnosis or a view, without it), with the
+    head of its ledger chain and the summary that tells the spend rules where to look."""
 
     state: LineState
     seq: int
@@ -33,23 +36,17 @@ class LockedLine:
     rule_seq: int = 0
     party_created_at: datetime | None = None
 
+    @property
+    def head(self) -> Head:
+        return Head(self.state.id, self.seq, self.head_hash, self.state.balances)
 
-@dataclass(frozen=True, slots=True)
-class LineRow:
-    """A line as stored: identity, status, cached balances and chain head."""
-
-    id: str
-    tenant_id: str
-    party_id: str
-    product: str
-    status: LineStatus
-    balances: Balances
-    seq: int
-    head_hash: str
-    created_at: datetime
+    def moved_to(self, head: Head) -> LockedLine:
+        """The line after a posting that left its book at ``head``."""
+        state = replace(self.state, balances=head.balances)
+        return replace(self, state=state, seq=head.seq, head_hash=head.hash)
 
 
-class LineRepo(Protocol):
+class LineRepo(BookRepo, Protocol):
     """Credit lines and their hash-chained book (账本)."""
 
     def insert_line(
@@ -61,18 +58,10 @@ class LineRepo(Protocol):
         """The line under its row lock, with the answer stored for ``key`` (NotFound if none)."""
 
     def read_line(self, line_id: str) -> LockedLine:
-        """The same view as ``lock_line`` without taking the lock."""
-
-    def get_line(self, line_id: str) -> LineRow:
-        """The line as stored (NotFound if none)."""
+        """The same view as ``lock_line`` without taking the lock (NotFound if none)."""
 
     def set_line_status(self, line_id: str, status: LineStatus, now: datetime) -> None:
         """Change the line's status."""
-
-    def post(
-        self, locked: LockedLine, posted: Sequence[PostedTransfer], balances: Balances
-    ) -> None:
-        """Append transfers to the chain and store the new balances; Conflict if it moved."""
 
     def line_ids(self) -> Iterator[str]:
         """Every line id, in order."""
@@ -116,8 +105,8 @@ class HoldRepo(Protocol):
         hold_id: str,
         *,
         status: HoldStatus,
-        captured: int,
-        refunded: int,
+        captured: Money,
+        refunded: Money,
         now: datetime,
     ) -> None:
         """Store a hold's new status and amounts."""
@@ -129,12 +118,12 @@ class HoldRepo(Protocol):
         """The line's authorised, uncaptured holds."""
 
     def count_large_spends(
-        self, line_id: str, start: datetime, end: datetime, threshold: int
+        self, line_id: str, start: datetime, end: datetime, threshold: Money
     ) -> int:
         """How many spends above ``threshold`` the line made in [start, end)."""
 
-    def insert_occupancy(self, line_id: str, occ: Occupancy, amount: int) -> None:
-        """Record occupancy left by a capture."""
+    def insert_occupancy(self, line_id: str, occ: Occupancy) -> None:
+        """Record the occupancy a capture left (all of it outstanding)."""
 
     def open_occupancies(self, line_id: str) -> list[Occupancy]:
         """The line's unrepaid occupancy, oldest first."""
@@ -142,7 +131,7 @@ class HoldRepo(Protocol):
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
         """The occupancy a hold's capture left, if any."""
 
-    def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: int) -> None:
+    def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: Money) -> None:
         """Repay ``amount`` of one occupancy."""
 
     def set_fees_through(self, line_id: str, occupancy_id: str, day: date) -> None:

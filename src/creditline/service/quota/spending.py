@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-
-from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.ledger import Account, Movement, Transfer
+from creditline.domain.errors import Refused
+from creditline.domain.ledger import Movement
 from creditline.domain.money import Money
 from creditline.domain.quota.evaluation import evaluate
-from creditline.domain.quota.freezes import FreezeReason, FreezeStatus
 from creditline.domain.quota.lines import (
     Hold,
     HoldStatus,
     Occupancy,
-    allocate_repayment,
     authorize_transfers,
     capture_transfers,
     check_refund,
     check_repayment,
-    release_transfers,
+    refund_transfers,
     require_positive,
 )
-from creditline.domain.quota.purposes import parse_purpose
+from creditline.domain.quota.purposes import Purpose, parse_purpose
 from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.risk.rules import Event, Outcome
-from creditline.service.idempotency import Answer, check_key, retried, run_once
+from creditline.domain.text import printable_text
+from creditline.service.idempotency import Answer, check_key, retried
 from creditline.service.ids import line_of, new_child_id
-from creditline.service.quota.posting import balances_json, post_movement, spend_context
-from creditline.service.quota.quota_ports import LockedLine
+from creditline.service.quota.holds import hold_json, release_hold
+from creditline.service.quota.line_book import balances_json, post_movement
+from creditline.service.quota.line_command import LineCommand, line_command
+from creditline.service.quota.repayment import lift_settled_occupancy_freezes, repay_line
+from creditline.service.quota.spend_state import spend_context
 from creditline.service.risk.scoring import (
     apply_actions,
     assess_spend,
@@ -40,35 +39,13 @@ from creditline.service.risk.scoring import (
     review_warning,
     verdict_json,
 )
-from creditline.service.uow import Database, UnitOfWork
+from creditline.service.uow import Database
 
 MAX_REF_LENGTH = 64
 
 
-def check_ref(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    if not value or len(value) > MAX_REF_LENGTH or not value.isprintable():
-        raise InvalidInput(field, f"{field} must be 1 to {MAX_REF_LENGTH} printable characters")
-    return value
-
-
-def hold_json(hold: Hold, balances: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": hold.id,
-        "line": hold.line_id,
-        "status": hold.status.value,
-        "amount": hold.amount.format(),
-        "currency": hold.amount.currency,
-        "purpose": hold.purpose.value,
-        "order": hold.order_id,
-        "captured": Money(hold.captured, hold.amount.currency).format(),
-        "refunded": Money(hold.refunded, hold.amount.currency).format(),
-        "expires_at": hold.expires_at.isoformat(),
-    }
-    if balances is not None:
-        body["balances"] = balances
-    return body
+def _ref(value: str | None, field: str) -> str | None:
+    return None if value is None else printable_text(value, field, max_length=MAX_REF_LENGTH)
 
 
 @retried
@@ -86,98 +63,89 @@ def authorize(
     spend_purpose = parse_purpose(purpose)
     checked_key = check_key(key, required=True)
     Money.parse(amount)  # shape first, before any I/O
-    order = check_ref(order, "order")
-    counterparty = check_ref(counterparty, "counterparty")
+    order = _ref(order, "order")
+    counterparty = _ref(counterparty, "counterparty")
     params = {"amount": amount, "purpose": purpose, "order": order, "counterparty": counterparty}
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
-        money = require_positive(Money.parse(amount, locked.state.currency))
-        now = uow.reference.now()
+    with line_command(db, line_id, checked_key) as cmd:
+        money = require_positive(cmd.amount(amount))
 
         def effect() -> Answer:
-            policy = uow.reference.policy(now, locked.policy_seq)
-            ctx = spend_context(
-                uow,
-                locked,
-                amount=money,
-                purpose=spend_purpose,
-                now=now,
-                policy=policy,
-                full=False,
-            )
-            reasons = evaluate(ctx)
-            verdict, features = assess_spend(uow, locked, ctx, counterparty)
-            reasons = [*reasons, *holder_reasons(verdict)]
-            in_review = not reasons and verdict.outcome is Outcome.REVIEW
-            hold = Hold(
-                id=new_child_id("hold", line_id),
-                line_id=line_id,
-                amount=money,
-                purpose=spend_purpose,
-                status=HoldStatus.DECLINED if reasons else HoldStatus.AUTHORIZED,
-                expires_at=now + policy.hold_timeout,
-                order_id=order,
-            )
-            reasons_json = [r.to_json() for r in reasons]
-            if reasons:
-                body = hold_json(hold)
-                body["expires_at"] = None
-            else:
-                balances = post_movement(
-                    uow, locked, hold.id, authorize_transfers(money, hold.id), now
-                )
-                body = hold_json(hold, balances_json(balances))
-            # An approval keeps its verdict (score, the rules that fired, the features) on the
-            # hold row; a decline or a review is a risk decision of its own (queue, why, labels).
-            quiet = verdict.outcome is Outcome.APPROVE and not reasons
-            uow.holds.insert_hold(
-                hold,
-                counterparty=counterparty,
-                reasons=reasons_json,
-                policy_version=policy.version,
-                now=now,
-                risk_features=quiet_verdict(verdict, features) if quiet else None,
-                rule_set_version=verdict.rule_set_version,
-                counters=counters_after(features, amount=money.minor, declined=bool(reasons)),
-            )
-            decision = None
-            if not quiet:
-                decision = record(
-                    uow,
-                    party_id=locked.state.party_id,
-                    line_id=line_id,
-                    event=Event.SPEND,
-                    subject=hold.id,
-                    amount=money.minor,
-                    verdict=verdict,
-                    features=features,
-                    policy_version=policy.version,
-                    review=in_review,
-                    now=now,
-                )
-            body["risk"] = verdict_json(verdict, decision)
-            if verdict.outcome is Outcome.DECLINE and decision is not None:
-                body["risk"]["action"] = apply_actions(
-                    uow, locked, verdict, decision, policy_version=policy.version, now=now
-                )
-            if in_review:
-                body["status"] = "review"
-                warning = review_warning(verdict)
-                body["risk"]["notice"] = None if warning is None else warning.to_json()
-            body["reasons"] = reasons_json
-            body["policy_version"] = policy.version
-            return Answer(body, refused=bool(reasons))
+            return _authorize(cmd, money, spend_purpose, order, counterparty)
 
-        return run_once(
+        return cmd.run("spend.authorize", params, effect)
+
+
+def _authorize(
+    cmd: LineCommand, money: Money, purpose: Purpose, order: str | None, counterparty: str | None
+) -> Answer:
+    """Evaluate the spend and score it; hold the quota only if nothing refuses it."""
+    uow, locked, now, line_id = cmd.uow, cmd.line, cmd.now, cmd.line.state.id
+    policy = uow.reference.policy(now, locked.policy_seq)
+    ctx = spend_context(
+        uow, locked, amount=money, purpose=purpose, now=now, policy=policy, full=False
+    )
+    verdict, features = assess_spend(uow, locked, ctx, counterparty)
+    reasons = [*evaluate(ctx), *holder_reasons(verdict)]
+    in_review = not reasons and verdict.outcome is Outcome.REVIEW
+    nothing = Money.zero(money.currency)
+    hold = Hold(
+        id=new_child_id("hold", line_id),
+        line_id=line_id,
+        amount=money,
+        purpose=purpose,
+        status=HoldStatus.DECLINED if reasons else HoldStatus.AUTHORIZED,
+        expires_at=now + policy.hold_timeout,
+        order_id=order,
+        captured=nothing,
+        refunded=nothing,
+    )
+    reasons_json = [r.to_json() for r in reasons]
+    if reasons:
+        body = hold_json(hold)
+        body["expires_at"] = None
+    else:
+        after = post_movement(uow, locked, hold.id, authorize_transfers(money, hold.id), now)
+        body = hold_json(hold, balances_json(after.balances))
+    # An approval keeps its verdict (score, the rules that fired, the features) on the hold
+    # row; a decline or a review is a risk decision of its own (queue, why, labels).
+    quiet = verdict.outcome is Outcome.APPROVE and not reasons
+    uow.holds.insert_hold(
+        hold,
+        counterparty=counterparty,
+        reasons=reasons_json,
+        policy_version=policy.version,
+        now=now,
+        risk_features=quiet_verdict(verdict, features) if quiet else None,
+        rule_set_version=verdict.rule_set_version,
+        counters=counters_after(features, amount=money.minor, declined=bool(reasons)),
+    )
+    decision = None
+    if not quiet:
+        decision = record(
             uow,
-            scope=line_id,
-            key=checked_key,
-            command="spend.authorize",
-            params=params,
-            effect=effect,
+            party_id=locked.state.party_id,
+            line_id=line_id,
+            event=Event.SPEND,
+            subject=hold.id,
+            amount=money.minor,
+            verdict=verdict,
+            features=features,
+            policy_version=policy.version,
+            review=in_review,
             now=now,
-            locked=locked,
         )
+    body["risk"] = verdict_json(verdict, decision)
+    if verdict.outcome is Outcome.DECLINE and decision is not None:
+        body["risk"]["action"] = apply_actions(
+            uow, locked, verdict, decision, policy_version=policy.version, now=now
+        )
+    if in_review:
+        body["status"] = "review"
+        warning = review_warning(verdict)
+        body["risk"]["notice"] = None if warning is None else warning.to_json()
+    body["reasons"] = reasons_json
+    body["policy_version"] = policy.version
+    return Answer(body, refused=bool(reasons))
 
 
 @retried
@@ -187,11 +155,10 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
     checked_key = check_key(key, required=True)
     if amount is not None:
         Money.parse(amount)
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
+    with line_command(db, line_id, checked_key) as cmd:
+        uow, now = cmd.uow, cmd.now
         hold = uow.holds.get_hold(line_id, hold_id)
-        take = None if amount is None else Money.parse(amount, locked.state.currency)
-        now = uow.reference.now()
+        take = None if amount is None else cmd.amount(amount)
 
         def effect() -> Answer:
             if hold.status is HoldStatus.AUTHORIZED and review_pending(uow, hold.id):
@@ -199,51 +166,27 @@ def capture(db: Database, hold_id: str, *, amount: str | None, key: str | None) 
                 raise Refused(reason.code.value, reason.message_en, [reason])
             transfers = capture_transfers(hold, take, now)
             captured = transfers[0].amount
-            balances = post_movement(uow, locked, f"{hold.id}:capture", transfers, now)
+            after = post_movement(uow, cmd.line, f"{hold.id}:capture", transfers, now)
             uow.holds.update_hold(
                 line_id,
                 hold.id,
                 status=HoldStatus.CAPTURED,
-                captured=captured.minor,
-                refunded=0,
+                captured=captured,
+                refunded=Money.zero(captured.currency),
                 now=now,
             )
-            occ = Occupancy(
+            occupancy = Occupancy(
                 id=new_child_id("occ", line_id),
                 hold_id=hold.id,
                 order_id=hold.order_id,
-                outstanding=captured.minor,
+                outstanding=captured,
                 captured_at=now,
             )
-            uow.holds.insert_occupancy(line_id, occ, captured.minor)
-            return Answer(hold_json(uow.holds.get_hold(line_id, hold_id), balances_json(balances)))
+            uow.holds.insert_occupancy(line_id, occupancy)
+            captured_hold = uow.holds.get_hold(line_id, hold_id)
+            return Answer(hold_json(captured_hold, balances_json(after.balances)))
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="spend.capture",
-            params={"hold": hold_id, "amount": amount},
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
-
-
-def _release(
-    uow: UnitOfWork,
-    *,
-    locked: LockedLine,
-    hold: Hold,
-    movement: Movement,
-    status: HoldStatus,
-    now: datetime,
-) -> dict[str, Any]:
-    balances = post_movement(
-        uow, locked, f"{hold.id}:{movement.value}", release_transfers(hold, movement), now
-    )
-    uow.holds.update_hold(hold.line_id, hold.id, status=status, captured=0, refunded=0, now=now)
-    return balances_json(balances)
+        return cmd.run("spend.capture", {"hold": hold_id, "amount": amount}, effect)
 
 
 @retried
@@ -251,33 +194,23 @@ def void(db: Database, hold_id: str, *, key: str | None) -> Answer:
     """Void an uncaptured hold: the whole amount is available again."""
     line_id = line_of(hold_id, field="hold")
     checked_key = check_key(key, required=True)
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
-        hold = uow.holds.get_hold(line_id, hold_id)
-        now = uow.reference.now()
+    with line_command(db, line_id, checked_key) as cmd:
+        hold = cmd.uow.holds.get_hold(line_id, hold_id)
 
         def effect() -> Answer:
-            hold.check_open(now)
-            balances = _release(
-                uow,
-                locked=locked,
-                hold=hold,
+            hold.check_open(cmd.now)
+            after = release_hold(
+                cmd.uow,
+                cmd.line,
+                hold,
                 movement=Movement.VOID,
                 status=HoldStatus.VOIDED,
-                now=now,
+                now=cmd.now,
             )
-            return Answer(hold_json(uow.holds.get_hold(line_id, hold_id), balances))
+            voided = cmd.uow.holds.get_hold(line_id, hold_id)
+            return Answer(hold_json(voided, balances_json(after.balances)))
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="spend.void",
-            params={"hold": hold_id},
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
+        return cmd.run("spend.void", {"hold": hold_id}, effect)
 
 
 @retried
@@ -286,44 +219,38 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
     line_id = line_of(hold_id, field="hold")
     checked_key = check_key(key, required=True)
     Money.parse(amount)
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
+    with line_command(db, line_id, checked_key) as cmd:
+        uow, now = cmd.uow, cmd.now
         hold = uow.holds.get_hold(line_id, hold_id)
-        money = Money.parse(amount, locked.state.currency)
-        now = uow.reference.now()
+        money = cmd.amount(amount)
 
         def effect() -> Answer:
-            occ = uow.holds.occupancy_of_hold(line_id, hold_id)
-            check_refund(hold, money, 0 if occ is None else occ.outstanding)
-            assert occ is not None  # check_refund refuses when nothing is outstanding
-            transfers = [
-                Transfer(Account.OCCUPIED, Account.AVAILABLE, money, Movement.REFUND, occ.id)
-            ]
-            balances = post_movement(
-                uow, locked, f"{hold.id}:refund:{hold.refunded + money.minor}", transfers, now
+            occupancy = uow.holds.occupancy_of_hold(line_id, hold_id)
+            nothing = Money.zero(money.currency)
+            check_refund(hold, money, nothing if occupancy is None else occupancy.outstanding)
+            assert occupancy is not None  # check_refund refuses when nothing is outstanding
+            refunded = hold.refunded + money
+            after = post_movement(
+                uow,
+                cmd.line,
+                f"{hold.id}:refund:{refunded.minor}",
+                refund_transfers(occupancy, money),
+                now,
             )
-            uow.holds.reduce_occupancy(line_id, occ.id, money.minor)
+            uow.holds.reduce_occupancy(line_id, occupancy.id, money)
             uow.holds.update_hold(
                 line_id,
                 hold.id,
                 status=hold.status,
                 captured=hold.captured,
-                refunded=hold.refunded + money.minor,
+                refunded=refunded,
                 now=now,
             )
             lift_settled_occupancy_freezes(uow, line_id, now)
-            return Answer(hold_json(uow.holds.get_hold(line_id, hold_id), balances_json(balances)))
+            refunded_hold = uow.holds.get_hold(line_id, hold_id)
+            return Answer(hold_json(refunded_hold, balances_json(after.balances)))
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="spend.refund",
-            params={"hold": hold_id, "amount": amount},
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
+        return cmd.run("spend.refund", {"hold": hold_id, "amount": amount}, effect)
 
 
 @retried
@@ -332,79 +259,14 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
     an over-long-occupancy freeze lifts by itself once nothing overdue is left."""
     checked_key = check_key(key, required=True)
     Money.parse(amount)
-    with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, checked_key)
-        money = Money.parse(amount, locked.state.currency)
-        now = uow.reference.now()
+    with line_command(db, line_id, checked_key) as cmd:
+        money = cmd.amount(amount)
 
         def effect() -> Answer:
-            check_repayment(money, locked.state)
-            return Answer(repay_in(uow, locked, money, now))
+            check_repayment(money, cmd.line.state)
+            return Answer(repay_line(cmd.uow, cmd.line, money, cmd.now).to_json(money))
 
-        return run_once(
-            uow,
-            scope=line_id,
-            key=checked_key,
-            command="repay",
-            params={"amount": amount},
-            effect=effect,
-            now=now,
-            locked=locked,
-        )
-
-
-def repay_in(uow: UnitOfWork, locked: LockedLine, money: Money, now: datetime) -> dict[str, Any]:
-    """Repay ``money`` of the locked line's occupancy, oldest first, inside the caller's
-    transaction: from a holder's repayment or from split settlement (分账)."""
-    line_id = locked.state.id
-    parts = allocate_repayment(money.minor, uow.holds.open_occupancies(line_id))
-    movement_id = new_child_id("rep", line_id)
-    transfers = [
-        Transfer(
-            Account.OCCUPIED, Account.AVAILABLE, Money(part, money.currency), Movement.REPAY, occ_id
-        )
-        for occ_id, part in parts
-    ]
-    balances = post_movement(uow, locked, movement_id, transfers, now)
-    for occ_id, part in parts:
-        uow.holds.reduce_occupancy(line_id, occ_id, part)
-    lifted = lift_settled_occupancy_freezes(uow, line_id, now)
-    return {
-        "id": movement_id,
-        "line": line_id,
-        "amount": money.format(),
-        "allocations": [
-            {"occupancy": occ_id, "amount": Money(part, money.currency).format()}
-            for occ_id, part in parts
-        ],
-        "lifted_freezes": lifted,
-        "balances": balances_json(balances),
-    }
-
-
-def lift_settled_occupancy_freezes(uow: UnitOfWork, line_id: str, now: datetime) -> list[str]:
-    """Lift the line's occupancy freezes when no occupancy is over the policy limit any more."""
-    freezes = [
-        f
-        for f in uow.freezes.freezes_of(line_id, active_only=True)
-        if f.reason is FreezeReason.OCCUPANCY
-    ]
-    if not freezes:
-        return []
-    limit = timedelta(days=uow.reference.policy(now).integer("occupancy_limit_days"))
-    if any(now - o.captured_at > limit for o in uow.holds.open_occupancies(line_id)):
-        return []
-    for f in freezes:
-        uow.freezes.close_freeze(
-            line_id, f.id, FreezeStatus.LIFTED, "overdue occupancy repaid", now
-        )
-        uow.events.emit(
-            "freeze.lifted",
-            {"freeze": f.id, "reason": f.reason.value, "by": "repayment"},
-            now,
-            line_id=line_id,
-        )
-    return [f.id for f in freezes]
+        return cmd.run("repay", {"amount": amount}, effect)
 
 
 def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:
@@ -418,13 +280,8 @@ def expire_due_holds(db: Database, *, batch: int = 500) -> list[str]:
             hold = uow.holds.get_hold(line_id, hold_id)
             now = uow.reference.now()
             if hold.is_expired(now):
-                _release(
-                    uow,
-                    locked=locked,
-                    hold=hold,
-                    movement=Movement.EXPIRE,
-                    status=HoldStatus.EXPIRED,
-                    now=now,
+                release_hold(
+                    uow, locked, hold, movement=Movement.EXPIRE, status=HoldStatus.EXPIRED, now=now
                 )
                 expired.append(hold_id)
     return expired

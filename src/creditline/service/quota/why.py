@@ -12,7 +12,7 @@ from creditline.domain.quota.lines import require_positive
 from creditline.domain.quota.purposes import parse_purpose
 from creditline.domain.reasons import Reason, ReasonCode
 from creditline.service.idempotency import Answer
-from creditline.service.quota.posting import spend_context
+from creditline.service.quota.spend_state import spend_context
 from creditline.service.risk.risk_ports import Decision
 from creditline.service.risk.scoring import (
     assess_spend,
@@ -70,13 +70,13 @@ def why(
                 "lang": lang,
                 "at": now.isoformat(),
                 "reasons": [r.to_json(lang) for r in reasons],
-                "available": Money(available(ctx), b.currency).format(),
+                "available": available(ctx).format(),
                 "breakdown": {
-                    "limit": Money(b.limit, b.currency).format(),
-                    "held": Money(b.held, b.currency).format(),
-                    "occupied": Money(b.occupied, b.currency).format(),
-                    "frozen": Money(frozen_amount(ctx), b.currency).format(),
-                    "fees_due": Money(b.fees_due, b.currency).format(),
+                    "limit": b.limit.format(),
+                    "held": b.held.format(),
+                    "occupied": b.occupied.format(),
+                    "frozen": frozen_amount(ctx).format(),
+                    "fees_due": b.fees_due.format(),
                     **breakdown(ctx),
                 },
                 "policy_version": policy.version,

@@ -7,61 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from creditline.domain.risk.decisions import Decision, Review
+from creditline.domain.risk.features import HistoryFeatures, LinkedActivity
 from creditline.domain.risk.rings import Flow
 from creditline.domain.risk.rules import RuleSet
 
-
-@dataclass(frozen=True, slots=True)
-class HistoryFeatures:
-    """One round trip of history around a request (see the adapter's SPEND_FEATURES)."""
-
-    spend_counts: tuple[int, ...]  # 1h, 24h, 7d, 30d
-    spend_sums: tuple[int, ...]  # minor units, same windows
-    declined_24h: int
-    forbidden_7d: int
-    near_threshold_24h: int
-    refunds_30d: int
-    spends_with_counterparty_30d: int
-    orders_30d: int
-    returns_30d: int
-    logins_24h: int
-    new_device_logins_24h: int
-    distinct_ips_24h: int
-    links: int
-    #: The line's running totals before this request (see ``counters_after``).
-    totals: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedActivity:
-    strong: int = 0
-    near_threshold_24h: int = 0
-    forbidden_7d: int = 0
-    linked_spends_30d: int = 0
-    money_back_7d: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One scored event (spend, withdrawal, login) as stored."""
-
-    id: str
-    party_id: str
-    line_id: str | None
-    event: str
-    subject: str
-    amount: int
-    outcome: str
-    score: int
-    reasons: list[dict[str, Any]]
-    rule_set_version: int
-    policy_version: str
-    features: dict[str, Any]
-    review: str
-    created_at: datetime
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    note: str | None = None
+#: The values the ports carry that live in the domain are re-exported for the adapters.
+__all__ = [
+    "Decision",
+    "HistoryFeatures",
+    "IdentifierRow",
+    "LinkedActivity",
+    "RingRepo",
+    "RiskRepo",
+    "RuleSetRepo",
+    "RuleSetRow",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +99,7 @@ class RiskRepo(Protocol):
         party_id: str,
         decision_id: str,
         *,
-        review: str,
+        review: Review,
         by: str,
         note: str,
         now: datetime,

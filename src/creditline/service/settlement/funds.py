@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.ledger import Account, FundsBalances, Movement, Transfer, post
+from creditline.domain.ledger import FUNDS_BOOK, Account, Balances, Head, Movement, Transfer
 from creditline.domain.money import Money
 from creditline.domain.quota.lines import require_positive
 from creditline.domain.quota.parties import PartyKind
@@ -18,48 +17,57 @@ from creditline.domain.settlement.payouts import (
     ChannelError,
     Payout,
     PayoutKind,
+    PayoutRecord,
     PayoutStatus,
     compensation,
 )
 from creditline.domain.settlement.splits import next_window
+from creditline.domain.settlement.withdrawals import withdrawal_refusal
 from creditline.domain.workdays import SHANGHAI, local_date, next_workday
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.ids import new_id
+from creditline.service.ledger_posting import post_to_book
 from creditline.service.risk.scoring import assess_withdrawal, holder_reasons, record, verdict_json
 from creditline.service.uow import Database, UnitOfWork
 
 
-def funds_json(b: FundsBalances) -> dict[str, str]:
+def funds_json(b: Balances) -> dict[str, str]:
+    """The funds book as the merchant sees it: clearing is left out, being the platform's side
+    of every movement rather than any of the merchant's money."""
+    return {a.value: b[a].format() for a in FUNDS_BOOK.accounts if a is not Account.CLEARING}
+
+
+def payout_json(record: PayoutRecord) -> dict[str, Any]:
+    p = record.payout
     return {
-        a: Money(getattr(b, a), b.currency).format()
-        for a in (
-            "escrow",
-            "repayment_collected",
-            "supplier_payable",
-            "merchant_balance",
-            "withdrawal_payable",
-            "compensation_expense",
-        )
+        "id": p.id,
+        "party": p.party_id,
+        "kind": p.kind.value,
+        "supplier": p.supplier_id,
+        "order": p.order_id,
+        "account": p.account,
+        "amount": p.amount.format(),
+        "currency": p.amount.currency,
+        "status": p.status.value,
+        "attempts": p.attempts,
+        "failures_in_row": p.failures_in_row,
+        "compensated": p.compensated,
+        "last_error": p.last_error,
+        "channel_ref": p.channel_ref,
+        "next_attempt_at": p.next_attempt_at.isoformat(),
+        "created_at": record.created_at.isoformat(),
+        "paid_at": record.paid_at.isoformat() if record.paid_at else None,
     }
 
 
 def post_funds(
     uow: UnitOfWork, party_id: str, movement_id: str, now: datetime, transfers: list[Transfer]
-) -> FundsBalances:
+) -> Balances:
     """Post ``transfers`` to the party's funds book (资金账本), chained like a line's book."""
     currency = transfers[0].amount.currency if transfers else "CNY"
     locked = uow.funds.lock_funds(party_id, currency, now)
-    balances = locked.balances.apply(transfers)
-    posted = post(
-        line_id=party_id,
-        head_seq=locked.seq,
-        head_hash=locked.head_hash,
-        movement_id=movement_id,
-        transfers=transfers,
-        created_at=now,
-    )
-    uow.funds.post_funds(locked, posted, balances)
-    return balances
+    head = Head(party_id, locked.seq, locked.head_hash, locked.balances)
+    return post_to_book(uow.funds, head, movement_id, transfers, now).balances
 
 
 def settle_to_merchant(
@@ -258,32 +266,10 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
                 [reason] = holder_reasons(verdict)
                 reason = Reason(reason.code, {**reason.facts, "decision": decision})
                 raise Refused(reason.code.value, reason.message_en, [reason])
-            balance = locked.balances.merchant_balance
             pending = uow.funds.pending_settlements(merchant_id, local_date(now))
-            withdrawable = balance - sum(a for _, a in pending)
-            if money.minor > balance:
-                reason = Reason(
-                    ReasonCode.INSUFFICIENT_BALANCE,
-                    {"amount": money.format(), "balance": Money(balance).format()},
-                )
-                raise Refused(reason.code.value, reason.message_en, [reason])
-            if money.minor > withdrawable:
-                room, when = withdrawable, None
-                for day, lot in pending:
-                    room += lot
-                    if room >= money.minor:
-                        when = day
-                        break
-                reason = Reason(
-                    ReasonCode.FUNDS_NOT_YET_AVAILABLE,
-                    {
-                        "amount": money.format(),
-                        "withdrawable": Money(withdrawable).format(),
-                        "available_on": when.isoformat() if when else None,
-                    },
-                    clears_at=when.isoformat() if when else None,
-                )
-                raise Refused(reason.code.value, reason.message_en, [reason])
+            refusal = withdrawal_refusal(money, locked.balances.merchant_balance, pending)
+            if refusal is not None:
+                raise Refused(refusal.code.value, refusal.message_en, [refusal])
             payout = Payout(
                 id=withdrawal_id,
                 party_id=merchant_id,
@@ -334,7 +320,7 @@ def withdraw(db: Database, merchant_id: str, *, amount: str, key: str | None) ->
 
 def list_payouts(db: Database, party_id: str | None = None) -> Answer:
     with db.transaction(write=False) as uow:
-        return Answer({"data": uow.payouts.payouts(party_id)})
+        return Answer({"data": [payout_json(r) for r in uow.payouts.payouts(party_id)]})
 
 
 def list_cases(db: Database) -> Answer:
@@ -345,7 +331,7 @@ def list_cases(db: Database) -> Answer:
 def fail_payouts(db: Database, *, count: int, error: str) -> Answer:
     """Sandbox only: the next ``count`` channel calls fail with ``error``."""
     try:
-        ChannelError(error)
+        failure = ChannelError(error)
     except ValueError:
         raise InvalidInput(
             "error", "error must be insufficient_balance, channel_error or timeout"
@@ -356,7 +342,5 @@ def fail_payouts(db: Database, *, count: int, error: str) -> Answer:
         if not uow.reference.is_sandbox():
             reason = Reason(ReasonCode.SANDBOX_ONLY)
             raise Refused(reason.code.value, reason.message_en, [reason])
-        uow.reference.set_meta_value(
-            "sandbox_fail_payouts", json.dumps({"count": count, "error": error})
-        )
+        db.channel(uow).fail_next(count, failure)
         return Answer({"count": count, "error": error})

@@ -13,6 +13,7 @@ from creditline.domain.quota.lines import require_positive
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.settlement.orders import Order, OrderState, parse_order_id
 from creditline.domain.settlement.splits import next_window
+from creditline.domain.text import printable_text
 from creditline.service.idempotency import Answer, once
 from creditline.service.settlement.funds import post_funds
 from creditline.service.uow import Database, UnitOfWork
@@ -52,8 +53,8 @@ def add_order(
     """A merchant's sale, paid by the buyer (R8)."""
     oid = parse_order_id(order_id)
     money = require_positive(Money.parse(amount))
-    if buyer is not None and (not buyer or len(buyer) > 64 or not buyer.isprintable()):
-        raise InvalidInput("buyer", "buyer must be 1 to 64 printable characters")
+    if buyer is not None:
+        printable_text(buyer, "buyer", max_length=64)
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         if uow.parties.get_party(merchant_id).kind is not PartyKind.MERCHANT:

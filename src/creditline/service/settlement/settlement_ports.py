@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from creditline.domain.ledger import FundsBalances, PostedTransfer
+from creditline.domain.ledger import Balances, PostedTransfer
 from creditline.domain.settlement.orders import Order
-from creditline.domain.settlement.payouts import ChannelAnswer, Payout
-from creditline.domain.settlement.splits import Share, SplitRule, SupplierTier
+from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, Payout, PayoutRecord
+from creditline.domain.settlement.splits import Share, SplitRule, Supplier
+from creditline.service.ledger_posting import BookRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,20 +20,9 @@ class LockedFunds:
     """A merchant's funds book read under its row lock, with the head of its chain."""
 
     party_id: str
-    balances: FundsBalances
+    balances: Balances
     seq: int
     head_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Supplier:
-    """A whitelisted supplier (供应商) of a merchant, paid by split settlement."""
-
-    id: str
-    merchant_id: str
-    name: str
-    tier: SupplierTier
-    account: str
 
 
 class OrderRepo(Protocol):
@@ -49,9 +39,6 @@ class OrderRepo(Protocol):
 
     def update_order(self, order: Order, split_id: str | None = None) -> None:
         """Store an order's new state (and the split that settled it)."""
-
-    def order_split_id(self, order_id: str) -> str | None:
-        """The split that settled the order, if any."""
 
     def due_splits(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(merchant, order) of confirmed orders whose split is due."""
@@ -72,24 +59,19 @@ class OrderRepo(Protocol):
         """The merchant's current split rule, if any."""
 
 
-class FundsRepo(Protocol):
+class FundsRepo(BookRepo, Protocol):
     """The merchant's funds book (资金账本): money, apart from the quota book."""
 
     def lock_funds(self, party_id: str, currency: str, now: datetime) -> LockedFunds:
         """The funds book under its row lock, created empty on first use."""
 
-    def funds_balances(self, party_id: str) -> FundsBalances | None:
+    def funds_balances(self, party_id: str) -> Balances | None:
         """The book's stored balances, or None if it has none."""
-
-    def post_funds(
-        self, locked: LockedFunds, posted: Sequence[PostedTransfer], balances: FundsBalances
-    ) -> None:
-        """Append transfers to the funds chain and store the balances; Conflict if it moved."""
 
     def funds_party_ids(self) -> list[str]:
         """Every party with a funds book."""
 
-    def funds_head(self, party_id: str) -> tuple[int, str, FundsBalances]:
+    def funds_head(self, party_id: str) -> tuple[int, str, Balances]:
         """The stored head (seq, hash) and balances of a funds book."""
 
     def funds_transfers_of(self, party_id: str) -> Iterator[PostedTransfer]:
@@ -126,10 +108,10 @@ class PayoutRepo(Protocol):
     def due_payouts(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(party, payout) of payouts due to be tried."""
 
-    def payouts(self, party_id: str | None) -> list[dict[str, Any]]:
+    def payouts(self, party_id: str | None) -> list[PayoutRecord]:
         """Payouts, of one party or all, oldest first."""
 
-    def paid_payouts_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def paid_payouts_between(self, start: datetime, end: datetime) -> list[Payout]:
         """Payouts the ledger paid in [start, end)."""
 
     def channel_paid(self, payout_id: str) -> str | None:
@@ -171,4 +153,8 @@ class PaymentChannel(Protocol):
     """A payment channel (支付通道). ``pay`` is idempotent per payout id: a payout the channel
     already paid is answered as paid again, never paid twice."""
 
-    def pay(self, payout: Payout, attempt: int, now: datetime) -> ChannelAnswer: ...
+    def pay(self, payout: Payout, attempt: int, now: datetime) -> ChannelAnswer:
+        """Attempt ``payout`` once; the answer says whether it was paid."""
+
+    def fail_next(self, count: int, error: ChannelError) -> None:
+        """Sandbox only: the next ``count`` attempts fail with ``error``."""

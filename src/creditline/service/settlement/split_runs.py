@@ -6,31 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
-from creditline.domain.ledger import Account, Movement, Transfer
-from creditline.domain.money import Money
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.reasons import Reason, ReasonCode
-from creditline.domain.settlement.orders import OrderState
-from creditline.domain.settlement.payouts import Payout, PayoutKind, PayoutStatus
-from creditline.domain.settlement.splits import (
-    Share,
-    ShareKind,
-    SplitRule,
-    SupplierTier,
-    allocate,
-    parse_rule,
-)
+from creditline.domain.settlement.split_plan import plan_split
+from creditline.domain.settlement.splits import SplitRule, Supplier, SupplierTier, parse_rule
+from creditline.domain.text import printable_text
 from creditline.service.idempotency import Answer, once
 from creditline.service.ids import new_id
-from creditline.service.quota.posting import post_movement
-from creditline.service.quota.spending import repay_in
+from creditline.service.quota.repayment import repay_party
 from creditline.service.settlement.funds import post_funds, settle_to_merchant
-from creditline.service.settlement.settlement_ports import Supplier
 from creditline.service.uow import Database, UnitOfWork
-
-#: With no rule of its own, a merchant's proceeds repay its quota first; the rest is its own.
-DEFAULT_RULE = SplitRule(0, (Share(ShareKind.REPAYMENT, 10_000),))
-ORDINARY_MAX_BP = 3000  # an ordinary supplier takes at most 30%
 
 
 def add_supplier(
@@ -44,14 +29,13 @@ def add_supplier(
     clean = name.strip()
     if not clean or len(clean) > 200:
         raise InvalidInput("name", "name must be 1 to 200 characters")
-    if not account.strip() or len(account) > 64 or not account.isprintable():
-        raise InvalidInput("account", "account must be 1 to 64 printable characters")
+    clean_account = printable_text(account, "account", max_length=64, strip=True)
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         if uow.parties.get_party(merchant_id).kind is not PartyKind.MERCHANT:
             raise InvalidInput("merchant", "suppliers belong to merchants")
         now = uow.reference.now()
-        supplier = Supplier(new_id("sup"), merchant_id, clean, supplier_tier, account.strip())
+        supplier = Supplier(new_id("sup"), merchant_id, clean, supplier_tier, clean_account)
         uow.orders.insert_supplier(supplier, now)
         body = {
             "id": supplier.id,
@@ -79,8 +63,7 @@ def set_split_rule(db: Database, merchant_id: str, *, rule: str, key: str | None
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         if uow.parties.get_party(merchant_id).kind is not PartyKind.MERCHANT:
             raise InvalidInput("merchant", "split rules belong to merchants")
-        tiers = {sid: s.tier for sid, s in uow.orders.suppliers_of(merchant_id).items()}
-        shares = parse_rule(rule, tiers, ordinary_max_bp=ORDINARY_MAX_BP)
+        shares = parse_rule(rule, uow.orders.suppliers_of(merchant_id))
         now = uow.reference.now()
         version = uow.orders.insert_split_rule(merchant_id, shares, now)
         saved = SplitRule(version, shares)
@@ -126,113 +109,48 @@ def run_due_splits(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
 
 
 def split_order(uow: UnitOfWork, merchant_id: str, order_id: str) -> dict[str, Any]:
+    """Split one order in the caller's transaction; an order another run split first, or no
+    longer confirmed, is left alone (an empty answer)."""
     now = uow.reference.now()
     currency = uow.orders.get_order(order_id).amount.currency
     uow.funds.lock_funds(merchant_id, currency, now)  # one split of an order at a time
     order = uow.orders.get_order(order_id)
-    if order.split_done or order.state is not OrderState.CONFIRMED:
+    if not order.awaiting_split:
         return {}
-    rule = uow.orders.split_rule(merchant_id) or DEFAULT_RULE
-    parts = allocate(order.proceeds.minor, rule.shares)
-    split_id = new_id("split")
-    repayment = sum(
-        p for s, p in zip(rule.shares, parts, strict=True) if s.kind is ShareKind.REPAYMENT
+    plan = plan_split(
+        order,
+        uow.orders.split_rule(merchant_id),
+        uow.orders.suppliers_of(merchant_id),
+        now=now,
+        payout_id=lambda: new_id("po"),
     )
-    used = _repay_quota(uow, merchant_id, Money(repayment, currency), now)
-    transfers: list[Transfer] = []
-    payouts: list[Payout] = []
-    merchant_part = repayment - used.minor
-    suppliers = uow.orders.suppliers_of(merchant_id)
-    for share, part in zip(rule.shares, parts, strict=True):
-        if part == 0:
-            continue
-        money = Money(part, currency)
-        if share.kind is ShareKind.SUPPLIER:
-            supplier = suppliers[share.supplier_id or ""]
-            transfers.append(
-                Transfer(
-                    Account.ESCROW, Account.SUPPLIER_PAYABLE, money, Movement.SPLIT, supplier.id
-                )
-            )
-            payouts.append(
-                Payout(
-                    id=new_id("po"),
-                    party_id=merchant_id,
-                    kind=PayoutKind.SUPPLIER,
-                    account=supplier.account,
-                    amount=money,
-                    status=PayoutStatus.PENDING,
-                    next_attempt_at=now,
-                    supplier_id=supplier.id,
-                    order_id=order.id,
-                )
-            )
-        elif share.kind is ShareKind.MERCHANT:
-            merchant_part += part
-    if used.is_positive:
-        transfers.append(
-            Transfer(Account.ESCROW, Account.REPAYMENT_COLLECTED, used, Movement.SPLIT, order.id)
-        )
+    split_id = new_id("split")
+    used = repay_party(uow, merchant_id, plan.repayment, now)
+    transfers = plan.transfers(used)
+    own = plan.merchant_amount(used)
     available_on = None
-    if merchant_part > 0:
-        own = Money(merchant_part, currency)
-        transfers.append(
-            Transfer(Account.ESCROW, Account.MERCHANT_BALANCE, own, Movement.SPLIT, order.id)
-        )
+    if own.is_positive:
         available_on = settle_to_merchant(uow, merchant_id, own, f"split:{split_id}", now)
     if transfers:
         post_funds(uow, merchant_id, split_id, now, transfers)
-    for payout in payouts:
+    for payout in plan.payouts:
         uow.payouts.insert_payout(payout, now)
     uow.orders.update_order(order, split_id=split_id)
     body = {
         "split": split_id,
         "order": order.id,
         "merchant": merchant_id,
-        "rule_version": rule.version,
-        "rule": rule.text(),
+        "rule_version": plan.rule.version,
+        "rule": plan.rule.text(),
         "proceeds": order.proceeds.format(),
         "parts": [
-            {"to": s.label, "amount": Money(p, currency).format()}
-            for s, p in zip(rule.shares, parts, strict=True)
+            {"to": s.label, "amount": p.format()}
+            for s, p in zip(plan.rule.shares, plan.parts, strict=True)
         ],
         "repaid": used.format(),
-        "merchant_balance": Money(merchant_part, currency).format(),
+        "merchant_balance": own.format(),
         "merchant_available_on": available_on,
-        "payouts": [p.id for p in payouts],
+        "payouts": [p.id for p in plan.payouts],
     }
     uow.events.emit("split.executed", body, now, party_id=merchant_id)
     return body
-
-
-def _repay_quota(uow: UnitOfWork, merchant_id: str, amount: Money, now: datetime) -> Money:
-    """Repay the merchant's occupied quota (oldest first, line by line), then late fees."""
-    left = amount.minor
-    for line_id in uow.lines.lines_of_party(merchant_id):
-        if left <= 0:
-            break
-        locked = uow.lines.lock_line(line_id)
-        take = min(left, locked.state.balances.occupied)
-        if take > 0:
-            repay_in(uow, locked, Money(take, amount.currency), now)
-            left -= take
-            locked = uow.lines.lock_line(line_id)
-        fees = min(left, locked.state.balances.fees_due)
-        if fees > 0:
-            post_movement(
-                uow,
-                locked,
-                new_id("feepay"),
-                [
-                    Transfer(
-                        Account.FEES_COLLECTED,
-                        Account.FEES_DUE,
-                        Money(fees, amount.currency),
-                        Movement.FEE_PAYMENT,
-                        merchant_id,
-                    )
-                ],
-                now,
-            )
-            left -= fees
-    return Money(amount.minor - left, amount.currency)

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
-from creditline.domain.ledger import Balances
+from creditline.domain.ledger import LINE_BOOK, Balances
 from creditline.domain.money import Money
+from creditline.domain.settlement.payouts import Payout
 from creditline.domain.workdays import SHANGHAI, local_text
 from creditline.service.idempotency import Answer
 from creditline.service.uow import Database
@@ -50,16 +51,15 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
         raise InvalidInput("to", "to must not be before from")
     lo, hi = _bounds(first, last)
     with db.transaction(write=False) as uow:
-        row = uow.lines.get_line(line_id)
+        currency = uow.lines.read_line(line_id).state.currency
         refs = uow.lines.order_refs(line_id)
-        running = Balances(row.balances.currency)
+        running = Balances.empty(LINE_BOOK, currency)
         rows: list[dict[str, Any]] = []
         for posted in uow.lines.transfers_of(line_id):
             t = posted.transfer
             running = running.apply([t])
             if not lo <= posted.created_at < hi:
                 continue
-            cur = t.amount.currency
             rows.append(
                 {
                     "time": posted.created_at.isoformat(),
@@ -72,11 +72,11 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
                     "from_account": t.debit.value,
                     "to_account": t.credit.value,
                     "amount": t.amount.format(),
-                    "available": Money(running.available, cur).format(),
-                    "held": Money(running.held, cur).format(),
-                    "occupied": Money(running.occupied, cur).format(),
-                    "frozen": Money(running.frozen, cur).format(),
-                    "fees_due": Money(running.fees_due, cur).format(),
+                    "available": running.available.format(),
+                    "held": running.held.format(),
+                    "occupied": running.occupied.format(),
+                    "frozen": running.frozen.format(),
+                    "fees_due": running.fees_due.format(),
                 }
             )
         return Answer(
@@ -84,7 +84,7 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
                 "line": line_id,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                "currency": row.balances.currency,
+                "currency": currency,
                 "rows": rows,
             }
         )
@@ -96,7 +96,7 @@ def reconcile(db: Database, *, day: str) -> Answer:
     d = _day(day, "date")
     lo, hi = _bounds(d, d)
     with db.transaction(write=False) as uow:
-        ours = {p["payout"]: p for p in uow.payouts.paid_payouts_between(lo, hi)}
+        ours = {p.id: p for p in uow.payouts.paid_payouts_between(lo, hi)}
         theirs: dict[str, list[dict[str, Any]]] = {}
         for record in uow.payouts.channel_paid_between(lo, hi):
             theirs.setdefault(record["payout"], []).append(record)
@@ -113,7 +113,7 @@ def reconcile(db: Database, *, day: str) -> Answer:
 
 
 def _mismatches(
-    ours: dict[str, dict[str, Any]], theirs: dict[str, list[dict[str, Any]]]
+    ours: dict[str, Payout], theirs: dict[str, list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     mismatches: list[dict[str, Any]] = []
     for payout_id, mine in sorted(ours.items()):
@@ -123,19 +123,19 @@ def _mismatches(
                 {
                     "payout": payout_id,
                     "problem": "missing_at_channel",
-                    "ledger_amount": mine["amount"],
+                    "ledger_amount": mine.amount.minor,
                 }
             )
         elif len(records) > 1:
             mismatches.append(
                 {"payout": payout_id, "problem": "paid_twice", "channel_records": len(records)}
             )
-        elif records[0]["amount"] != mine["amount"]:
+        elif records[0]["amount"] != mine.amount.minor:
             mismatches.append(
                 {
                     "payout": payout_id,
                     "problem": "amount_mismatch",
-                    "ledger_amount": mine["amount"],
+                    "ledger_amount": mine.amount.minor,
                     "channel_amount": records[0]["amount"],
                 }
             )

@@ -1,17 +1,14 @@
-"""Alembic environment: runs on the connection handed in by ``creditline init``."""
+"""Alembic environment: runs the migrations on the connection handed in by ``creditline init``.
+
+No ``target_metadata``: the live tables would lend the migrations their naming convention, and
+an edit to them would then change what a released migration creates. Migrations are written by
+hand, every name spelled out; tests/test_migrations.py compares the result with the live tables.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-from creditline.adapters.db.tables import metadata
-
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=metadata,
-    render_as_batch=connection.dialect.name == "sqlite",
-    compare_type=True,
-)
+context.configure(connection=context.config.attributes["connection"])
 with context.begin_transaction():
     context.run_migrations()

@@ -2,10 +2,16 @@
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
+
+Frozen once released: never edit it, never import creditline (only sqlalchemy, alembic and the
+standard library), spell out every type, default and name (``op.f``); tests/test_migrations.py
+checks that head equals the live tables and that a released database upgrades intact.
 """
 
-from alembic import op
+from __future__ import annotations
+
 import sqlalchemy as sa
+from alembic import op
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

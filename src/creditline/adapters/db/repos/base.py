@@ -1,17 +1,18 @@
 """What every SQL repository shares: the transaction's connection, the hot-path cursor, and the
-rows of a hash-chained book (the line book and the funds book are one shape)."""
+writing and reading of a hash-chained book (the line book and the funds book are one shape)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, select
 
 from creditline.adapters.db import hotpath as hp
-from creditline.domain.ledger import Account, Movement, PostedTransfer, Transfer
+from creditline.domain.errors import InvariantViolation
+from creditline.domain.ledger import Account, Balances, Movement, PostedTransfer, Posting, Transfer
 from creditline.domain.money import Money
 from creditline.service.reference_ports import StoredResponse
 
@@ -63,6 +64,44 @@ class SqlRepo:
     def db(self) -> SqlDatabase:
         return self.session.db
 
+
+class SqlBook(SqlRepo):
+    """A repository of hash-chained books (the ``BookRepo`` port). A posting goes out on the
+    hot-path cursor: on PostgreSQL its transfers, its head row and the rest of the command's
+    writes reach the server in one round trip."""
+
+    book_sql: ClassVar[hp.BookSql]
+
+    def append(self, posting: Posting) -> None:
+        if not posting.transfers:
+            return
+        after, book_sql = posting.after, self.book_sql
+        if after.balances.book is not book_sql.book:
+            raise InvariantViolation(
+                f"a {after.balances.book.name} posting in a {book_sql.book.name} book"
+            )
+        cur = self.cursor
+        at = cur.time(posting.transfers[0].created_at)
+        cur.write(book_sql.insert_transfers, transfer_rows(posting.transfers, at=at))
+        head: dict[str, Any] = {
+            c: m.minor for c, m in zip(book_sql.columns, after.balances.amounts, strict=True)
+        }
+        head |= {
+            "book_id": after.book_id,
+            "old_seq": posting.before.seq,
+            "seq": after.seq,
+            "head_hash": after.hash,
+            "updated_at": at,
+        }
+        # The head row moves only from the seq the posting was built on; if it moved since,
+        # the flush raises and the transaction ends in Conflict.
+        cur.write(book_sql.move_head, [head], expect=1)
+
+    def head_balances(self, row: Any) -> Balances:
+        """The balances stored in a book's head row."""
+        minor = (getattr(row, c) for c in self.book_sql.columns)
+        return Balances.from_minor(self.book_sql.book, row.currency, minor)
+
     def book_transfers(self, table: Any, book_column: Any, book: str) -> Iterator[PostedTransfer]:
         """The transfers of one book (a line's or a merchant's funds) in chain order."""
         rows = self._exec(select(table).where(book_column == book).order_by(table.c.seq))
@@ -79,13 +118,11 @@ class SqlRepo:
             )
 
 
-def transfer_rows(
-    posted: Sequence[PostedTransfer], book_key: str, *, at: Any
-) -> list[dict[str, Any]]:
-    """Rows for a transfers table; ``at`` overrides ``created_at`` (the driver's time text)."""
+def transfer_rows(posted: Sequence[PostedTransfer], *, at: Any) -> list[dict[str, Any]]:
+    """Rows for a transfers table; ``at`` is ``created_at`` as the driver takes it."""
     return [
         {
-            book_key: p.line_id,
+            "book_id": p.book_id,
             "seq": p.seq,
             "movement_id": p.movement_id,
             "movement": p.transfer.movement.value,
@@ -94,7 +131,7 @@ def transfer_rows(
             "amount": p.transfer.amount.minor,
             "currency": p.transfer.amount.currency,
             "ref": p.transfer.ref,
-            "created_at": p.created_at if at is None else at,
+            "created_at": at,
             "prev_hash": p.prev_hash,
             "hash": p.hash,
         }

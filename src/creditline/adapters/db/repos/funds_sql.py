@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
-from creditline.adapters.db.repos.base import SqlRepo, transfer_rows
+from creditline.adapters.db.repos.base import SqlBook, SqlRepo
 from creditline.domain.errors import NotFound
-from creditline.domain.ledger import (
-    GENESIS_HASH,
-    FundsBalances,
-    PostedTransfer,
-)
+from creditline.domain.ledger import GENESIS_HASH, Balances, PostedTransfer
 from creditline.domain.money import Money
-from creditline.domain.settlement.payouts import Payout, PayoutKind, PayoutStatus
+from creditline.domain.settlement.payouts import Payout, PayoutKind, PayoutRecord, PayoutStatus
 from creditline.service.settlement.settlement_ports import LockedFunds
-
-_FUNDS_COLUMNS = (
-    "clearing",
-    "escrow",
-    "repayment_collected",
-    "supplier_payable",
-    "merchant_balance",
-    "withdrawal_payable",
-    "compensation_expense",
-)
 
 
 def _text(value: Any) -> str | None:
@@ -75,28 +62,10 @@ def _payout(r: Any) -> Payout:
     )
 
 
-def _payout_json(p: Payout) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "party": p.party_id,
-        "kind": p.kind.value,
-        "supplier": p.supplier_id,
-        "order": p.order_id,
-        "account": p.account,
-        "amount": p.amount.format(),
-        "currency": p.amount.currency,
-        "status": p.status.value,
-        "attempts": p.attempts,
-        "failures_in_row": p.failures_in_row,
-        "compensated": p.compensated,
-        "last_error": p.last_error,
-        "channel_ref": p.channel_ref,
-        "next_attempt_at": p.next_attempt_at.isoformat(),
-    }
-
-
-class SqlFunds(SqlRepo):
+class SqlFunds(SqlBook):
     """The ``funds`` port on SQL."""
+
+    book_sql = hp.FUNDS_BOOK_SQL
 
     def lock_funds(self, party_id: str, currency: str, now: datetime) -> LockedFunds:
         query = select(t.funds_books).where(t.funds_books.c.party_id == party_id)
@@ -112,34 +81,11 @@ class SqlFunds(SqlRepo):
                 },
             )
             row = self._exec(query.with_for_update()).one()
-        balances = FundsBalances(row.currency, **{c: getattr(row, c) for c in _FUNDS_COLUMNS})
-        return LockedFunds(party_id, balances, row.seq, row.head_hash)
+        return LockedFunds(party_id, self.head_balances(row), row.seq, row.head_hash)
 
-    def funds_balances(self, party_id: str) -> FundsBalances | None:
+    def funds_balances(self, party_id: str) -> Balances | None:
         row = self._exec(select(t.funds_books).where(t.funds_books.c.party_id == party_id)).first()
-        if row is None:
-            return None
-        return FundsBalances(row.currency, **{c: getattr(row, c) for c in _FUNDS_COLUMNS})
-
-    def post_funds(
-        self, locked: LockedFunds, posted: Sequence[PostedTransfer], balances: FundsBalances
-    ) -> None:
-        if not posted:
-            return
-        self._exec(insert(t.funds_transfers), transfer_rows(posted, "party_id", at=None))
-        last = posted[-1]
-        result = self._exec(
-            update(t.funds_books)
-            .where(t.funds_books.c.party_id == locked.party_id, t.funds_books.c.seq == locked.seq)
-            .values(
-                seq=last.seq,
-                head_hash=last.hash,
-                updated_at=last.created_at,
-                **{c: getattr(balances, c) for c in _FUNDS_COLUMNS},
-            )
-        )
-        if result.rowcount != 1:
-            raise RuntimeError(f"funds book {locked.party_id} moved under its lock")
+        return None if row is None else self.head_balances(row)
 
     def funds_party_ids(self) -> list[str]:
         return [
@@ -147,10 +93,9 @@ class SqlFunds(SqlRepo):
             for r in self._exec(select(t.funds_books.c.party_id).order_by(t.funds_books.c.party_id))
         ]
 
-    def funds_head(self, party_id: str) -> tuple[int, str, FundsBalances]:
+    def funds_head(self, party_id: str) -> tuple[int, str, Balances]:
         row = self._exec(select(t.funds_books).where(t.funds_books.c.party_id == party_id)).one()
-        balances = FundsBalances(row.currency, **{c: getattr(row, c) for c in _FUNDS_COLUMNS})
-        return row.seq, row.head_hash, balances
+        return row.seq, row.head_hash, self.head_balances(row)
 
     def funds_transfers_of(self, party_id: str) -> Iterator[PostedTransfer]:
         return self.book_transfers(t.funds_transfers, t.funds_transfers.c.party_id, party_id)
@@ -216,25 +161,18 @@ class SqlPayouts(SqlRepo):
         )
         return [(r.party_id, r.id) for r in rows]
 
-    def payouts(self, party_id: str | None) -> list[dict[str, Any]]:
+    def payouts(self, party_id: str | None) -> list[PayoutRecord]:
         query = select(t.payouts)
         if party_id is not None:
             query = query.where(t.payouts.c.party_id == party_id)
         rows = self._exec(query.order_by(t.payouts.c.created_at, t.payouts.c.id))
-        return [
-            {
-                **_payout_json(_payout(r)),
-                "created_at": r.created_at.isoformat(),
-                "paid_at": r.paid_at.isoformat() if r.paid_at else None,
-            }
-            for r in rows
-        ]
+        return [PayoutRecord(_payout(r), r.created_at, r.paid_at) for r in rows]
 
-    def paid_payouts_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def paid_payouts_between(self, start: datetime, end: datetime) -> list[Payout]:
         rows = self._exec(
             select(t.payouts).where(t.payouts.c.paid_at >= start, t.payouts.c.paid_at < end)
         )
-        return [{"payout": r.id, "amount": r.amount, "channel_ref": r.channel_ref} for r in rows]
+        return [_payout(r) for r in rows]
 
     def channel_paid(self, payout_id: str) -> str | None:
         return _text(

@@ -13,12 +13,7 @@ from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
 from creditline.domain.settlement.orders import Dunning, Order, OrderState
-from creditline.domain.settlement.splits import Share, ShareKind, SplitRule, SupplierTier
-from creditline.service.settlement.settlement_ports import Supplier
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+from creditline.domain.settlement.splits import Share, SplitRule, Supplier, SupplierTier
 
 
 def _order_row(o: Order) -> dict[str, Any]:
@@ -55,16 +50,6 @@ def _order(r: Any) -> Order:
     )
 
 
-def _share(part: str) -> Share:
-    bits = part.split(":")
-    pct = bits[-1]
-    whole, _, frac = pct.partition(".")
-    bp = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
-    if bits[0] == "supplier":
-        return Share(ShareKind.SUPPLIER, bp, bits[1])
-    return Share(ShareKind(bits[0]), bp)
-
-
 class SqlOrders(SqlRepo):
     """The ``orders`` port on SQL."""
 
@@ -88,13 +73,6 @@ class SqlOrders(SqlRepo):
         if split_id is not None:
             values["split_id"] = split_id
         self._exec(update(t.orders).where(t.orders.c.id == order.id).values(**values))
-
-    def order_split_id(self, order_id: str) -> str | None:
-        return _text(
-            self._exec(
-                select(t.orders.c.split_id).where(t.orders.c.id == order_id)
-            ).scalar_one_or_none()
-        )
 
     def due_splits(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         rows = self._exec(
@@ -166,4 +144,4 @@ class SqlOrders(SqlRepo):
         ).first()
         if row is None:
             return None
-        return SplitRule(row.version, tuple(_share(p) for p in row.rule.split(",")))
+        return SplitRule.from_text(row.version, row.rule)

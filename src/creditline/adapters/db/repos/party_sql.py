@@ -118,7 +118,7 @@ class SqlParties(SqlRepo):
                 "name": party.name,
                 "category": party.category,
                 "credit_score": party.credit_score,
-                "income_minor": party.income_minor,
+                "income_minor": None if party.income is None else party.income.minor,
                 "real_name_verified": party.real_name_verified,
                 "qualification_passed": party.qualification_passed,
                 "settlement_account": party.settlement_account,
@@ -145,7 +145,7 @@ class SqlParties(SqlRepo):
             open_violations=int(open_count),
             category=row.category,
             credit_score=row.credit_score,
-            income_minor=row.income_minor,
+            income=None if row.income_minor is None else Money(row.income_minor),
         )
 
     def update_party(self, party: Party) -> None:

@@ -14,9 +14,11 @@ from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.adapters.db.schema_risk import CUMULATIVE
-from creditline.domain.errors import NotFound
+from creditline.domain.errors import NotFound, StorageError
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
-from creditline.domain.risk.rules import STRONG_IDENTIFIERS
+from creditline.domain.risk.decisions import Review
+from creditline.domain.risk.features import STRONG_IDENTIFIERS, RunningTotals
+from creditline.domain.risk.rules import Event, Outcome
 from creditline.service.risk.risk_ports import (
     Decision,
     HistoryFeatures,
@@ -26,46 +28,52 @@ from creditline.service.risk.risk_ports import (
 
 
 def _quiet(r: Any) -> Decision:
-    """An approval, read from its hold row (see ``risk.quiet_verdict``)."""
-    kept = json.loads(r.risk_features)
-    return Decision(
-        id=r.id,
-        party_id=r.party_id,
-        line_id=r.line_id,
-        event="spend",
-        subject=r.id,
-        amount=r.amount,
-        outcome="approve",
-        score=kept["score"],
-        reasons=kept["reasons"],
-        rule_set_version=r.rule_set_version or 0,
-        policy_version=r.policy_version,
-        features=kept["features"],
-        review="none",
-        created_at=r.created_at,
-    )
+    """An approval, read from its hold row (see ``scoring.quiet_verdict``)."""
+    try:
+        kept = json.loads(r.risk_features)
+        return Decision(
+            id=r.id,
+            party_id=r.party_id,
+            line_id=r.line_id,
+            event=Event.SPEND,
+            subject=r.id,
+            amount=r.amount,
+            outcome=Outcome.APPROVE,
+            score=kept["score"],
+            reasons=kept["reasons"],
+            rule_set_version=r.rule_set_version or 0,
+            policy_version=r.policy_version,
+            features=kept["features"],
+            review=Review.NONE,
+            created_at=r.created_at,
+        )
+    except (ValueError, KeyError) as exc:  # a damaged row, not bad input
+        raise StorageError(f"hold {r.id!r} keeps an unreadable risk verdict ({exc})") from None
 
 
 def _decision(r: Any) -> Decision:
-    return Decision(
-        id=r.id,
-        party_id=r.party_id,
-        line_id=r.line_id,
-        event=r.event,
-        subject=r.subject,
-        amount=r.amount,
-        outcome=r.outcome,
-        score=r.score,
-        reasons=json.loads(r.reasons),
-        rule_set_version=r.rule_set_version,
-        policy_version=r.policy_version,
-        features=json.loads(r.features),
-        review=r.review,
-        created_at=r.created_at,
-        decided_by=r.decided_by,
-        decided_at=r.decided_at,
-        note=r.note,
-    )
+    try:
+        return Decision(
+            id=r.id,
+            party_id=r.party_id,
+            line_id=r.line_id,
+            event=Event(r.event),
+            subject=r.subject,
+            amount=r.amount,
+            outcome=Outcome(r.outcome),
+            score=r.score,
+            reasons=json.loads(r.reasons),
+            rule_set_version=r.rule_set_version,
+            policy_version=r.policy_version,
+            features=json.loads(r.features),
+            review=Review(r.review),
+            created_at=r.created_at,
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+            note=r.note,
+        )
+    except ValueError as exc:  # a damaged row (unknown event, bad JSON), not bad input
+        raise StorageError(f"risk decision {r.id!r} cannot be read ({exc})") from None
 
 
 class SqlRisk(SqlRepo):
@@ -160,21 +168,18 @@ class SqlRisk(SqlRepo):
         row = cur.execute(hp.SPEND_FEATURES, params).fetchone()
         v = [int(x or 0) for x in row]
         width = len(CUMULATIVE)
-        now_t, h1, h24, d7, d30 = (tuple(v[i * width : (i + 1) * width]) for i in range(5))
+        # The newest totals, then the last ones before each window (1 h, 24 h, 7 d, 30 d).
+        now_t, *before = (RunningTotals(*v[i * width : (i + 1) * width]) for i in range(5))
+        h1, h24, d7, d30 = (now_t - b for b in before)
         rest = v[5 * width :]
-
-        def since(then: tuple[int, ...], column: str) -> int:
-            i = CUMULATIVE.index(column)
-            return now_t[i] - then[i]
-
         return HistoryFeatures(
-            spend_counts=tuple(since(b, "cum_count") for b in (h1, h24, d7, d30)),
-            spend_sums=tuple(since(b, "cum_amount") for b in (h1, h24, d7, d30)),
-            declined_24h=since(h24, "cum_declined"),
-            forbidden_7d=since(d7, "cum_forbidden"),
-            near_threshold_24h=since(h24, "cum_near"),
+            spend_counts=(h1.count, h24.count, d7.count, d30.count),
+            spend_sums=(h1.amount, h24.amount, d7.amount, d30.amount),
+            declined_24h=h24.declined,
+            forbidden_7d=d7.forbidden,
+            near_threshold_24h=h24.near,
             refunds_30d=rest[0],
-            spends_with_counterparty_30d=since(d30, "cum_counterparty"),
+            spends_with_counterparty_30d=d30.counterparty,
             orders_30d=rest[1],
             returns_30d=rest[2],
             logins_24h=rest[3],
@@ -254,16 +259,16 @@ class SqlRisk(SqlRepo):
                     "party_id": d.party_id,
                     "id": d.id,
                     "line_id": d.line_id,
-                    "event": d.event,
+                    "event": d.event.value,
                     "subject": d.subject,
                     "amount": d.amount,
-                    "outcome": d.outcome,
+                    "outcome": d.outcome.value,
                     "score": d.score,
                     "reasons": json.dumps(d.reasons, ensure_ascii=False),
                     "rule_set_version": d.rule_set_version,
                     "policy_version": d.policy_version,
                     "features": json.dumps(d.features, separators=(",", ":")),
-                    "review": d.review,
+                    "review": d.review.value,
                     "created_at": self.cursor.time(d.created_at),
                 }
             ],
@@ -282,13 +287,18 @@ class SqlRisk(SqlRepo):
     def pending_review_of(self, subject: str) -> Decision | None:
         """The decision holding ``subject`` for review, if any (a small partial index)."""
         d = t.risk_decisions
-        r = self._exec(select(d).where(d.c.subject == subject, d.c.review == "pending")).first()
+        r = self._exec(
+            select(d).where(d.c.subject == subject, d.c.review == Review.PENDING.value)
+        ).first()
         return None if r is None else _decision(r)
 
     def pending_reviews(self, limit: int) -> list[Decision]:
         d = t.risk_decisions
         rows = self._exec(
-            select(d).where(d.c.review == "pending").order_by(d.c.created_at, d.c.id).limit(limit)
+            select(d)
+            .where(d.c.review == Review.PENDING.value)
+            .order_by(d.c.created_at, d.c.id)
+            .limit(limit)
         )
         return [_decision(r) for r in rows]
 
@@ -300,7 +310,7 @@ class SqlRisk(SqlRepo):
             .where(
                 d.c.party_id == party_id,
                 d.c.id >= floor,
-                (d.c.outcome == "decline") | (d.c.review == "declined"),
+                (d.c.outcome == Outcome.DECLINE.value) | (d.c.review == Review.DECLINED.value),
             )
             .order_by(d.c.id.desc())
             .limit(5)
@@ -312,7 +322,7 @@ class SqlRisk(SqlRepo):
         party_id: str,
         decision_id: str,
         *,
-        review: str,
+        review: Review,
         by: str,
         note: str,
         now: datetime,
@@ -321,7 +331,7 @@ class SqlRisk(SqlRepo):
         self._exec(
             update(d)
             .where(d.c.party_id == party_id, d.c.id == decision_id)
-            .values(review=review, decided_by=by, decided_at=now, note=note)
+            .values(review=review.value, decided_by=by, decided_at=now, note=note)
         )
 
     def decisions_between(self, start: datetime | None, end: datetime | None) -> Iterator[Decision]:

@@ -14,9 +14,7 @@ from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.risk.rings import Flow
 from creditline.domain.risk.rules import RuleSet, parse_rule_set
-from creditline.service.risk.risk_ports import (
-    RuleSetRow,
-)
+from creditline.service.risk.risk_ports import RuleSetRow
 
 
 def default_rules_text() -> str:

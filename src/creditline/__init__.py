@@ -1,0 +1,234 @@
+"""creditline's public surface: the use cases, ``Money``, the reason codes and the error tree.
+
+Import from here, not from the layers (``creditline.service``, ``creditline.domain`` and
+``creditline.adapters`` are private; import-linter keeps the entrypoints out of them)::
+
+    from creditline import InvalidInput, open_line, show_line
+
+Use cases take the ``Database`` an entrypoint's bootstrap opened and return an ``Answer`` (its
+JSON body, and whether the rules refused it). Names load on first use (PEP 562), so
+``import creditline`` costs a few milliseconds and imports no database, CLI or rule-engine
+library: a command pays only for the use cases it calls.
+
+The error tree, rooted at ``CreditlineError``, is drawn once, in the docstring of
+``creditline.domain.errors``; every error carries a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from creditline.domain.errors import (
+        CalendarExhausted,
+        Conflict,
+        CreditlineError,
+        IdempotencyKeyReused,
+        InvalidInput,
+        NotFound,
+        NotInitialised,
+        Refused,
+        StorageError,
+    )
+    from creditline.domain.money import Money
+    from creditline.domain.reasons import Reason, ReasonCode
+    from creditline.domain.workdays import SHANGHAI, local_text
+    from creditline.service.due_jobs import run_due
+    from creditline.service.event_log import list_events
+    from creditline.service.idempotency import Answer
+    from creditline.service.ledger_verify import VerifyReport, verify_ledger
+    from creditline.service.policy_admin import set_policy, show_policy
+    from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
+    from creditline.service.quota.line_admin import activate_line, open_line, show_line
+    from creditline.service.quota.party_admin import (
+        add_document,
+        add_party,
+        add_violation,
+        close_violation,
+        show_party,
+        verify_party,
+    )
+    from creditline.service.quota.spending import authorize, capture, refund, repay, void
+    from creditline.service.quota.why import why
+    from creditline.service.risk.labels import evaluate, store_labels
+    from creditline.service.risk.ring_job import rings
+    from creditline.service.risk.rule_sets import (
+        PATTERNS,
+        backtest,
+        features,
+        load_rules,
+        show_rules,
+    )
+    from creditline.service.risk.scoring import decide, link, queue, record_login
+    from creditline.service.sandbox_clock import (
+        advance_clock,
+        parse_instant,
+        set_clock,
+        show_clock,
+    )
+    from creditline.service.settlement.funds import (
+        fail_payouts,
+        list_cases,
+        list_payouts,
+        withdraw,
+    )
+    from creditline.service.settlement.order_flow import (
+        add_order,
+        confirm_order,
+        return_order,
+        ship_order,
+        show_order,
+    )
+    from creditline.service.settlement.split_runs import add_supplier, set_split_rule
+    from creditline.service.settlement.statements import reconcile, statement
+    from creditline.service.uow import Database
+    from creditline.service.workday_notices import load_calendar, next_working_day
+
+# Where each public name lives. The layers move things around inside themselves; this table is
+# the one place that follows them (tests/test_public_surface.py checks it against ``__all__``).
+_HOMES: dict[str, tuple[str, ...]] = {
+    "domain.errors": (
+        "CalendarExhausted",
+        "Conflict",
+        "CreditlineError",
+        "IdempotencyKeyReused",
+        "InvalidInput",
+        "NotFound",
+        "NotInitialised",
+        "Refused",
+        "StorageError",
+    ),
+    "domain.money": ("Money",),
+    "domain.reasons": ("Reason", "ReasonCode"),
+    "domain.workdays": ("SHANGHAI", "local_text"),
+    "service.due_jobs": ("run_due",),
+    "service.event_log": ("list_events",),
+    "service.idempotency": ("Answer",),
+    "service.ledger_verify": ("VerifyReport", "verify_ledger"),
+    "service.policy_admin": ("set_policy", "show_policy"),
+    "service.quota.freeze_admin": ("add_freeze", "lift_freeze", "list_freezes"),
+    "service.quota.line_admin": ("activate_line", "open_line", "show_line"),
+    "service.quota.party_admin": (
+        "add_document",
+        "add_party",
+        "add_violation",
+        "close_violation",
+        "show_party",
+        "verify_party",
+    ),
+    "service.quota.spending": ("authorize", "capture", "refund", "repay", "void"),
+    "service.quota.why": ("why",),
+    "service.risk.labels": ("evaluate", "store_labels"),
+    "service.risk.ring_job": ("rings",),
+    "service.risk.rule_sets": ("PATTERNS", "backtest", "features", "load_rules", "show_rules"),
+    "service.risk.scoring": ("decide", "link", "queue", "record_login"),
+    "service.sandbox_clock": ("advance_clock", "parse_instant", "set_clock", "show_clock"),
+    "service.settlement.funds": ("fail_payouts", "list_cases", "list_payouts", "withdraw"),
+    "service.settlement.order_flow": (
+        "add_order",
+        "confirm_order",
+        "return_order",
+        "ship_order",
+        "show_order",
+    ),
+    "service.settlement.split_runs": ("add_supplier", "set_split_rule"),
+    "service.settlement.statements": ("reconcile", "statement"),
+    "service.uow": ("Database",),
+    "service.workday_notices": ("load_calendar", "next_working_day"),
+}
+_MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for name in names}
+
+__all__ = [
+    "PATTERNS",
+    "SHANGHAI",
+    "Answer",
+    "CalendarExhausted",
+    "Conflict",
+    "CreditlineError",
+    "Database",
+    "IdempotencyKeyReused",
+    "InvalidInput",
+    "Money",
+    "NotFound",
+    "NotInitialised",
+    "Reason",
+    "ReasonCode",
+    "Refused",
+    "StorageError",
+    "VerifyReport",
+    "activate_line",
+    "add_document",
+    "add_freeze",
+    "add_order",
+    "add_party",
+    "add_supplier",
+    "add_violation",
+    "advance_clock",
+    "authorize",
+    "backtest",
+    "capture",
+    "close_violation",
+    "confirm_order",
+    "decide",
+    "evaluate",
+    "fail_payouts",
+    "features",
+    "lift_freeze",
+    "link",
+    "list_cases",
+    "list_events",
+    "list_freezes",
+    "list_payouts",
+    "load_calendar",
+    "load_rules",
+    "local_text",
+    "next_working_day",
+    "open_line",
+    "parse_instant",
+    "queue",
+    "reconcile",
+    "record_login",
+    "refund",
+    "repay",
+    "return_order",
+    "rings",
+    "run_due",
+    "set_clock",
+    "set_policy",
+    "set_split_rule",
+    "ship_order",
+    "show_clock",
+    "show_line",
+    "show_order",
+    "show_party",
+    "show_policy",
+    "show_rules",
+    "statement",
+    "store_labels",
+    "verify_ledger",
+    "verify_party",
+    "void",
+    "why",
+    "withdraw",
+]
+
+
+def _load(name: str) -> object:
+    """Import the module a public name lives in, and keep the name here for the next lookup."""
+    home = _MODULE_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if not TYPE_CHECKING:
+    # Hidden from mypy, so that a misspelt ``from creditline import x`` is an error rather than
+    # an ``object``; at run time this is PEP 562's module ``__getattr__``.
+    __getattr__ = _load

@@ -1,0 +1,205 @@
+"""SQL of holds (预授权) and the occupancy (占用) their captures leave."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import tables as t
+from creditline.adapters.db.repos.base import SqlRepo
+from creditline.domain.errors import NotFound
+from creditline.domain.money import Money
+from creditline.domain.quota.evaluation import OpenHold
+from creditline.domain.quota.lines import Hold, HoldStatus, Occupancy
+from creditline.domain.quota.purposes import Purpose
+
+_NO_COUNTERS: dict[str, int | None] = dict.fromkeys(t.CUMULATIVE)
+
+
+class SqlHolds(SqlRepo):
+    """The ``holds`` port on SQL."""
+
+    def insert_hold(
+        self,
+        hold: Hold,
+        *,
+        counterparty: str | None,
+        reasons: list[dict[str, Any]],
+        policy_version: str,
+        now: datetime,
+        risk_features: dict[str, Any] | None = None,
+        rule_set_version: int | None = None,
+        counters: dict[str, int] | None = None,
+    ) -> None:
+        cur = self.cursor
+        cur.write(
+            hp.INSERT_HOLD,
+            [
+                {
+                    "id": hold.id,
+                    "line_id": hold.line_id,
+                    "status": hold.status.value,
+                    "amount": hold.amount.minor,
+                    "currency": hold.amount.currency,
+                    "purpose": hold.purpose.value,
+                    "order_id": hold.order_id,
+                    "counterparty_id": counterparty,
+                    "captured": hold.captured.minor,
+                    "refunded": hold.refunded.minor,
+                    "reasons": json.dumps(reasons, ensure_ascii=False),
+                    "policy_version": policy_version,
+                    "expires_at": cur.time(hold.expires_at),
+                    "created_at": cur.time(now),
+                    "risk_features": None
+                    if risk_features is None
+                    else json.dumps(risk_features, separators=(",", ":")),
+                    "rule_set_version": rule_set_version,
+                    **(counters or _NO_COUNTERS),
+                }
+            ],
+        )
+
+    def get_hold(self, line_id: str, hold_id: str) -> Hold:
+        row = self._exec(
+            select(t.holds).where(t.holds.c.line_id == line_id, t.holds.c.id == hold_id)
+        ).first()
+        if row is None:
+            raise NotFound("hold", f"hold: no such hold {hold_id!r}")
+        return Hold(
+            id=row.id,
+            line_id=row.line_id,
+            amount=Money(row.amount, row.currency),
+            purpose=Purpose(row.purpose),
+            status=HoldStatus(row.status),
+            expires_at=row.expires_at,
+            order_id=row.order_id,
+            captured=Money(row.captured, row.currency),
+            refunded=Money(row.refunded, row.currency),
+        )
+
+    def update_hold(
+        self,
+        line_id: str,
+        hold_id: str,
+        *,
+        status: HoldStatus,
+        captured: Money,
+        refunded: Money,
+        now: datetime,
+    ) -> None:
+        self._exec(
+            update(t.holds)
+            .where(t.holds.c.line_id == line_id, t.holds.c.id == hold_id)
+            .values(
+                status=status.value,
+                captured=captured.minor,
+                refunded=refunded.minor,
+                updated_at=now,
+            )
+        )
+
+    def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        rows = self._exec(
+            select(t.holds.c.line_id, t.holds.c.id)
+            .where(t.holds.c.status == HoldStatus.AUTHORIZED.value, t.holds.c.expires_at <= now)
+            .order_by(t.holds.c.expires_at)
+            .limit(limit)
+        )
+        return [(r.line_id, r.id) for r in rows]
+
+    def open_holds(self, line_id: str) -> list[OpenHold]:
+        h = t.holds.c
+        rows = self._exec(
+            select(h.id, h.amount, h.currency, h.order_id, h.expires_at)
+            .where(h.line_id == line_id, h.status == HoldStatus.AUTHORIZED.value)
+            .order_by(h.expires_at)
+        )
+        return [OpenHold(r.id, Money(r.amount, r.currency), r.order_id, r.expires_at) for r in rows]
+
+    def count_large_spends(
+        self, line_id: str, start: datetime, end: datetime, threshold: Money
+    ) -> int:
+        """Authorised spends above ``threshold`` created in [start, end); declines don't count."""
+        return int(
+            self._exec(
+                select(func.count())
+                .select_from(t.holds)
+                .where(
+                    t.holds.c.line_id == line_id,
+                    t.holds.c.status != HoldStatus.DECLINED.value,
+                    t.holds.c.amount > threshold.minor,
+                    t.holds.c.created_at >= start,
+                    t.holds.c.created_at < end,
+                )
+            ).scalar_one()
+        )
+
+    def insert_occupancy(self, line_id: str, occ: Occupancy) -> None:
+        self._exec(
+            insert(t.occupancies),
+            {
+                "id": occ.id,
+                "line_id": line_id,
+                "hold_id": occ.hold_id,
+                "order_id": occ.order_id,
+                "amount": occ.outstanding.minor,
+                "outstanding": occ.outstanding.minor,
+                "captured_at": occ.captured_at,
+            },
+        )
+
+    def open_occupancies(self, line_id: str) -> list[Occupancy]:
+        return self._occupancies(
+            t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
+        )
+
+    def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
+        found = self._occupancies(
+            t.occupancies.c.line_id == line_id, t.occupancies.c.hold_id == hold_id
+        )
+        return found[0] if found else None
+
+    def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: Money) -> None:
+        self._exec(
+            update(t.occupancies)
+            .where(t.occupancies.c.line_id == line_id, t.occupancies.c.id == occupancy_id)
+            .values(outstanding=t.occupancies.c.outstanding - amount.minor)
+        )
+
+    def set_fees_through(self, line_id: str, occupancy_id: str, day: date) -> None:
+        self._exec(
+            update(t.occupancies)
+            .where(t.occupancies.c.line_id == line_id, t.occupancies.c.id == occupancy_id)
+            .values(fees_through=day)
+        )
+
+    def fees_through(self, line_id: str) -> dict[str, date | None]:
+        rows = self._exec(
+            select(t.occupancies.c.id, t.occupancies.c.fees_through).where(
+                t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
+            )
+        )
+        return {r.id: r.fees_through for r in rows}
+
+    def _occupancies(self, *conditions: Any) -> list[Occupancy]:
+        # Occupancy is in its line's currency, which only the line row keeps.
+        rows = self._exec(
+            select(t.occupancies, t.lines.c.currency)
+            .join(t.lines, t.lines.c.id == t.occupancies.c.line_id)
+            .where(*conditions)
+            .order_by(t.occupancies.c.captured_at, t.occupancies.c.id)
+        )
+        return [
+            Occupancy(
+                id=r.id,
+                hold_id=r.hold_id,
+                order_id=r.order_id,
+                outstanding=Money(r.outstanding, r.currency),
+                captured_at=r.captured_at,
+            )
+            for r in rows
+        ]

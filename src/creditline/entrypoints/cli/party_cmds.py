@@ -1,0 +1,169 @@
+"""CLI commands for parties (主体): merchants and consumers, their verification, violations,
+documents and identifiers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+import creditline
+from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.cli.output import console
+
+app = typer.Typer()
+party_app = typer.Typer(help="Merchants (商家) and consumers (消费者).", no_args_is_help=True)
+violation_app = typer.Typer(help="Violation records (违规记录).", no_args_is_help=True)
+document_app = typer.Typer(help="Merchant documents (资质材料).", no_args_is_help=True)
+app.add_typer(party_app, name="party")
+party_app.add_typer(violation_app, name="violation")
+party_app.add_typer(document_app, name="document")
+
+
+# Registered first: `party --help` has always listed it first.
+@party_app.command("link")
+def party_link(
+    party: str,
+    device: Annotated[str | None, typer.Option("--device")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    bank_account: Annotated[str | None, typer.Option("--bank-account")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a party's identifiers; parties that share one are linked (关联)."""
+
+    def render(body: dict[str, Any]) -> None:
+        console().print(f"{body['party']}: {body['added']} identifier(s) added")
+        for p in body["linked_parties"]:
+            console().print(f"  linked 关联 {p['party']} via {', '.join(p['shared'])}")
+
+    run(
+        db,
+        json_out,
+        lambda d: creditline.link(
+            d,
+            party,
+            {"device": device, "phone": phone, "bank_account": bank_account, "address": address},
+            key=key,
+        ),
+        render,
+    )
+
+
+@party_app.command("add")
+def party_add(
+    kind: Annotated[str, typer.Argument(help="merchant or consumer")],
+    name: Annotated[str, typer.Option("--name")],
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    credit_score: Annotated[int | None, typer.Option("--credit-score")] = None,
+    income: Annotated[str | None, typer.Option("--income", help="Monthly income, 8000.00")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a merchant or a consumer."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.add_party(
+            d,
+            kind=kind,
+            name=name,
+            category=category,
+            credit_score=credit_score,
+            income=income,
+            key=key,
+        ),
+        show("party 主体"),
+    )
+
+
+@party_app.command("verify")
+def party_verify(
+    party: str,
+    real_name: Annotated[bool, typer.Option("--real-name", help="实名认证 passed")] = False,
+    qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")] = False,
+    settlement_account: Annotated[str | None, typer.Option("--settlement-account")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record verification steps and bind the settlement (or repayment) account."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.verify_party(
+            d,
+            party,
+            real_name=real_name,
+            qualification=qualification,
+            settlement_account=settlement_account,
+            key=key,
+        ),
+        show("party 主体"),
+    )
+
+
+@party_app.command("show")
+def partyshow(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    run(db, json_out, lambda d: creditline.show_party(d, party), show("party 主体"))
+
+
+@violation_app.command("add")
+def violation_add(
+    party: str,
+    note: Annotated[str, typer.Option("--note")],
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a violation record against a party."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.add_violation(d, party, note=note, key=key),
+        show("violation 违规"),
+    )
+
+
+@violation_app.command("close")
+def violation_close(
+    violation: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Close a violation record."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.close_violation(d, violation, key=key),
+        show("violation 违规"),
+    )
+
+
+@document_app.command("add")
+def document_add(
+    party: str,
+    doc_type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="business_licence, tax_registration, "
+            "bank_statement, brand_authorisation, supply_contract",
+        ),
+    ],
+    submitted: Annotated[str, typer.Option("--submitted", help="2024-05-01")],
+    expires: Annotated[str | None, typer.Option("--expires")] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a document a merchant submitted, with its expiry."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.add_document(
+            d, party, doc_type=doc_type, submitted=submitted, expires=expires, key=key
+        ),
+        show("document 资质材料"),
+    )

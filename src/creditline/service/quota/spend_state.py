@@ -1,0 +1,69 @@
+"""What the spend rules look at (额度为什么用不了), read alike for a spend and its diagnosis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from creditline.domain.money import Money
+from creditline.domain.policy import Policy
+from creditline.domain.quota.documents import expired_required
+from creditline.domain.quota.evaluation import SpendContext, available, is_large
+from creditline.domain.quota.lines import LineStatus
+from creditline.domain.quota.purposes import Purpose
+from creditline.domain.workdays import local_date, local_day_bounds
+from creditline.service.quota.quota_ports import LockedLine
+from creditline.service.uow import UnitOfWork
+
+
+def spend_context(
+    uow: UnitOfWork,
+    locked: LockedLine,
+    *,
+    amount: Money,
+    purpose: Purpose,
+    now: datetime,
+    policy: Policy,
+    full: bool,
+) -> SpendContext:
+    """The state for one spend. With ``full`` (the diagnosis) everything is read; otherwise
+    (the spend) a list is read only when the summary read with the line's lock says it can
+    matter, so that both see exactly the same reasons."""
+    line = locked.state
+    party = (
+        uow.parties.get_party(line.party_id)
+        if full or line.status is not LineStatus.ACTIVE
+        else None
+    )
+    freezes = (
+        uow.freezes.freezes_of(line.id, active_only=True) if full or locked.open_freezes else []
+    )
+    cutoff = now - timedelta(days=policy.integer("occupancy_limit_days"))
+    overdue = locked.oldest_occupancy is not None and locked.oldest_occupancy < cutoff
+    occupancies = uow.holds.open_occupancies(line.id) if full or overdue else []
+    licence_expired = (
+        locked.licence_expires_on is not None and locked.licence_expires_on < local_date(now)
+    )
+    documents = (
+        expired_required(uow.parties.documents_of(line.party_id), local_date(now))
+        if full or licence_expired
+        else []
+    )
+    ctx = SpendContext(
+        line=line,
+        amount=amount,
+        purpose=purpose,
+        now=now,
+        policy=policy,
+        party=party,
+        freezes=tuple(freezes),
+        occupancies=tuple(occupancies),
+        expired_documents=tuple(documents),
+    )
+    large_today = 0
+    if is_large(ctx):
+        start, end = local_day_bounds(now)
+        threshold = policy.money("large_spend_threshold", line.currency)
+        large_today = uow.holds.count_large_spends(line.id, start, end, threshold)
+    holds = uow.holds.open_holds(line.id) if full or amount > available(ctx) else []
+    return replace(ctx, large_spends_today=large_today, open_holds=tuple(holds))

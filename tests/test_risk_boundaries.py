@@ -1,0 +1,203 @@
+"""Risk at its edges: each shipped rule fires exactly from its threshold, an identifier shared by
+12 parties still links them while 13 make a hub, and a renewed cash-out streak freezes again."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from creditline.adapters.db.database import SqlDatabase
+from creditline.adapters.db.repos.rules_sql import default_rules_text
+from creditline.domain.risk.rings import link_graph
+from creditline.domain.risk.rules import Event, blank_features, parse_rule_set
+from creditline.service import sandbox_clock as clock
+from creditline.service.quota import party_admin as parties
+from creditline.service.quota import spending
+from creditline.service.quota import why as diagnosis
+from creditline.service.risk import ring_job
+from creditline.service.risk import scoring as risk
+from tests.helpers import active_line
+
+RULES = parse_rule_set(default_rules_text())
+
+#: (rule, the features around it, the feature that crosses the threshold, the value just on
+#: the quiet side, the value at which the rule starts to fire). Money is in yuan.
+SPEND = {"event": "spend", "party_kind": "merchant", "large_spend_threshold": Decimal(50000)}
+CONSUMER = {**SPEND, "party_kind": "consumer", "counterparty_strong_link": True}
+EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
+    ("forbidden_purpose_attempt", SPEND, "purpose_forbidden", False, True),
+    (
+        "forbidden_purpose_repeated",
+        {**SPEND, "purpose_forbidden": True},
+        "forbidden_attempts_7d",
+        Decimal(0),
+        Decimal(1),
+    ),
+    (
+        "forbidden_purpose_repeated",
+        {**SPEND, "purpose_forbidden": True},
+        "linked_forbidden_7d",
+        Decimal(0),
+        Decimal(1),
+    ),
+    ("spends_after_forbidden_attempts", SPEND, "forbidden_attempts_7d", Decimal(1), Decimal(2)),
+    ("spend_to_linked_party", CONSUMER, "amount", Decimal("999.99"), Decimal("1000.00")),
+    (
+        "spend_to_linked_party",
+        {**SPEND, "amount": Decimal("0.01")},
+        "counterparty_strong_link",
+        False,
+        True,
+    ),
+    # A small purchase at a linked shop only scores, and only below 1,000.00.
+    ("small_purchase_at_linked_shop", CONSUMER, "amount", Decimal("1000.00"), Decimal("999.99")),
+    (
+        "money_came_back",
+        {**SPEND, "linked_spends_30d": Decimal(1)},
+        "money_back_7d",
+        Decimal(0),
+        Decimal("0.01"),
+    ),
+    (
+        "money_came_back",
+        {**SPEND, "money_back_7d": Decimal(100)},
+        "linked_spends_30d",
+        Decimal(0),
+        Decimal(1),
+    ),
+    (
+        "quick_refunds_linked",
+        {**SPEND, "strong_linked_parties": Decimal(1)},
+        "refunds_30d",
+        Decimal(1),
+        Decimal(2),
+    ),
+    (
+        "quick_refunds_linked",
+        {**SPEND, "refunds_30d": Decimal(2)},
+        "strong_linked_parties",
+        Decimal(0),
+        Decimal(1),
+    ),
+    (
+        "split_under_threshold",
+        {**SPEND, "near_threshold": True},
+        "near_threshold_24h",
+        Decimal(0),
+        Decimal(1),
+    ),
+    (
+        "split_under_threshold",
+        {**SPEND, "near_threshold": True},
+        "linked_near_threshold_24h",
+        Decimal(0),
+        Decimal(1),
+    ),
+    ("burst_of_spends", SPEND, "spend_count_1h", Decimal(19), Decimal(20)),
+    (
+        "new_account_large_spend",
+        {**SPEND, "amount": Decimal(50000)},
+        "account_age_days",
+        Decimal(3),
+        Decimal(2),
+    ),
+    (
+        "new_account_large_spend",
+        {**SPEND, "account_age_days": Decimal(2)},
+        "amount",
+        Decimal("49999.99"),
+        Decimal(50000),
+    ),
+    ("many_new_devices", SPEND, "new_device_logins_24h", Decimal(2), Decimal(3)),
+    ("many_new_devices", SPEND, "distinct_ips_24h", Decimal(4), Decimal(5)),
+]
+
+
+def _fires(rule: str, features: dict[str, Any]) -> bool:
+    return rule in {f.rule for f in RULES.evaluate({**blank_features(), **features}).fired}
+
+
+@pytest.mark.parametrize(
+    ("rule", "around", "feature", "quiet", "fires"),
+    EDGES,
+    ids=[f"{rule}-{feature}" for rule, _, feature, _, _ in EDGES],
+)
+def test_each_shipped_rule_fires_exactly_from_its_threshold(
+    rule: str, around: dict[str, Any], feature: str, quiet: Any, fires: Any
+) -> None:
+    assert not _fires(rule, {**around, feature: quiet})
+    assert _fires(rule, {**around, feature: fires})
+
+
+def test_every_shipped_rule_has_its_threshold_pinned() -> None:
+    assert {r.name for r in RULES.rules} == {rule for rule, *_ in EDGES}
+
+
+@pytest.mark.parametrize(
+    ("event", "fires"), [(Event.SPEND, True), (Event.WITHDRAWAL, True), (Event.LOGIN, False)]
+)
+def test_money_coming_back_is_judged_on_spends_and_withdrawals_not_logins(
+    event: Event, fires: bool
+) -> None:
+    features = {"event": event.value, "money_back_7d": Decimal(1), "linked_spends_30d": Decimal(1)}
+    assert _fires("money_came_back", features) is fires
+
+
+# -- the hub cut-off of the ring job ------------------------------------------------------------
+@pytest.mark.parametrize(("sharing", "links"), [(2, 1), (12, 66), (13, 0)])
+def test_an_identifier_shared_by_12_parties_links_them_and_by_13_is_a_hub(
+    sharing: int, links: int
+) -> None:
+    graph = link_graph((f"p{i:02}", "address", "mall-3F") for i in range(sharing))
+    assert graph.number_of_edges() == links  # every pair of holders, or none at all
+
+
+@pytest.mark.parametrize(("sharing", "rings"), [(12, 1), (13, 0)])
+def test_two_cashout_shops_on_a_shared_wifi_are_a_ring_until_the_wifi_is_a_hub(
+    db: SqlDatabase, sharing: int, rings: int
+) -> None:
+    """甲 and 乙 each try twice to take their quota as cash; they share a shop-floor Wi-Fi
+    address with the other tenants of the floor. Twelve tenants are still a group the ring job
+    looks at; a thirteenth makes the address a hub that links no one."""
+    a, line_a = active_line(db, "甲")
+    b, line_b = active_line(db, "乙")
+    tenants = [a, b]
+    tenants += [
+        parties.add_party(db, kind="merchant", name=f"店{i}").body["id"] for i in range(sharing - 2)
+    ]
+    for party in tenants:
+        risk.link(db, party, {"address": "wifi-3F"})
+    for line in (line_a, line_b):
+        for k in ("withdraw_cash", "transfer_bank"):
+            spending.authorize(db, line, amount="50.00", purpose=k, key=f"{line}-{k}")
+    found = ring_job.rings(db).body
+    assert found["count"] == rings
+    if rings:
+        (ring,) = found["rings"]
+        assert ring["members"] == sorted(tenants)
+        assert ring["pattern"] == "forbidden_purpose"
+        assert ring["shared"] == [{"kind": "address", "value": "wifi-3F"}]
+
+
+# -- the risk freeze ----------------------------------------------------------------------------
+def test_a_cashout_streak_after_the_first_risk_freeze_ended_freezes_the_line_again(
+    db: SqlDatabase,
+) -> None:
+    """小赵 tries twice to cash out: declined, and the line is frozen for 24 hours. A day later
+    the freeze has ended (run-due has not recorded it yet) and he tries again: the decline
+    freezes the line again, so a spend right after is refused as frozen."""
+    _, line = active_line(db, "小赵")
+    spending.authorize(db, line, amount="10.00", purpose="withdraw_cash", key="f1")
+    first = spending.authorize(db, line, amount="10.00", purpose="withdraw_cash", key="f2").body
+    assert first["risk"]["action"]["hours"] == 24
+    clock.advance_clock(db, "25h")
+    assert diagnosis.why(db, line, amount="1.00", purpose="procurement").body["reasons"] == []
+    again = spending.authorize(db, line, amount="10.00", purpose="withdraw_cash", key="f3").body
+    assert again["risk"]["outcome"] == "decline"
+    assert again["risk"]["action"] is not None
+    assert again["risk"]["action"]["hours"] == 24
+    spend = spending.authorize(db, line, amount="1.00", purpose="procurement", key="s1").body
+    assert spend["status"] == "declined"
+    assert [r["code"] for r in spend["reasons"]] == ["line_frozen"]

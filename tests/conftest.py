@@ -13,8 +13,23 @@ from pathlib import Path
 import pytest
 
 from creditline.adapters.db.database import SqlDatabase
+from creditline.adapters.ledger_keys import ENV_KEY as LEDGER_KEY_ENV
+from creditline.adapters.ledger_keys import ENV_KEY_FILE as LEDGER_KEY_FILE_ENV
+from creditline.adapters.ledger_keys import ENV_PUBLIC_KEY as LEDGER_PUBLIC_KEY_ENV
 from tests.helpers import POSTGRES_ENV, create_schema, drop_schema, make_db, schema_url
 from tests.pg import find_postgres, stop_throwaway
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ledger_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every database the tests make, in-process or through the CLI (which inherits the
+    environment), signs its ledger with one throwaway key file, never a developer's own."""
+    path = tmp_path_factory.mktemp("ledger-key") / "ledger.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(LEDGER_KEY_FILE_ENV, str(path))
+        patch.delenv(LEDGER_KEY_ENV, raising=False)
+        patch.delenv(LEDGER_PUBLIC_KEY_ENV, raising=False)
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,12 @@ from typing import Any
 from creditline.adapters.holiday_source import ChineseCalendar
 from creditline.adapters.simulated_channel import SimulatedChannel
 from creditline.domain.policy import Policy, PolicyChange, policy_at, seed_changes
-from creditline.domain.workdays import WorkCalendar
+from creditline.domain.workdays import WorkCalendar, iso_local
+from creditline.service.ledger_ports import KeyTrust
 from creditline.service.reference_ports import StoredResponse
 from creditline.service.settlement.settlement_ports import PaymentChannel
+from tests.fakes_cases import FakeCases
+from tests.fakes_ledger import FakeCheckpoints, new_signing_key, seal
 from tests.fakes_money import FakeFunds, FakeOrders, FakePayouts
 from tests.fakes_quota import FakeFreezes, FakeHolds, FakeLines, FakeParties
 from tests.fakes_risk import FakeRings, FakeRisk, FakeRuleSets
@@ -57,6 +60,7 @@ class FakeState:
     payouts: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_records: list[dict[str, Any]] = field(default_factory=list)
     cases: list[dict[str, Any]] = field(default_factory=list)
+    case_history: dict[str, list[Any]] = field(default_factory=dict)
     identifiers: list[tuple[str, str, str]] = field(default_factory=list)
     logins: list[dict[str, Any]] = field(default_factory=list)
     rule_sets: list[Any] = field(default_factory=list)
@@ -64,6 +68,9 @@ class FakeState:
     labels: dict[tuple[str, str], tuple[str, str | None, str | None]] = field(default_factory=dict)
     rings: dict[str, dict[str, Any]] = field(default_factory=dict)
     ring_members: dict[str, str] = field(default_factory=dict)
+    checkpoints: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    ledger_keys: list[Any] = field(default_factory=list)
+    moved: dict[tuple[str, str], Any] = field(default_factory=dict)  # this transaction's heads
 
 
 class FakeReference:
@@ -132,7 +139,7 @@ class FakeEvents:
                 "line": line_id,
                 "party": party_id,
                 "payload": copy.deepcopy(payload),
-                "created_at": now.isoformat(),
+                "created_at": iso_local(now),
             }
         )
         return seq
@@ -187,9 +194,11 @@ class FakeUnitOfWork:
         self.orders = FakeOrders(state)
         self.funds = FakeFunds(state)
         self.payouts = FakePayouts(state)
+        self.cases = FakeCases(state)
         self.risk = FakeRisk(state)
         self.rulesets = FakeRuleSets(state)
         self.rings = FakeRings(state)
+        self.checkpoints = FakeCheckpoints(state)
 
 
 class FakeDatabase:
@@ -197,6 +206,7 @@ class FakeDatabase:
 
     def __init__(self, *, now: datetime = START, sandbox: bool = True) -> None:
         self.state = FakeState(now=now, sandbox=sandbox)
+        self.key = new_signing_key()
         self.state.meta.update({"sandbox": "1" if sandbox else "0"})
         for version, (key, value, effective_at, note) in enumerate(seed_changes(), 1):
             self.state.policy_changes.append(PolicyChange(version, key, value, effective_at, note))
@@ -206,12 +216,16 @@ class FakeDatabase:
         before = copy.deepcopy(self.state)
         try:
             yield FakeUnitOfWork(self.state)
+            seal(self.state, self.key, self.state.now)
         except BaseException:
             self.state.__dict__.update(before.__dict__)
             raise
 
     def channel(self, uow: Any) -> PaymentChannel:
         return SimulatedChannel(uow)
+
+    def trusted_keys(self) -> KeyTrust:
+        return KeyTrust((self.key.public,), "fake")
 
     def dispose(self) -> None:
         """Nothing to release."""

@@ -14,6 +14,8 @@ from creditline.domain.ledger import FUNDS_BOOK, GENESIS_HASH, Balances, PostedT
 from creditline.domain.settlement.orders import Dunning, Order, OrderState
 from creditline.domain.settlement.payouts import Payout, PayoutRecord, PayoutStatus
 from creditline.domain.settlement.splits import Share, SplitRule, Supplier
+from creditline.domain.settlement.withdrawals import Lot
+from creditline.domain.workdays import iso_local
 from creditline.service.settlement.settlement_ports import LockedFunds
 
 if TYPE_CHECKING:
@@ -68,6 +70,16 @@ class FakeOrders:
         )
         return [oid for _, oid in rows]
 
+    def unconfirmed_shipped_before(self, cutoff: datetime, limit: int) -> list[str]:
+        rows = sorted(
+            (r["order"].shipped_at, oid)
+            for oid, r in self.s.orders.items()
+            if r["order"].state is OrderState.SHIPPED
+            and r["order"].shipped_at is not None
+            and r["order"].shipped_at <= cutoff
+        )
+        return [oid for _, oid in rows[:limit]]
+
     def insert_supplier(self, supplier: Supplier, now: datetime) -> None:
         self.s.suppliers[supplier.id] = supplier
 
@@ -112,6 +124,7 @@ class FakeFunds:
         self.s.funds_transfers[party_id].extend(posting.transfers)
         after = posting.after
         row.update(balances=after.balances, seq=after.seq, head_hash=after.hash)
+        self.s.moved["funds", party_id] = after
 
     def funds_party_ids(self) -> list[str]:
         return sorted(self.s.funds)
@@ -132,17 +145,25 @@ class FakeFunds:
         source: str,
         settled_at: datetime,
         available_on: date,
+        provisional: bool,
     ) -> None:
         self.s.settlements.append(
-            {"party_id": party_id, "id": lot_id, "amount": amount, "available_on": available_on}
+            {
+                "party_id": party_id,
+                "id": lot_id,
+                "amount": amount,
+                "available_on": available_on,
+                "provisional": provisional,
+            }
         )
 
-    def pending_settlements(self, party_id: str, today: date) -> list[tuple[date, int]]:
-        return sorted(
-            (r["available_on"], r["amount"])
+    def pending_settlements(self, party_id: str, today: date) -> list[Lot]:
+        lots = [
+            Lot(r["available_on"], r["amount"], r["provisional"])
             for r in self.s.settlements
             if r["party_id"] == party_id and r["available_on"] > today
-        )
+        ]
+        return sorted(lots, key=lambda lot: lot.available_on)
 
 
 class FakePayouts:
@@ -190,6 +211,10 @@ class FakePayouts:
             if r["paid_at"] is not None and start <= r["paid_at"] < end
         ]
 
+    def payout_records(self, payout_ids: Sequence[str]) -> list[PayoutRecord]:
+        rows = [self.s.payouts[pid] for pid in payout_ids if pid in self.s.payouts]
+        return [PayoutRecord(r["payout"], r["created_at"], r["paid_at"]) for r in rows]
+
     def channel_paid(self, payout_id: str) -> str | None:
         for r in self.s.channel_records:
             if r["payout_id"] == payout_id and r["outcome"] == "paid":
@@ -223,10 +248,17 @@ class FakePayouts:
 
     def channel_paid_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         return [
-            {"payout": r["payout_id"], "amount": r["amount"], "channel_ref": r["channel_ref"]}
+            _channel_paid(r)
             for r in self.s.channel_records
             if r["outcome"] == "paid" and start <= r["answered_at"] < end
         ]
+
+    def channel_paid_records(self, payout_ids: Sequence[str]) -> list[dict[str, Any]]:
+        wanted = set(payout_ids)
+        rows = [
+            r for r in self.s.channel_records if r["outcome"] == "paid" and r["payout_id"] in wanted
+        ]
+        return [_channel_paid(r) for r in sorted(rows, key=lambda r: r["answered_at"])]
 
     def open_case(
         self,
@@ -246,9 +278,18 @@ class FakePayouts:
                 "subject": subject,
                 "status": "open",
                 "details": copy.deepcopy(details),
-                "opened_at": now.isoformat(),
+                "opened_at": iso_local(now),
             }
         )
 
     def cases(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.s.cases)
+
+
+def _channel_paid(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "payout": r["payout_id"],
+        "amount": r["amount"],
+        "channel_ref": r["channel_ref"],
+        "answered_at": r["answered_at"],
+    }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from creditline.domain.errors import Conflict, NotFound
 from creditline.domain.ledger import GENESIS_HASH, LINE_BOOK, Balances, PostedTransfer, Posting
+from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, DocumentType
 from creditline.domain.quota.evaluation import OpenHold
@@ -18,10 +19,15 @@ from creditline.domain.quota.freezes import Freeze, FreezeStatus
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party
 from creditline.domain.quota.purposes import Product
+from creditline.domain.workdays import iso_local
 from creditline.service.quota.quota_ports import LockedLine
 
 if TYPE_CHECKING:
     from tests.fakes import FakeState
+
+
+def _id(hold: Hold) -> str:
+    return hold.id
 
 
 def _missing(kind: str, ident: str) -> NotFound:
@@ -108,6 +114,7 @@ class FakeLines:
         self.s.transfers[posting.before.book_id].extend(posting.transfers)
         after = posting.after
         row.update(balances=after.balances, seq=after.seq, head_hash=after.hash)
+        self.s.moved["line", after.book_id] = after
 
     def line_ids(self) -> Iterator[str]:
         return iter(sorted(self.s.lines))
@@ -118,6 +125,18 @@ class FakeLines:
     def lines_of_party(self, party_id: str) -> list[str]:
         rows = [r for r in self.s.lines.values() if r["party_id"] == party_id]
         return [r["id"] for r in sorted(rows, key=lambda r: (r["created_at"], r["id"]))]
+
+    def open_line_of(self, party_id: str, product: str) -> str | None:
+        return next(
+            (
+                lid
+                for lid, r in self.s.lines.items()
+                if r["party_id"] == party_id
+                and r["product"] == product
+                and r["status"] is not LineStatus.CLOSED
+            ),
+            None,
+        )
 
     def order_refs(self, line_id: str) -> dict[str, str | None]:
         refs = {hid: h["hold"].order_id for (lid, hid), h in self.s.holds.items() if lid == line_id}
@@ -237,6 +256,17 @@ class FakeHolds:
     def open_occupancies(self, line_id: str) -> list[Occupancy]:
         return [o for o in self._occupancies(line_id) if o.outstanding.minor > 0]
 
+    def holds_of(self, line_id: str) -> list[Hold]:
+        return sorted(
+            (r["hold"] for (lid, _), r in self.s.holds.items() if lid == line_id), key=_id
+        )
+
+    def occupancies_of(self, line_id: str) -> list[OccupancyRecord]:
+        amounts = {
+            oid: r["amount"] for (lid, oid), r in self.s.occupancies.items() if lid == line_id
+        }
+        return [OccupancyRecord(o, amounts[o.id]) for o in self._occupancies(line_id)]
+
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
         found = [o for o in self._occupancies(line_id) if o.hold_id == hold_id]
         return found[0] if found else None
@@ -294,8 +324,8 @@ class FakeFreezes:
     def freeze_history(self, freeze_id: str) -> dict[str, Any]:
         row = next(r for (_, fid), r in self.s.freezes.items() if fid == freeze_id)
         return {
-            "created_at": row["created_at"].isoformat(),
-            "closed_at": row["closed_at"].isoformat() if row["closed_at"] else None,
+            "created_at": iso_local(row["created_at"]),
+            "closed_at": iso_local(row["closed_at"]) if row["closed_at"] else None,
             "close_note": row["close_note"],
         }
 

@@ -97,6 +97,11 @@ class FakeRisk:
         ]
         day = now - timedelta(hours=24)
         logins = [g for g in self.s.logins if g["party_id"] == party_id and g["at"] >= day]
+        withdrawals = [
+            d.created_at
+            for (p, _), d in self.s.decisions.items()
+            if p == party_id and d.event is Event.WITHDRAWAL
+        ]
         return HistoryFeatures(
             spend_counts=tuple(since(b, "cum_count") for b in (h1, h24, d7, d30)),
             spend_sums=tuple(since(b, "cum_amount") for b in (h1, h24, d7, d30)),
@@ -113,6 +118,8 @@ class FakeRisk:
             new_device_logins_24h=sum(1 for g in logins if g["device_new"]),
             distinct_ips_24h=len({g["ip"] for g in logins}),
             links=sum(len(kinds) for kinds in self._link_rows(party_id)),
+            withdrawals_24h=sum(1 for at in withdrawals if at >= day),
+            withdrawals_7d=sum(1 for at in withdrawals if at >= now - timedelta(days=7)),
             totals=RunningTotals(*now_t),
         )
 

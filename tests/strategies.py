@@ -85,3 +85,11 @@ SPLIT_AMOUNTS = st.integers(0, 10**14)
 BASIS_POINTS = st.lists(st.integers(0, 10_000), min_size=1, max_size=6).filter(
     lambda b: sum(b) <= 10_000
 )
+#: Proceeds of one order, in fen.
+PROCEEDS = st.integers(1, 10**14)
+#: (supplier, repayment, merchant) shares in basis points that add up to 100 %.
+THREE_SHARES = st.integers(0, 10_000).flatmap(
+    lambda supplier: st.integers(0, 10_000 - supplier).map(
+        lambda repayment: (supplier, repayment, 10_000 - supplier - repayment)
+    )
+)

@@ -76,9 +76,10 @@ def test_the_foundation_story_through_the_cli(db_url: str) -> None:
         "procurement",
         "--key",
         "k1",
-        check=3,
+        check=2,
     )
     assert reused["error"]["code"] == "idempotency_key_reused"
+    assert reused["error"]["param"] == "key"
     over = js(
         db_url,
         "spend",

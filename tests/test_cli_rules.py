@@ -37,7 +37,7 @@ def test_the_diagnosis_through_the_cli_in_chinese_english_and_json(db_url: str) 
         "--key",
         "f1",
     )
-    assert freeze["ends_at"] == "2024-05-02T02:00:00+00:00"
+    assert freeze["ends_at"] == "2024-05-02T10:00:00+08:00"
     body = js(db_url, "why", line, "--amount", "2000.00", "--purpose", "withdraw_cash")
     assert not body["ok"]
     assert [r["code"] for r in body["reasons"]] == [
@@ -48,7 +48,7 @@ def test_the_diagnosis_through_the_cli_in_chinese_english_and_json(db_url: str) 
     assert {"code", "message_zh", "message_en", "facts", "action", "clears_at"} <= set(
         body["reasons"][0]
     )
-    assert body["reasons"][1]["clears_at"] == "2024-05-02T02:00:00+00:00"
+    assert body["reasons"][1]["clears_at"] == "2024-05-02T10:00:00+08:00"
     zh = cli(db_url, "why", line, "--amount", "2000.00", "--purpose", "procurement").stdout
     assert "额度被冻结" in zh
     assert "可用额度" in zh

@@ -46,6 +46,7 @@ def books(db: SqlDatabase, db_url: str) -> Books:
     spending.authorize(db, line, amount="100.00", purpose="logistics", key="a2")
     splits.set_split_rule(db, merchant, rule="merchant:100")
     orders.add_order(db, merchant, order_id="TB1", amount="500.00", buyer="b")
+    orders.ship_order(db, "TB1")
     orders.confirm_order(db, "TB1")
     run_due(db)
     report = verify_ledger(db)
@@ -104,7 +105,8 @@ def test_an_overspend_written_into_the_chain_is_found_overdrawn(
 ) -> None:
     """The 100.00 hold rewritten to 800.00, re-hashed, and the line's head moved to it: the
     chain holds, but its transfers hold more than the limit (the stored row cannot: its CHECK
-    refuses a negative balance)."""
+    refuses a negative balance), the head signed at seq 4 is another, and the hold's row still
+    says 100.00 (tests/test_ledger_tamper.py has the forger who also moves the balances)."""
     forged = _rehash(db, books.line, 4, amount=800_00)
     tamper(
         books.url,
@@ -117,6 +119,8 @@ def test_an_overspend_written_into_the_chain_is_found_overdrawn(
     assert _problems(db) == [
         (books.line, 4, "balance_mismatch"),
         (books.line, 4, "overdrawn"),
+        (books.line, 4, "checkpoint_mismatch"),
+        (books.line, 4, "hold_mismatch"),
     ]
 
 
@@ -132,7 +136,11 @@ def test_an_overspend_written_into_the_chain_is_found_overdrawn(
         # The funds book: a transfer, the stored balances, the head.
         (
             "UPDATE funds_transfers SET amount = amount + 1 WHERE seq = 1",
-            [("funds", 1, "hash_mismatch"), ("funds", 2, "balance_mismatch")],
+            [
+                ("funds", 1, "hash_mismatch"),
+                ("funds", 2, "balance_mismatch"),
+                ("funds", 1, "checkpoint_mismatch"),
+            ],
         ),
         (
             "UPDATE funds_books SET merchant_balance = merchant_balance + 1",

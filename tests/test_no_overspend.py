@@ -143,6 +143,7 @@ def test_run_due_in_parallel_pays_each_payout_once(db_url: str) -> None:
     splits.set_split_rule(db, m, rule=f"supplier:{core}:100")
     for i in range(6):
         orders.add_order(db, m, order_id=f"TB{i}", amount="10.00")
+        orders.ship_order(db, f"TB{i}")
         orders.confirm_order(db, f"TB{i}")
     splits.run_due_splits(db)
     db.dispose()

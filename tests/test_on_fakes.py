@@ -9,9 +9,10 @@ import time
 import pytest
 
 from creditline.domain.errors import Refused
-from creditline.service import reference_ports
+from creditline.service import ledger_ports, reference_ports
 from creditline.service import sandbox_clock as clock
 from creditline.service import uow as uow_port
+from creditline.service.cases import case_ports
 from creditline.service.due_jobs import run_due
 from creditline.service.ledger_verify import verify_ledger
 from creditline.service.quota import freeze_admin as freezes
@@ -23,7 +24,7 @@ from creditline.service.risk import risk_ports
 from creditline.service.settlement import funds, settlement_ports
 from creditline.service.settlement import order_flow as orders
 from creditline.service.settlement import split_runs as splits
-from tests import fakes, fakes_money, fakes_quota, fakes_risk
+from tests import fakes, fakes_cases, fakes_ledger, fakes_money, fakes_quota, fakes_risk
 from tests.fakes import FakeDatabase
 
 #: Each story must run well under a second on the fakes (imports aside).
@@ -207,12 +208,14 @@ def _public_methods(cls: type) -> dict[str, inspect.Signature]:
         (settlement_ports.OrderRepo, fakes_money.FakeOrders),
         (settlement_ports.FundsRepo, fakes_money.FakeFunds),
         (settlement_ports.PayoutRepo, fakes_money.FakePayouts),
+        (case_ports.CaseRepo, fakes_cases.FakeCases),
         (risk_ports.RiskRepo, fakes_risk.FakeRisk),
         (risk_ports.RuleSetRepo, fakes_risk.FakeRuleSets),
         (risk_ports.RingRepo, fakes_risk.FakeRings),
         (reference_ports.ReferenceRepo, fakes.FakeReference),
         (reference_ports.EventRepo, fakes.FakeEvents),
         (reference_ports.IdempotencyRepo, fakes.FakeIdempotency),
+        (ledger_ports.CheckpointRepo, fakes_ledger.FakeCheckpoints),
     ],
 )
 def test_every_port_has_a_fake_with_the_same_methods_and_parameters(port, fake):

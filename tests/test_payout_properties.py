@@ -68,6 +68,7 @@ def _every_payout_paid_once(db: SqlDatabase, plan: list[tuple[int, ChannelError]
     splits.set_split_rule(db, m, rule=f"supplier:{core}:70,merchant:30")
     for i, (failures, error) in enumerate(plan):
         orders.add_order(db, m, order_id=f"TB{i}", amount="100.01")
+        orders.ship_order(db, f"TB{i}")
         orders.confirm_order(db, f"TB{i}")
         if failures:
             funds.fail_payouts(db, count=failures, error=error.value)
@@ -130,6 +131,7 @@ def test_the_database_refuses_a_second_paid_record_for_one_payout(db: SqlDatabas
     core = splits.add_supplier(db, m, name="核心", tier="core", account="S").body["id"]
     splits.set_split_rule(db, m, rule=f"supplier:{core}:100")
     orders.add_order(db, m, order_id="TB1", amount="300.00")
+    orders.ship_order(db, "TB1")
     orders.confirm_order(db, "TB1")
     run_due(db)
     (payout,) = funds.list_payouts(db, m).body["data"]

@@ -25,6 +25,7 @@ RULES = parse_rule_set(default_rules_text())
 #: (rule, the features around it, the feature that crosses the threshold, the value just on
 #: the quiet side, the value at which the rule starts to fire). Money is in yuan.
 SPEND = {"event": "spend", "party_kind": "merchant", "large_spend_threshold": Decimal(50000)}
+WITHDRAWAL = {**SPEND, "event": "withdrawal"}
 CONSUMER = {**SPEND, "party_kind": "consumer", "counterparty_strong_link": True}
 EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
     ("forbidden_purpose_attempt", SPEND, "purpose_forbidden", False, True),
@@ -112,6 +113,9 @@ EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
     ),
     ("many_new_devices", SPEND, "new_device_logins_24h", Decimal(2), Decimal(3)),
     ("many_new_devices", SPEND, "distinct_ips_24h", Decimal(4), Decimal(5)),
+    # The fourth withdrawal attempt in 24 hours, or the eleventh in 7 days.
+    ("withdrawal_burst", WITHDRAWAL, "withdrawals_24h", Decimal(2), Decimal(3)),
+    ("withdrawal_burst", WITHDRAWAL, "withdrawals_7d", Decimal(9), Decimal(10)),
 ]
 
 
@@ -143,6 +147,16 @@ def test_money_coming_back_is_judged_on_spends_and_withdrawals_not_logins(
 ) -> None:
     features = {"event": event.value, "money_back_7d": Decimal(1), "linked_spends_30d": Decimal(1)}
     assert _fires("money_came_back", features) is fires
+
+
+@pytest.mark.parametrize(
+    ("event", "fires"), [(Event.SPEND, False), (Event.WITHDRAWAL, True), (Event.LOGIN, False)]
+)
+def test_a_burst_of_withdrawal_attempts_is_judged_on_withdrawals_only(
+    event: Event, fires: bool
+) -> None:
+    features = {"event": event.value, "withdrawals_24h": Decimal(7), "withdrawals_7d": Decimal(7)}
+    assert _fires("withdrawal_burst", features) is fires
 
 
 # -- the hub cut-off of the ring job ------------------------------------------------------------

@@ -62,10 +62,10 @@ def test_the_temporary_freeze_lasted_72_hours_before_2023_09_01_and_24_after(db)
 def test_a_freeze_takes_the_duration_in_force_when_it_starts(db):
     line = merchant_line(db, at="2023-08-31T10:00:00+08:00")
     old = freezes.add_freeze(db, line, reason="risk", temporary=True, key=key()).body
-    assert old["ends_at"] == "2023-09-03T02:00:00+00:00"  # 72 hours
+    assert old["ends_at"] == "2023-09-03T10:00:00+08:00"  # 72 hours
     clock.set_clock(db, "2023-09-01T10:00:00+08:00")
     new = freezes.add_freeze(db, line, reason="risk", temporary=True, key=key()).body
-    assert new["ends_at"] == "2023-09-02T02:00:00+00:00"  # 24 hours
+    assert new["ends_at"] == "2023-09-02T10:00:00+08:00"  # 24 hours
     assert old["policy_version"] != new["policy_version"]
 
 
@@ -196,7 +196,7 @@ def test_an_amount_freeze_larger_than_what_is_free_fills_as_quota_comes_back(db)
 def test_a_freeze_for_two_working_days_skips_the_holiday(db):
     line = merchant_line(db, at="2024-09-30T15:00:00+08:00")
     f = freezes.add_freeze(db, line, reason="operator", working_days=2, key=key()).body
-    assert f["ends_at"] == "2024-10-09T07:00:00+00:00"  # 10-08 and 10-09 are the next two
+    assert f["ends_at"] == "2024-10-09T15:00:00+08:00"  # 10-08 and 10-09 are the next two
 
 
 def test_a_temporary_freeze_ends_by_itself_and_run_due_records_it(db):
@@ -266,7 +266,7 @@ def test_the_sixth_large_spend_of_a_day_waits_for_midnight_in_shanghai(db):
         assert ok.body["status"] == "authorized"
     sixth = spending.authorize(db, line, amount="50000.01", purpose="procurement", key=key())
     assert codes(sixth.body) == ["daily_large_spend_count"]
-    assert sixth.body["reasons"][0]["clears_at"] == "2024-05-01T16:00:00+00:00"
+    assert sixth.body["reasons"][0]["clears_at"] == "2024-05-02T00:00:00+08:00"
     small = spending.authorize(db, line, amount="50000.00", purpose="procurement", key=key())
     assert small.body["status"] == "authorized"  # at the threshold is not large
     clock.set_clock(db, "2024-05-02T00:00:00+08:00")

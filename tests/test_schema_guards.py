@@ -83,6 +83,11 @@ GUARDS = [
         id="funds-overdraft",
     ),
     pytest.param(
+        "UPDATE funds_books SET receivable = -1, clearing = clearing - 1",
+        r"\bck_funds_books_receivable\b",
+        id="negative-receivable",
+    ),
+    pytest.param(
         "UPDATE orders SET returned = amount + 1", r"\bck_orders_amounts\b", id="over-return"
     ),
 ]
@@ -96,6 +101,7 @@ def line(db: SqlDatabase) -> str:
     hold = spending.authorize(db, line, amount="60.00", purpose="procurement", key="a")
     spending.capture(db, hold.body["id"], amount="50.00", key="c")
     orders.add_order(db, merchant, order_id="TB1", amount="1000.00")
+    orders.ship_order(db, "TB1")
     orders.confirm_order(db, "TB1")
     return line
 

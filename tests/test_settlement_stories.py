@@ -17,6 +17,7 @@ from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.spreadsheets import statement_csv, statement_xlsx
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.settlement.splits import Share, ShareKind, allocate
+from creditline.service import policy_admin
 from creditline.service import sandbox_clock as clock
 from creditline.service.due_jobs import run_due
 from creditline.service.event_log import list_events
@@ -85,14 +86,18 @@ def test_a_bad_split_rule_is_refused_and_nothing_changes(db, rule: str) -> None:
     assert splits.set_split_rule(db, m, rule="repayment:100").body["version"] == 2
 
 
-def test_an_ordinary_supplier_takes_at_most_30_percent_a_core_one_more_than_60(db) -> None:
+def test_an_ordinary_supplier_takes_less_than_30_percent_a_core_one_more_than_60(db) -> None:
     m, _ = merchant(db)
     core = splits.add_supplier(db, m, name="核心", tier="core", account="A1").body["id"]
     ordinary = splits.add_supplier(db, m, name="普通", tier="ordinary", account="A2").body["id"]
-    with pytest.raises(InvalidInput):
-        splits.set_split_rule(db, m, rule=f"supplier:{ordinary}:31,repayment:69")
+    for pct in ("31", "30"):
+        with pytest.raises(InvalidInput) as refused:
+            splits.set_split_rule(
+                db, m, rule=f"supplier:{ordinary}:{pct},repayment:{100 - int(pct)}"
+            )
+        assert f"supplier:{ordinary}:{pct}" in refused.value.message
     ok = splits.set_split_rule(
-        db, m, rule=f"supplier:{core}:65,supplier:{ordinary}:30,repayment:5"
+        db, m, rule=f"supplier:{core}:65,supplier:{ordinary}:29.99,repayment:5.01"
     ).body
     assert ok["version"] == 1
 
@@ -111,7 +116,7 @@ def test_a_confirmation_in_the_national_day_holiday_is_split_when_work_resumes(d
     m, line = merchant(db, at="2024-10-01T12:00:00+08:00")
     occupy(db, line, "1000.00", "PO1")
     sale(db, m, "TB1", "800.00")
-    assert orders.show_order(db, "TB1").body["split_due_at"] == "2024-10-08T02:00:00+00:00"
+    assert orders.show_order(db, "TB1").body["split_due_at"] == "2024-10-08T10:00:00+08:00"
     assert run_due(db).body["splits"] == []
     clock.set_clock(db, "2024-10-08T10:00:00+08:00")
     done = run_due(db).body["splits"]
@@ -123,7 +128,7 @@ def test_a_confirmation_in_the_national_day_holiday_is_split_when_work_resumes(d
 def test_a_confirmation_at_night_waits_for_ten_oclock(db) -> None:
     m, _ = merchant(db, at="2024-05-06T22:30:00+08:00")
     sale(db, m, "TB2", "100.00")
-    assert orders.show_order(db, "TB2").body["split_due_at"] == "2024-05-07T02:00:00+00:00"
+    assert orders.show_order(db, "TB2").body["split_due_at"] == "2024-05-07T10:00:00+08:00"
 
 
 # -- the failing channel ----------------------------------------------------------------------
@@ -152,7 +157,7 @@ def test_yishangfang_supplier_payout_fails_three_times_is_compensated_and_paid_n
     cases = funds.list_cases(db).body["data"]
     assert [(c["kind"], c["subject"]) for c in cases] == [("payout_failed", payout["id"])]
     assert cases[0]["details"]["compensation"] == "500.00"
-    assert payout["next_attempt_at"] == "2024-09-29T02:00:00+00:00"  # Sunday, a 调休 workday
+    assert payout["next_attempt_at"] == "2024-09-29T10:00:00+08:00"  # Sunday, a 调休 workday
     clock.set_clock(db, "2024-09-29T10:00:00+08:00")
     paid = run_due(db).body["payouts"]
     assert paid == [{"payout": payout["id"], "attempt": 4, "outcome": "paid"}]
@@ -237,22 +242,27 @@ def test_no_code_path_leads_from_quota_to_a_withdrawal() -> None:
 
 
 # -- returns, dunning, statements ---------------------------------------------------------------
-def test_a_part_return_before_the_split_lowers_the_proceeds_and_after_it_is_refused(db):
+def test_a_part_return_before_the_split_lowers_the_proceeds_and_after_7_days_is_refused(db):
     m, _ = merchant(db)
     splits.set_split_rule(db, m, rule="merchant:100")
     orders.add_order(db, m, order_id="TB1", amount="500.00")
+    orders.ship_order(db, "TB1")
     orders.confirm_order(db, "TB1")
     assert orders.return_order(db, "TB1", amount="200.00").body["proceeds"] == "300.00"
     with pytest.raises(InvalidInput):
         orders.return_order(db, "TB1", amount="300.01")
     run_due(db)
-    with pytest.raises(Refused):
+    clock.advance_clock(db, "7d1m")  # past the after-sale days (售后, 7天无理由)
+    with pytest.raises(Refused) as late:
         orders.return_order(db, "TB1", amount="1.00")
+    assert late.value.code == "after_sale_closed"
     assert verify_ledger(db).ok
 
 
 def test_an_unconfirmed_order_is_reminded_escalated_and_flagged(db) -> None:
     m, _ = merchant(db)
+    # Longer than the legal flag's 15 days, so that no automatic confirmation ends the dunning.
+    policy_admin.set_policy(db, "auto_confirm_days", "30", effective="now")
     orders.add_order(db, m, order_id="TB9", amount="100.00")
     orders.ship_order(db, "TB9")
     stages = []

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         CreditlineError,
         IdempotencyKeyReused,
         InvalidInput,
+        LedgerKeyError,
         NotFound,
         NotInitialised,
         Refused,
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     )
     from creditline.domain.money import Money
     from creditline.domain.reasons import Reason, ReasonCode
-    from creditline.domain.workdays import SHANGHAI, local_text
+    from creditline.domain.workdays import SHANGHAI, iso_local, local_text
+    from creditline.service.cases.case_work import assign_case, close_case, show_case
     from creditline.service.due_jobs import run_due
     from creditline.service.event_log import list_events
     from creditline.service.idempotency import Answer
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         list_payouts,
         withdraw,
     )
+    from creditline.service.settlement.funds_view import show_funds
     from creditline.service.settlement.order_flow import (
         add_order,
         confirm_order,
@@ -94,6 +97,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "CreditlineError",
         "IdempotencyKeyReused",
         "InvalidInput",
+        "LedgerKeyError",
         "NotFound",
         "NotInitialised",
         "Refused",
@@ -101,7 +105,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "domain.money": ("Money",),
     "domain.reasons": ("Reason", "ReasonCode"),
-    "domain.workdays": ("SHANGHAI", "local_text"),
+    "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
+    "service.cases.case_work": ("assign_case", "close_case", "show_case"),
     "service.due_jobs": ("run_due",),
     "service.event_log": ("list_events",),
     "service.idempotency": ("Answer",),
@@ -125,6 +130,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.risk.scoring": ("decide", "link", "queue", "record_login"),
     "service.sandbox_clock": ("advance_clock", "parse_instant", "set_clock", "show_clock"),
     "service.settlement.funds": ("fail_payouts", "list_cases", "list_payouts", "withdraw"),
+    "service.settlement.funds_view": ("show_funds",),
     "service.settlement.order_flow": (
         "add_order",
         "confirm_order",
@@ -149,6 +155,7 @@ __all__ = [
     "Database",
     "IdempotencyKeyReused",
     "InvalidInput",
+    "LedgerKeyError",
     "Money",
     "NotFound",
     "NotInitialised",
@@ -165,15 +172,18 @@ __all__ = [
     "add_supplier",
     "add_violation",
     "advance_clock",
+    "assign_case",
     "authorize",
     "backtest",
     "capture",
+    "close_case",
     "close_violation",
     "confirm_order",
     "decide",
     "evaluate",
     "fail_payouts",
     "features",
+    "iso_local",
     "lift_freeze",
     "link",
     "list_cases",
@@ -198,7 +208,9 @@ __all__ = [
     "set_policy",
     "set_split_rule",
     "ship_order",
+    "show_case",
     "show_clock",
+    "show_funds",
     "show_line",
     "show_order",
     "show_party",

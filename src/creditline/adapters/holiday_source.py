@@ -19,11 +19,14 @@ import chinese_calendar
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.holiday_rules import ESTIMATE, FIRST_YEAR, LAST_YEAR, expected_holidays
+from creditline.domain.text import printable_text
 from creditline.domain.workdays import DayInfo, weekday_rule
 
 # A notice's 元旦 break and its 调休 may start in the previous December: the 2019 notice had
 # 2018-12-29 worked and 2018-12-30..31 off.
 REACH_BACK = dt.timedelta(days=3)
+#: The longest name of a day a notice may give (the column that keeps it holds 40).
+MAX_DAY_NAME = 40
 
 
 def package_range() -> tuple[dt.date, dt.date]:
@@ -115,7 +118,7 @@ def parse_notice(text: str) -> dict[dt.date, tuple[bool, str]]:
             raise InvalidInput("workdays", f"workday {day} is not in {year}")
         if day in holidays:
             raise InvalidInput("workdays", f"{day} is listed as a holiday and as a workday")
-        days[day] = (True, str(item.get("name", "")))
+        days[day] = (True, _name(item, "workdays.name"))
     return days
 
 
@@ -130,10 +133,16 @@ def _holidays(
         if start < earliest or end > latest:
             raise InvalidInput("holidays", f"holiday {start}..{end} is not in {year}")
         for n in range((end - start).days + 1):
-            holidays.setdefault(start + dt.timedelta(days=n), str(item.get("name", "")))
+            holidays.setdefault(start + dt.timedelta(days=n), _name(item, "holidays.name"))
     if not holidays:
         raise InvalidInput("holidays", f"notice for {year} lists no holidays")
     return holidays
+
+
+def _name(item: dict[str, Any], field: str) -> str:
+    """A day's name (春节, 国庆节调休): shown to holders, so printable, and short enough to
+    be stored whole."""
+    return printable_text(str(item.get("name", "")), field, max_length=MAX_DAY_NAME, required=False)
 
 
 def _items(doc: dict[str, Any], field: str) -> list[dict[str, Any]]:

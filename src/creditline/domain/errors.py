@@ -2,11 +2,12 @@
 
 CreditlineError            base; ``code`` is stable, ``message`` is for people
 ├── InvalidInput           bad input, refused before anything is written; names ``param``
-│   └── NotFound           a referenced id does not exist
+│   ├── NotFound           a referenced id does not exist
+│   └── IdempotencyKeyReused   same key, different parameters (``param``: ``key``)
 ├── Refused                a valid request the rules refuse; carries reasons
-│   └── IdempotencyKeyReused   same key, different parameters
 ├── Conflict               a concurrent request won a race; safe to retry
 ├── NotInitialised         the database has no schema yet (run ``creditline init``)
+├── LedgerKeyError         no usable key to sign the ledger's checkpoints (missing, unreadable)
 ├── CalendarExhausted      the working-day calendar shows no working day where a rule looks
 ├── InvariantViolation     the code broke a rule of money or of a ledger (a bug, never input)
 └── StorageError           the database failed in a way no rule explains (connection lost...)
@@ -73,13 +74,16 @@ class Refused(CreditlineError):
         return {"type": "refused", "code": self.code, "message": self.message}
 
 
-class IdempotencyKeyReused(Refused):
+class IdempotencyKeyReused(InvalidInput):
+    """The key was used before with other parameters: the caller's mistake (bad input, like
+    Stripe's), not a rule's refusal; nothing is written and nothing is stored."""
+
+    code = "idempotency_key_reused"
+
     def __init__(self, key: str) -> None:
         super().__init__(
-            "idempotency_key_reused",
-            f"idempotency key {key!r} was already used with different parameters",
+            "key", f"idempotency key {key!r} was already used with different parameters"
         )
-        self.param = "key"
 
 
 class Conflict(CreditlineError):
@@ -92,6 +96,19 @@ class NotInitialised(CreditlineError):
     """The database holds no creditline schema."""
 
     code = "not_initialised"
+
+
+class LedgerKeyError(CreditlineError):
+    """The key that signs the ledger's checkpoints cannot be had: none was found where this
+    process looks (``ledger_key_missing``; ``creditline init`` creates one), or what was found
+    is not an Ed25519 key (``ledger_key_invalid``). Nothing is written without it: an
+    unsigned head would read as tampering."""
+
+    code = "ledger_key_missing"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CalendarExhausted(CreditlineError):

@@ -41,6 +41,7 @@ class Account(StrEnum):
     MERCHANT_BALANCE = "merchant_balance"  # the merchant's own settled balance
     WITHDRAWAL_PAYABLE = "withdrawal_payable"  # withdrawals requested, not yet paid out
     COMPENSATION_EXPENSE = "compensation_expense"  # paid by the platform
+    RECEIVABLE = "receivable"  # 应收: after-sale refunds the merchant's balance fell short of
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +80,20 @@ _FUNDS = (
     Account.MERCHANT_BALANCE,
     Account.WITHDRAWAL_PAYABLE,
     Account.COMPENSATION_EXPENSE,
+    Account.RECEIVABLE,
 )
-#: A merchant's funds book: what is owed to someone may not go below zero.
+#: A merchant's funds book: what is owed to someone, or by the merchant, may not go below zero.
 FUNDS_BOOK = Book(
     "funds",
     _FUNDS,
-    debit_normal=frozenset({Account.CLEARING, Account.COMPENSATION_EXPENSE}),
+    debit_normal=frozenset({Account.CLEARING, Account.COMPENSATION_EXPENSE, Account.RECEIVABLE}),
     never_negative=frozenset(
         {
             Account.ESCROW,
             Account.SUPPLIER_PAYABLE,
             Account.MERCHANT_BALANCE,
             Account.WITHDRAWAL_PAYABLE,
+            Account.RECEIVABLE,
         }
     ),
     zero_sums=(_FUNDS,),

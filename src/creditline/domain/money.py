@@ -15,6 +15,10 @@ CURRENCY_EXPONENTS: dict[str, int] = {"CNY": 2, "HKD": 2, "USD": 2}
 DEFAULT_CURRENCY = "CNY"
 #: Largest amount accepted as input, in major units (one trillion yuan).
 MAX_MAJOR_UNITS = 10**12
+#: Most digits accepted before the decimal point. Checked on the text before it becomes an
+#: int: Python refuses to convert more than 4300 digits, and a long string is bad input, not a
+#: crash (the maximum above needs 13).
+MAX_INTEGER_DIGITS = 15
 
 _AMOUNT = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?")
 
@@ -51,6 +55,14 @@ class Money:
         if currency not in CURRENCY_EXPONENTS:
             raise InvalidInput("currency", f"unsupported currency {currency!r}")
         exponent = CURRENCY_EXPONENTS[currency]
+        whole_digits = len(text.partition(".")[0])
+        if whole_digits > MAX_INTEGER_DIGITS:
+            # Not echoed: the text may be thousands of characters long.
+            raise InvalidInput(
+                field,
+                f"{field} is too long: at most {MAX_INTEGER_DIGITS} digits before the decimal "
+                f"point ({whole_digits} given)",
+            )
         match = _AMOUNT.fullmatch(text)
         if match is None:
             raise InvalidInput(

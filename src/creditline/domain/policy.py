@@ -104,6 +104,24 @@ PARAMETERS: dict[str, Parameter] = {
             "单笔补偿上限",
             "most compensation per failed payout",
         ),
+        Parameter(
+            "after_sale_days",
+            Kind.INT,
+            "7",
+            "售后退款期限（确认收货后天数，7天无理由）",
+            "days after confirmation a return is still accepted",
+            0,
+            365,
+        ),
+        Parameter(
+            "auto_confirm_days",
+            Kind.INT,
+            "10",
+            "自动确认收货（发货后天数）",
+            "days after shipping an order confirms itself",
+            1,
+            365,
+        ),
     )
 }
 
@@ -116,8 +134,12 @@ def parse_value(key: str, text: str) -> str:
     if param is None:
         raise InvalidInput("key", f"unknown policy key {key!r}; keys: {', '.join(PARAMETERS)}")
     if param.kind is Kind.INT:
-        if not text.isascii() or not text.isdigit():
-            raise InvalidInput("value", f"{key} must be a whole number, got {text!r}")
+        if not text.isascii() or not text.isdigit() or len(text) > len(str(param.maximum)):
+            # The length first: int() of thousands of digits is a crash, not an answer.
+            raise InvalidInput(
+                "value",
+                f"{key} must be a whole number between {param.minimum} and {param.maximum}",
+            )
         number = int(text)
         if not param.minimum <= number <= param.maximum:
             raise InvalidInput(

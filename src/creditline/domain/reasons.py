@@ -18,6 +18,7 @@ class ReasonCode(StrEnum):
     # Line state.
     LINE_NOT_ACTIVE = "line_not_active"
     LINE_CLOSED = "line_closed"
+    LINE_ALREADY_OPEN = "line_already_open"
     # Purposes, R4.
     PURPOSE_FORBIDDEN = "purpose_forbidden"
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"
@@ -31,6 +32,10 @@ class ReasonCode(StrEnum):
     OCCUPANCY_OVERDUE = "occupancy_overdue"
     # Settlement and withdrawals: R10, R11.
     SPLIT_NO_REPAYMENT = "split_no_repayment"
+    CORE_SHARE_BELOW_ADVICE = "core_share_below_advice"
+    CORE_SUPPLIERS_BELOW_ADVICE = "core_suppliers_below_advice"
+    ORDER_NOT_SHIPPED = "order_not_shipped"
+    AFTER_SALE_CLOSED = "after_sale_closed"
     FUNDS_NOT_YET_AVAILABLE = "funds_not_yet_available"
     INSUFFICIENT_BALANCE = "insufficient_balance"
     # Holds, R5.
@@ -38,13 +43,15 @@ class ReasonCode(StrEnum):
     HOLD_EXPIRED = "hold_expired"
     CAPTURE_EXCEEDS_HOLD = "capture_exceeds_hold"
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
-    REPAYMENT_EXCEEDS_OCCUPIED = "repayment_exceeds_occupied"
+    REPAYMENT_EXCEEDS_OWED = "repayment_exceeds_owed"
     CURRENCY_MISMATCH = "currency_mismatch"
     # Risk (风控), R17 and R18.
     RISK_DECLINED = "risk_declined"
     RISK_REVIEW = "risk_review"
     REVIEW_PENDING = "review_pending"
     REVIEW_NOT_PENDING = "review_not_pending"
+    # Cases (工单) that operators work.
+    CASE_CLOSED = "case_closed"
     # Request handling.
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CLOCK_NOT_SANDBOX = "clock_not_sandbox"
@@ -98,12 +105,19 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "请联系平台",
         "contact the platform",
     ),
+    ReasonCode.LINE_ALREADY_OPEN: ReasonText(
+        "已有一条未关闭的{product_zh}额度 {line}，同一产品只能有一条",
+        "there is an open {product_en} line {line} already; one per product",
+        "请使用额度 {line}；如需调整额度，请联系平台",
+        "use line {line}; to change its limit, contact the platform",
+    ),
     ReasonCode.PURPOSE_FORBIDDEN: ReasonText(
         "额度不能用于{purpose_zh}：额度只能用于进货、平台佣金和物流费，不能提现或转账",
         "quota cannot be used for {purpose_en}: it pays for procurement, commission and "
         "logistics only, never cash or transfers",
-        "请改用允许的用途；多次尝试会触发风控",
-        "use an allowed purpose; repeated attempts trigger risk review",
+        "请改用该额度允许的用途；再次尝试提现或转账会被拒绝，并可能冻结额度",
+        "pay for a purpose this line allows; trying cash or transfers again is declined and "
+        "can freeze the line",
     ),
     ReasonCode.PURPOSE_NOT_ALLOWED: ReasonText(
         "该额度产品不支持用途“{purpose_zh}”",
@@ -120,14 +134,18 @@ TEXTS: dict[ReasonCode, ReasonText] = {
     ReasonCode.SINGLE_SPEND_LIMIT: ReasonText(
         "单笔金额 {amount} 超过单笔上限 {max_single_spend}",
         "the amount {amount} is above the per-spend maximum {max_single_spend}",
-        "请拆分为不超过上限的多笔正常业务支付",
-        "pay in amounts within the per-spend maximum",
+        "单笔支付最多 {max_single_spend}；如经营确需更大的单笔支付，请联系平台申请额度评估",
+        "one spend can be at most {max_single_spend}; if your business needs larger single "
+        "payments, contact the platform to ask for a limit review",
     ),
     ReasonCode.DAILY_LARGE_SPEND_COUNT: ReasonText(
         "今天已有 {count} 笔超过 {threshold} 的大额支付，每天最多 {max_per_day} 笔",
         "{count} spends above {threshold} today already; at most {max_per_day} a day",
-        "明天（北京时间0点后）再试，或改为小额支付",
-        "try again after midnight (Beijing time) or pay a smaller amount",
+        "大额支付笔数在北京时间0点（{resets_local}）重新计算，届时可再支付；"
+        "如经营确需每天更多笔大额支付，请联系平台申请提高每日笔数",
+        "the count starts again at 00:00 Beijing time ({resets_local}); spend then. If your "
+        "business needs more large spends a day, contact the platform to ask for a higher "
+        "daily count",
     ),
     ReasonCode.LINE_FROZEN: ReasonText(
         "额度被冻结（原因：{reason_zh}），自 {since_local} 起{until_zh}",
@@ -155,6 +173,32 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "bring occupied quota back",
         "修改分账规则，给还款分配比例",
         "change the split rule to send a share to repayment",
+    ),
+    ReasonCode.CORE_SHARE_BELOW_ADVICE: ReasonText(
+        "核心供应商 {supplier} 的分账比例为 {share}%，未达到建议的 60% 以上",
+        "core supplier {supplier} takes {share}%, not above the advised 60%",
+        "分账比例建议：核心供应商>60%，普通供应商<30%",
+        "the advice: core suppliers above 60%, ordinary suppliers below 30%",
+    ),
+    ReasonCode.CORE_SUPPLIERS_BELOW_ADVICE: ReasonText(
+        "供应商白名单只有 {core_suppliers} 家核心供应商，建议 {advised} 家",
+        "the supplier whitelist has {core_suppliers} core supplier(s); {advised} are advised",
+        "把更多核心供应商加入白名单",
+        "add more core suppliers to the whitelist",
+    ),
+    ReasonCode.ORDER_NOT_SHIPPED: ReasonText(
+        "订单 {order} 尚未发货，不能确认收货",
+        "order {order} has not been shipped, so its receipt cannot be confirmed",
+        "请先发货；无需物流的商品（如虚拟商品）在下单时标记为无需发货",
+        "ship it first; goods that need no shipping (e.g. virtual goods) are marked so when "
+        "the order is added",
+    ),
+    ReasonCode.AFTER_SALE_CLOSED: ReasonText(
+        "订单 {order} 的售后期（确认收货后 {days} 天）已于 {ended_local} 结束，不能再退货",
+        "the after-sale period of order {order} ({days} days after receipt) ended at "
+        "{ended_local}; it can no longer be returned",
+        "请与买家协商其他处理方式",
+        "settle it with the buyer another way",
     ),
     ReasonCode.FUNDS_NOT_YET_AVAILABLE: ReasonText(
         "余额 {amount} 要到 {available_on} 才能提现（结算后 T+1 个工作日）",
@@ -185,9 +229,12 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "退款金额 {amount} 超过可退金额 {refundable}",
         "refund {amount} exceeds the refundable {refundable}",
     ),
-    ReasonCode.REPAYMENT_EXCEEDS_OCCUPIED: ReasonText(
-        "还款金额 {amount} 超过已占用额度 {occupied}",
-        "repayment {amount} exceeds occupied quota {occupied}",
+    ReasonCode.REPAYMENT_EXCEEDS_OWED: ReasonText(
+        "还款金额 {amount} 超过应还总额 {owed}（占用 {occupied}，滞纳金 {fees_due}）",
+        "repayment {amount} is more than the {owed} owed (occupied {occupied}, late fees "
+        "{fees_due})",
+        "还款金额不超过 {owed} 即可",
+        "repay no more than {owed}",
     ),
     ReasonCode.CURRENCY_MISMATCH: ReasonText(
         "币种 {currency} 与额度币种 {line_currency} 不一致",
@@ -216,6 +263,10 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "该风控决定已处理（{review}）",
         "this risk decision was already decided ({review})",
     ),
+    ReasonCode.CASE_CLOSED: ReasonText(
+        "工单 {case} 已于 {closed_at} 由 {closed_by} 关闭",
+        "case {case} was closed at {closed_at} by {closed_by}",
+    ),
     ReasonCode.IDEMPOTENCY_KEY_REUSED: ReasonText(
         "幂等键已用于另一笔不同的请求",
         "the idempotency key was used for a different request",
@@ -240,13 +291,15 @@ TEXTS: dict[ReasonCode, ReasonText] = {
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One reason a request is refused, with the facts behind it, what the holder can do and,
-    when it clears by itself, when (``clears_at``, ISO 8601)."""
+    when it clears by itself, when (``clears_at``, ISO 8601; ``provisional`` when that time
+    rests on a working day estimated past the known calendar, and may move)."""
 
     code: ReasonCode
     facts: dict[str, Any] = field(default_factory=dict)
     clears_at: str | None = None
     action_zh: str | None = None
     action_en: str | None = None
+    provisional: bool = False
 
     def _fill(self, template: str) -> str:
         try:
@@ -282,4 +335,5 @@ class Reason:
             "action_zh": self.action("zh"),
             "action_en": self.action("en"),
             "clears_at": self.clears_at,
+            "provisional": self.provisional,
         }

@@ -43,11 +43,12 @@ def next_workday(calendar: WorkCalendar, day: date, days: int = 1) -> tuple[date
     return current, provisional
 
 
-def add_working_days(calendar: WorkCalendar, start: datetime, days: int) -> datetime:
-    """``start`` moved by ``days`` working days, same local time of day (Asia/Shanghai)."""
+def add_working_days(calendar: WorkCalendar, start: datetime, days: int) -> tuple[datetime, bool]:
+    """``start`` moved by ``days`` working days, same local time of day (Asia/Shanghai); and
+    whether any day counted was estimated (provisional)."""
     local = start.astimezone(SHANGHAI)
-    day, _ = next_workday(calendar, local.date(), days)
-    return datetime.combine(day, local.timetz()).astimezone(UTC)
+    day, provisional = next_workday(calendar, local.date(), days)
+    return datetime.combine(day, local.timetz()).astimezone(UTC), provisional
 
 
 def local_date(instant: datetime) -> date:
@@ -64,6 +65,13 @@ def local_day_bounds(instant: datetime) -> tuple[datetime, datetime]:
     day = local_date(instant)
     start = datetime.combine(day, time(0, tzinfo=SHANGHAI)).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+def iso_local(instant: datetime) -> str:
+    """``2024-06-01T10:00:00+08:00``: an instant as every answer gives it, ISO 8601 in Beijing
+    time. Instants are kept and computed in UTC; the holder reads 北京时间, so the answers
+    convert here, at the edge, and nowhere else."""
+    return instant.astimezone(SHANGHAI).isoformat()
 
 
 def local_text(instant: datetime) -> str:

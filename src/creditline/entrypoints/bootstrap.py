@@ -31,14 +31,32 @@ def database_url(explicit: str | None) -> str:
     return explicit or os.environ.get(ENV_DB) or DEFAULT_URL
 
 
-@contextmanager
-def open_database(explicit: str | None) -> Iterator[Database]:
-    """The database at ``database_url(explicit)``, closed when the block ends. The SQL adapter
-    brings the payment channel (simulated), the working-day calendar (chinese-calendar plus
-    loaded notices) and the clock (the wall clock, or a sandbox's stored one)."""
-    from creditline.adapters.db.database import SqlDatabase
+def system_clock() -> datetime:
+    """The wall clock, in UTC: the one place creditline reads the time of day."""
+    return datetime.now(UTC)
 
-    database = SqlDatabase.from_url(database_url(explicit))
+
+@contextmanager
+def open_database(explicit: str | None, *, create: bool = False) -> Iterator[Database]:
+    """The database at ``database_url(explicit)``, closed when the block ends, wired here to
+    the payment channel (the simulated one: no real channel is reachable from this machine),
+    the working-day calendar (chinese-calendar, loaded notices, estimates past both) and the
+    wall clock (a sandbox keeps its own movable clock in the database instead).
+
+    Only ``create`` (``init``, the demo) makes a SQLite file that is not there: every other
+    command on a missing file is told to run ``creditline init`` (``NotInitialised``) and
+    leaves no empty file behind."""
+    from creditline.adapters.db.database import SqlDatabase
+    from creditline.adapters.holiday_source import ChineseCalendar
+    from creditline.adapters.simulated_channel import SimulatedChannel
+
+    database = SqlDatabase.from_url(
+        database_url(explicit),
+        create=create,
+        channel=SimulatedChannel,
+        calendar=ChineseCalendar,
+        wall_clock=system_clock,
+    )
     try:
         yield database
     finally:
@@ -47,7 +65,8 @@ def open_database(explicit: str | None) -> Iterator[Database]:
 
 def initialise(database: Database, *, sandbox: bool) -> dict[str, object]:
     """Create or upgrade the schema (Alembic); a new database records whether it is a sandbox
-    and starts its clock now."""
+    and starts its clock now. The key that signs the ledger's checkpoints is found, or a key
+    file created, outside the database (``adapters.ledger_keys``) and its public half recorded."""
     from creditline.adapters.db.database import SqlDatabase
     from creditline.adapters.db.schema import upgrade
 
@@ -60,7 +79,7 @@ def initialise(database: Database, *, sandbox: bool) -> dict[str, object]:
 def open_new_sandbox(url: str) -> Iterator[Database]:
     """A new sandbox (the demo's): the schema is created, and a database that is live or
     already has parties is refused before anything is written to it."""
-    with open_database(url) as database:
+    with open_database(url, create=True) as database:
         initialise(database, sandbox=True)
         with database.transaction(write=False) as uow:
             in_use = not uow.reference.is_sandbox() or uow.parties.has_activity()

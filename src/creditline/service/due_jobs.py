@@ -1,5 +1,6 @@
-"""``run-due``: the jobs that fall due with time: hold and freeze expiry, splits in their
-window, payouts and their retries, dunning, over-long occupancy freezes and late fees, the
+"""``run-due``: the jobs that fall due with time: hold and freeze expiry, automatic
+confirmation of receipt, splits in their window (a late one deferred to the next opening),
+payouts and their retries, dunning, over-long occupancy freezes and late fees, the
 calendar horizon alert. Each line is handled in its own
 transaction, so a job can stop and run again without doing anything twice."""
 
@@ -20,8 +21,8 @@ from creditline.service.quota.freeze_admin import expire_due_freezes, freeze_jso
 from creditline.service.quota.line_book import post_movement
 from creditline.service.quota.spending import expire_due_holds
 from creditline.service.settlement.funds import process_payouts
-from creditline.service.settlement.order_flow import run_dunning
-from creditline.service.settlement.split_runs import run_due_splits
+from creditline.service.settlement.order_flow import run_auto_confirm, run_dunning
+from creditline.service.settlement.split_runs import defer_late_splits, run_due_splits
 from creditline.service.uow import Database, UnitOfWork
 from creditline.service.workday_notices import check_calendar_horizon
 
@@ -36,6 +37,9 @@ def _drain(job: Callable[[Database], list[str]], db: Database) -> list[str]:
 def run_due(db: Database) -> Answer:
     expired_holds = _drain(expire_due_holds, db)
     expired_freezes = _drain(expire_due_freezes, db)
+    # Confirmed before dunning, so that an order confirmed by the platform is not dunned.
+    auto_confirmed = run_auto_confirm(db)
+    deferred = defer_late_splits(db)  # a split whose window closed waits for the next one
     splits = run_due_splits(db)
     payouts = process_payouts(db)
     dunning = run_dunning(db)
@@ -48,6 +52,8 @@ def run_due(db: Database) -> Answer:
             "expired_freezes": expired_freezes,
             "occupancy_freezes": frozen,
             "late_fees": fees,
+            "auto_confirmed": auto_confirmed,
+            "splits_deferred": deferred,
             "splits": splits,
             "payouts": payouts,
             "dunning": dunning,

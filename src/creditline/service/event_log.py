@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from creditline.domain.errors import InvalidInput
+from creditline.domain.event_types import parse_event_type
 from creditline.service.idempotency import Answer
 from creditline.service.uow import Database
+
+#: The largest id a 64-bit column holds; a larger cursor is bad input, not a driver overflow.
+MAX_EVENT_ID = 2**63 - 1
 
 
 def list_events(
@@ -12,8 +16,10 @@ def list_events(
 ) -> Answer:
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit", "limit must be between 1 and 1000")
-    if after < 0:
+    if not 0 <= after <= MAX_EVENT_ID:
         raise InvalidInput("after", "after must be an event id (0 for the start)")
+    if event_type is not None:
+        parse_event_type(event_type)
     with db.transaction(write=False) as uow:
         rows = uow.events.events(event_type, after, limit + 1)
     return Answer({"data": rows[:limit], "has_more": len(rows) > limit})

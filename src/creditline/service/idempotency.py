@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from creditline.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, Refused
+from creditline.domain.money import Money
 from creditline.domain.text import printable_text
 from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import Database, UnitOfWork
@@ -28,8 +29,25 @@ def check_key(key: str | None, *, required: bool) -> str | None:
     return printable_text(key, "key", max_length=MAX_KEY_LENGTH)
 
 
+#: The parameters that are amounts of money, compared by value: ``100.0`` replays ``100.00``.
+MONEY_PARAMS = frozenset({"amount", "limit", "income"})
+
+
+def _canonical(name: str, value: Any) -> Any:
+    """An amount as ``Money.format`` writes it (the form most requests already use, so keys
+    stored before amounts were compared by value still match); anything else as given. An
+    amount that does not parse is left alone: the use case refuses it before any lookup."""
+    if name in MONEY_PARAMS and isinstance(value, str):
+        try:
+            return Money.parse(value, field=name).format()
+        except InvalidInput:
+            return value
+    return value
+
+
 def request_hash(command: str, params: dict[str, Any]) -> str:
-    blob = json.dumps({"command": command, "params": params}, sort_keys=True, default=str)
+    canonical = {name: _canonical(name, value) for name, value in params.items()}
+    blob = json.dumps({"command": command, "params": canonical}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

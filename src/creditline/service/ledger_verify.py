@@ -1,4 +1,6 @@
-"""Ledger verification (对账校验): recompute every balance and walk every hash chain."""
+"""Ledger verification (对账校验): recompute every balance, walk every hash chain, hold each
+chain against its signed checkpoints, and each hold, occupancy and payout against the transfers
+it came from."""
 
 from __future__ import annotations
 
@@ -6,8 +8,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from creditline.domain.checkpoints import CheckpointWalk, Finding
 from creditline.domain.ledger import GENESIS_HASH, Balances, Head, PostedTransfer, chain_hash
+from creditline.domain.ledger_trail import (
+    Trail,
+    hold_findings,
+    occupancy_findings,
+    payout_findings,
+)
 from creditline.domain.money import Money
+from creditline.service.ledger_ports import KeyTrust
 from creditline.service.uow import Database, UnitOfWork
 
 
@@ -16,8 +26,10 @@ class VerifyReport:
     lines: int = 0
     funds_books: int = 0
     transfers: int = 0
+    checkpoints: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     heads: dict[str, str] = field(default_factory=dict)
+    trust: KeyTrust = field(default_factory=lambda: KeyTrust((), "database"))
 
     @property
     def ok(self) -> bool:
@@ -29,17 +41,33 @@ class VerifyReport:
             "lines": self.lines,
             "funds_books": self.funds_books,
             "transfers": self.transfers,
+            "checkpoints": self.checkpoints,
+            "keys": {
+                "trusted_by": self.trust.source,
+                "anchored": self.trust.anchored,
+                "fingerprints": [k.fingerprint for k in self.trust.keys],
+            },
             "problems": self.problems,
             "first_bad": self.problems[0] if self.problems else None,
         }
 
 
 def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Check, line by line: the chain of hashes, the sequence, balances derived from transfers
-    equal to the stored balances, no overdrawn account, and occupancy equal to its rows."""
-    report = VerifyReport()
+    """Check, book by book: the chain of hashes, the sequence, balances derived from transfers
+    equal to the stored balances, no overdrawn account, the chain against its signed
+    checkpoints; for a line, its holds and occupancy against their transfers, and for a funds
+    book, its payouts.
+
+    The chain alone proves nothing to someone who can write the database (they can recompute
+    every hash); the checkpoints do, if their signatures verify with a key trusted from
+    outside the database (``Database.trusted_keys``). With none, the keys recorded in the
+    database are used and ``keys.anchored`` is false: that catches a careless forger only.
+    """
+    report = VerifyReport(trust=db.trusted_keys())
     with db.transaction(write=False) as uow:
         line_ids = list(uow.lines.line_ids())
+        if not report.trust.keys:
+            report.trust = KeyTrust(tuple(uow.checkpoints.recorded_keys()), "database")
     for line_id in line_ids:
         with db.transaction(write=False) as uow:
             _verify_line(uow, line_id, report)
@@ -56,17 +84,26 @@ def verify_ledger(db: Database, progress: Callable[[int], None] | None = None) -
 
 
 def _verify_book(
+    uow: UnitOfWork,
     report: VerifyReport,
-    kind: str,
     stored: Head,
     transfers: Iterable[PostedTransfer],
+    *,
+    trail: Trail,
     detail: Callable[[Balances], dict[str, int]] | None = None,
 ) -> tuple[dict[str, Any], Balances, str]:
-    """Walk one book's chain (``kind`` is ``line`` or ``funds``) and compare what its transfers
-    add up to with the head stored beside them (``detail`` shows balances in a problem).
-    Returns where the head is, the derived balances and the hash the chain ends on."""
-    book = stored.book_id
+    """Walk one book's chain and compare what its transfers add up to with the head stored
+    beside them (``detail`` shows balances in a problem), and the chain with its signed
+    checkpoints; ``trail`` gathers the transfers by what they name. Returns where the head
+    is, the derived balances and the hash the chain ends on."""
+    book, kind = stored.book_id, stored.balances.book.name
     prev, expected_seq = GENESIS_HASH, 0
+    # The hash the chain reaches from the genesis over the rows' contents alone: what a
+    # checkpoint signed. It differs from the stored hashes only where those were rewritten.
+    running, last_seq = GENESIS_HASH, 0
+    checkpoints = uow.checkpoints.checkpoints_of(kind, book)
+    walk = CheckpointWalk(checkpoints, report.trust.by_fingerprint)
+    report.checkpoints += walk.count
     derived = Balances.empty(stored.balances.book, stored.balances.currency)
     for posted in transfers:
         report.transfers += 1
@@ -89,6 +126,10 @@ def _verify_book(
         )
         if recomputed != posted.hash:
             report.problems.append({**where, "problem": "hash_mismatch"})
+        running = recomputed if posted.prev_hash == running else _rehash(running, posted)
+        walk.row(posted.seq, running)
+        last_seq = posted.seq
+        trail.add(posted.transfer)
         prev = posted.hash
         derived = derived.apply([posted.transfer])
     at_head = {kind: book, "seq": stored.seq}
@@ -100,23 +141,55 @@ def _verify_book(
     if not derived.is_consistent:
         shown = {"derived": detail(derived)} if detail else {}
         report.problems.append({**at_head, "problem": "overdrawn", **shown})
+    for f in walk.end(last_seq):
+        report.problems.append({kind: book, "seq": f.seq, "problem": f.problem, **f.facts})
     return at_head, derived, prev
+
+
+def _rehash(prev: str, posted: PostedTransfer) -> str:
+    return chain_hash(
+        prev,
+        book_id=posted.book_id,
+        seq=posted.seq,
+        movement_id=posted.movement_id,
+        transfer=posted.transfer,
+        created_at=posted.created_at,
+    )
+
+
+def _at_head(report: VerifyReport, at_head: dict[str, Any], findings: list[Finding]) -> None:
+    """Findings about records kept beside a book, placed at the book's head."""
+    for f in findings:
+        report.problems.append({**at_head, "problem": f.problem, **f.facts})
 
 
 def _verify_funds(uow: UnitOfWork, party_id: str, report: VerifyReport) -> None:
     seq, head_hash, balances = uow.funds.funds_head(party_id)
     head = Head(party_id, seq, head_hash, balances)
-    _verify_book(report, "funds", head, uow.funds.funds_transfers_of(party_id))
+    trail = Trail()
+    transfers = uow.funds.funds_transfers_of(party_id)
+    at_head, _, _ = _verify_book(uow, report, head, transfers, trail=trail)
+    payouts = [r.payout for r in uow.payouts.payouts(party_id)]
+    _at_head(report, at_head, payout_findings(payouts, trail))
 
 
 def _verify_line(uow: UnitOfWork, line_id: str, report: VerifyReport) -> None:
     line = uow.lines.read_line(line_id)
     transfers = uow.lines.transfers_of(line_id)
-    at_head, derived, last_hash = _verify_book(report, "line", line.head, transfers, _quota)
+    trail = Trail()
+    at_head, derived, last_hash = _verify_book(
+        uow, report, line.head, transfers, trail=trail, detail=_quota
+    )
+    occupancies = uow.holds.occupancies_of(line_id)
+    _at_head(report, at_head, hold_findings(uow.holds.holds_of(line_id), occupancies, trail))
+    by_row = occupancy_findings(occupancies, trail)
+    _at_head(report, at_head, by_row)
     outstanding = Money.total(
         (o.outstanding for o in uow.holds.open_occupancies(line_id)), derived.currency
     )
-    if outstanding != derived.occupied:
+    # The total is checked when every row agrees with its own transfers; when one does not,
+    # the total disagrees for the same reason and would only say it twice.
+    if not by_row and outstanding != derived.occupied:
         report.problems.append(
             {
                 **at_head,

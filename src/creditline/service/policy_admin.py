@@ -7,6 +7,8 @@ from typing import Any
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.policy import PARAMETERS, Policy, parse_value, policy_at
+from creditline.domain.text import MAX_NOTE, printable_text
+from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer, once
 from creditline.service.sandbox_clock import parse_instant
 from creditline.service.uow import Database, UnitOfWork
@@ -19,7 +21,7 @@ def policy_json(policy: Policy) -> dict[str, Any]:
         values[key] = {
             "value": policy.raw(key),
             "version": f"v{change.version}" if change else None,
-            "effective_at": change.effective_at.isoformat() if change else None,
+            "effective_at": iso_local(change.effective_at) if change else None,
             "zh": param.zh,
             "en": param.en,
         }
@@ -32,13 +34,13 @@ def show_policy(db: Database, at: str | None = None) -> Answer:
         when = instant or uow.reference.now()
         changes = uow.reference.policy_changes()
         body = policy_json(policy_at(changes, when))
-        body["at"] = when.isoformat()
+        body["at"] = iso_local(when)
         body["scheduled"] = [
             {
                 "version": f"v{c.version}",
                 "key": c.key,
                 "value": c.value,
-                "effective_at": c.effective_at.isoformat(),
+                "effective_at": iso_local(c.effective_at),
                 "note": c.note,
             }
             for c in changes
@@ -58,9 +60,7 @@ def set_policy(
 ) -> Answer:
     """Record a change effective from ``effective`` (``now`` or a future time, never past)."""
     canonical = parse_value(key, value)
-    text = (note or "").strip()
-    if len(text) > 500:
-        raise InvalidInput("note", "note must be at most 500 characters")
+    text = printable_text((note or "").strip(), "note", max_length=MAX_NOTE, required=False)
     instant = None if effective == "now" else parse_instant(effective, "effective")
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
@@ -68,7 +68,7 @@ def set_policy(
         if when < now:
             raise InvalidInput(
                 "effective",
-                f"effective {when.isoformat()} is in the past; changes are never retroactive",
+                f"effective {iso_local(when)} is in the past; changes are never retroactive",
             )
         before = policy_at(uow.reference.policy_changes(), when).raw(key)
         version = uow.reference.insert_policy_change(key, canonical, when, text, now)
@@ -77,7 +77,7 @@ def set_policy(
             "key": key,
             "from": before,
             "value": canonical,
-            "effective_at": when.isoformat(),
+            "effective_at": iso_local(when),
             "note": text,
         }
         uow.events.emit("policy.changed", body, now)
@@ -87,7 +87,7 @@ def set_policy(
         db,
         key=idempotency_key,
         command="policy.set",
-        params={"key": key, "value": value, "effective": effective, "note": note},
+        params={"key": key, "value": canonical, "effective": effective, "note": note},
         effect=effect,
         scope="platform",
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from creditline.service.cases.case_ports import CaseRepo
+from creditline.service.ledger_ports import CheckpointRepo, KeyTrust
 from creditline.service.quota.quota_ports import FreezeRepo, HoldRepo, LineRepo, PartyRepo
 from creditline.service.reference_ports import EventRepo, IdempotencyRepo, ReferenceRepo
 from creditline.service.risk.risk_ports import RingRepo, RiskRepo, RuleSetRepo
@@ -49,6 +51,10 @@ class UnitOfWork(Protocol):
         """The payouts repository."""
 
     @property
+    def cases(self) -> CaseRepo:
+        """The cases repository (operators' work on cases)."""
+
+    @property
     def risk(self) -> RiskRepo:
         """The risk repository."""
 
@@ -72,6 +78,10 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyRepo:
         """The idempotency repository."""
 
+    @property
+    def checkpoints(self) -> CheckpointRepo:
+        """The signed checkpoints of the books' heads."""
+
 
 class Database(Protocol):
     """Opens transactions (``write=True`` takes the write lock up front, SQLite IMMEDIATE);
@@ -82,3 +92,7 @@ class Database(Protocol):
 
     def channel(self, uow: UnitOfWork) -> PaymentChannel:
         """The payment channel, recording its answers in this transaction."""
+
+    def trusted_keys(self) -> KeyTrust:
+        """The public keys trusted to sign checkpoints, found outside the database (none
+        found: empty keys, and ``verify`` falls back on the recorded ones, saying so)."""

@@ -4,9 +4,9 @@ repositories, one per aggregate, on one connection."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +16,8 @@ from creditline.adapters.db import tables as t
 from creditline.adapters.db.driver_errors import classify
 from creditline.adapters.db.engine import make_engine
 from creditline.adapters.db.repos.base import SqlSession
+from creditline.adapters.db.repos.cases_sql import SqlCases
+from creditline.adapters.db.repos.checkpoints_sql import SqlCheckpoints
 from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
 from creditline.adapters.db.repos.holds_sql import SqlHolds
 from creditline.adapters.db.repos.lines_sql import SqlLines
@@ -25,11 +27,14 @@ from creditline.adapters.db.repos.reference_sql import SqlEvents, SqlIdempotency
 from creditline.adapters.db.repos.risk_sql import SqlRisk
 from creditline.adapters.db.repos.rules_sql import SqlRings, SqlRuleSets, default_rule_set
 from creditline.adapters.holiday_source import ChineseCalendar
+from creditline.adapters.ledger_keys import load_signing_key, trusted_keys
 from creditline.adapters.simulated_channel import SimulatedChannel
-from creditline.domain.errors import Conflict
+from creditline.domain.checkpoints import SigningKey
+from creditline.domain.errors import Conflict, LedgerKeyError
 from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
 from creditline.domain.risk.rules import RuleSet, parse_rule_set
 from creditline.domain.workdays import WorkCalendar
+from creditline.service.ledger_ports import KeyTrust
 from creditline.service.settlement.settlement_ports import PaymentChannel
 from creditline.service.uow import UnitOfWork
 
@@ -46,24 +51,41 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(session, self)
         self.funds = SqlFunds(session, self)
         self.payouts = SqlPayouts(session, self)
+        self.cases = SqlCases(session, self)
         self.risk = SqlRisk(session, self)
         self.rulesets = SqlRuleSets(session, self)
         self.rings = SqlRings(session, self)
         self.reference = SqlReference(session, self)
         self.events = SqlEvents(session, self)
         self.idempotency = SqlIdempotency(session, self)
+        self.checkpoints = SqlCheckpoints(session, self)
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+#: What the payment channel, the calendar and the wall clock are made from; the entrypoints'
+#: bootstrap passes them in (tests may pass others), the defaults serve a bare ``SqlDatabase``.
+ChannelFactory = Callable[[UnitOfWork], PaymentChannel]
+CalendarFactory = Callable[[dict[date, tuple[bool, str]]], WorkCalendar]
+
+
 class SqlDatabase:
     """The ``Database`` port on a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        channel: ChannelFactory = SimulatedChannel,
+        calendar: CalendarFactory = ChineseCalendar,
+        wall_clock: Callable[[], datetime] = _wall_clock,
+    ) -> None:
         self.engine = engine
-        self.wall_clock = _wall_clock
+        self.wall_clock = wall_clock
+        self._make_channel = channel
+        self._make_calendar = calendar
         self._sandbox: bool | None = None
         self._policy: tuple[int, list[PolicyChange]] = (-1, [])
         self._calendar: WorkCalendar | None = None
@@ -72,6 +94,7 @@ class SqlDatabase:
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
         self._policy_at = None
+        self._signing_key: SigningKey | None = None
 
     def policy_changes(self, seq: int, store: SqlUnitOfWork) -> list[PolicyChange]:
         """Policy changes are append-only, so the highest version names the whole set."""
@@ -103,17 +126,48 @@ class SqlDatabase:
             self._rules[seq] = found
         return found
 
+    def signing_key(self) -> SigningKey:
+        """The key that signs each commit's checkpoints, read once per process from outside
+        the database (``adapters.ledger_keys``); without one nothing is written."""
+        if self._signing_key is None:
+            loaded = load_signing_key(sandbox=self.sandbox)
+            if loaded is None:
+                raise LedgerKeyError(
+                    "ledger_key_missing",
+                    "no key to sign the ledger with: run `creditline init` (it creates one) or "
+                    "set $CREDITLINE_LEDGER_KEY_FILE or $CREDITLINE_LEDGER_KEY",
+                )
+            self._signing_key = loaded.key
+        return self._signing_key
+
+    def trusted_keys(self) -> KeyTrust:
+        return trusted_keys(sandbox=self.sandbox)
+
     def calendar(self, store: SqlUnitOfWork) -> WorkCalendar:
         if self._calendar is None:
-            self._calendar = ChineseCalendar(store.reference.load_calendar_days())
+            self._calendar = self._make_calendar(store.reference.load_calendar_days())
         return self._calendar
 
     def forget_calendar(self) -> None:
         self._calendar = None
 
     @classmethod
-    def from_url(cls, url: str) -> SqlDatabase:
-        return cls(make_engine(url))
+    def from_url(
+        cls,
+        url: str,
+        *,
+        create: bool = True,
+        channel: ChannelFactory = SimulatedChannel,
+        calendar: CalendarFactory = ChineseCalendar,
+        wall_clock: Callable[[], datetime] = _wall_clock,
+    ) -> SqlDatabase:
+        """The database at ``url``; without ``create`` a SQLite file must exist already."""
+        return cls(
+            make_engine(url, create=create),
+            channel=channel,
+            calendar=calendar,
+            wall_clock=wall_clock,
+        )
 
     @property
     def sandbox(self) -> bool:
@@ -139,7 +193,7 @@ class SqlDatabase:
             with conn.begin():
                 uow = SqlUnitOfWork(SqlSession(conn, self))
                 yield uow
-                uow.session.flush()
+                uow.session.seal()
         except hp.ConflictError as exc:
             raise Conflict(str(exc)) from exc
         except DBAPIError as exc:
@@ -167,7 +221,7 @@ class SqlDatabase:
             conn.close()
 
     def channel(self, uow: UnitOfWork) -> PaymentChannel:
-        return SimulatedChannel(uow)
+        return self._make_channel(uow)
 
     def dispose(self) -> None:
         self._drop_connection()

@@ -9,8 +9,8 @@ from creditline.adapters.db.tables import metadata
 from creditline.domain.errors import Conflict, CreditlineError, NotInitialised, StorageError
 
 #: Constraints whose violation means a concurrent request won a race: the loser retries and,
-#: for the idempotency key, replays the winner's answer.
-RACE_CONSTRAINTS = frozenset({"pk_idempotency_keys"})
+#: for the idempotency key, replays the winner's answer; for a second open line, is refused.
+RACE_CONSTRAINTS = frozenset({"pk_idempotency_keys", "uq_lines_party_id_product"})
 
 #: SQLSTATE classes (PostgreSQL) and the SQLite primary result codes they correspond to.
 _PG_UNDEFINED_TABLE = "42P01"
@@ -62,7 +62,7 @@ def classify(driver_error: BaseException) -> CreditlineError:
         return Conflict("a concurrent transaction won; retry")
     name = constraint_name(driver_error)
     if name in RACE_CONSTRAINTS:
-        return Conflict("idempotency key written concurrently")
+        return Conflict(f"a concurrent request wrote first ({name})")
     if name is not None:
         return StorageError(f"the database refused the write: constraint {name}")
     first = str(driver_error).strip().splitlines()[0] if str(driver_error) else ""

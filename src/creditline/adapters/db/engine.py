@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-from creditline.domain.errors import InvalidInput
+from creditline.domain.errors import InvalidInput, NotInitialised
 
 DEFAULT_URL = "sqlite:///creditline.db"
 
@@ -24,15 +25,19 @@ def normalise_url(url: str) -> URL:
     raise InvalidInput("db", "db must be a sqlite:/// or postgresql:// URL")
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
+    """An engine for ``url``; without ``create``, a SQLite file that does not exist is not
+    made (SQLite makes one on connect): the connection fails with ``NotInitialised``."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, create=create)
     return create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, create: bool) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 60})
+    if not create and url.database not in {None, "", ":memory:"} and "uri" not in url.query:
+        _existing_file_only(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -52,3 +57,18 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
     return engine
+
+
+def _existing_file_only(engine: Engine) -> None:
+    """Connect to the file only if it exists, and open it read-write without creating it
+    (``mode=rw``), so that a command on a mistyped path leaves no empty database behind."""
+
+    @event.listens_for(engine, "do_connect")
+    def _open_existing(
+        _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        path = Path(cargs[0])
+        if not path.is_file():
+            raise NotInitialised(f"{path} does not exist: run `creditline init` to create it")
+        cargs[0] = f"{path.resolve().as_uri()}?mode=rw"
+        cparams["uri"] = True

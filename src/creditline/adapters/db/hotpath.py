@@ -220,6 +220,13 @@ INSERT_HOLD = Statement(
     ":cum_near, :cum_counterparty)"
 )
 
+# One row per book a transaction moved, written at its commit (see ``SqlSession.seal``).
+INSERT_CHECKPOINT = Statement(
+    "INSERT INTO ledger_checkpoints (book_id, book, seq, head_hash, signed_at, key_fingerprint, "
+    "signature) VALUES (:book_id, :book, :seq, :head_hash, :signed_at, :key_fingerprint, "
+    ":signature)"
+)
+
 INSERT_RESPONSE = Statement(
     "INSERT INTO idempotency_keys (scope, key, request_hash, refused, body, created_at) "
     "VALUES (:scope, :key, :request_hash, :refused, :body, :created_at)"
@@ -259,7 +266,7 @@ SPEND_FEATURES = Statement(
     "SELECT "  # noqa: S608 - fixed text
     + ", ".join(f"{a}.{c}" for a in ("n", "b1", "b24", "b7", "b30") for c in CUMULATIVE)
     + ", rr.n_refunds, oo.n_orders, oo.n_returns, gg.n_logins, gg.n_new_devices, gg.n_ips, "
-    "kk.n_links FROM (SELECT 1 AS one) one "
+    "kk.n_links, ww.n_withdrawals_24h, ww.n_withdrawals_7d FROM (SELECT 1 AS one) one "
     + _newest("n", None)
     + _newest("b1", "t_hour")
     + _newest("b24", "t_day")
@@ -276,5 +283,10 @@ SPEND_FEATURES = Statement(
     " FROM logins g WHERE g.party_id = :party_id AND g.at >= :t_day) gg "
     "CROSS JOIN (SELECT count(*) AS n_links FROM party_identifiers a JOIN party_identifiers b "
     " ON b.kind = a.kind AND b.value = a.value AND b.party_id <> a.party_id "
-    " WHERE a.party_id = :party_id) kk"
+    " WHERE a.party_id = :party_id) kk "
+    # Every withdrawal attempt is a decision row, refused ones too (the refusal commits with
+    # its key); decision ids sort by time within the party, so the key's range is the window.
+    "CROSS JOIN (SELECT coalesce(sum(CASE WHEN w.id >= :d_day THEN 1 ELSE 0 END), 0) "
+    " AS n_withdrawals_24h, count(*) AS n_withdrawals_7d FROM risk_decisions w "
+    " WHERE w.party_id = :party_id AND w.id >= :d_week AND w.event = 'withdrawal') ww"
 )

@@ -1,4 +1,5 @@
-"""Creating and upgrading a database: Alembic migrations plus the sandbox flag and clock."""
+"""Creating and upgrading a database: Alembic migrations, the sandbox flag and clock, and the
+ledger's signing key."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, insert, inspect, select
+from sqlalchemy import Connection, Engine, insert, inspect, select
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.repos.checkpoints_sql import record_key, sign_unsigned_heads
+from creditline.adapters.ledger_keys import ensure_signing_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The revision that adds the ledger's checkpoints: a database older than it has unsigned heads.
+CHECKPOINTS_REVISION = "0005"
 
 
 def alembic_config() -> Config:
@@ -21,9 +26,13 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object]:
-    """Apply every migration; on a new database record whether it is a sandbox."""
+    """Apply every migration; on a new database record whether it is a sandbox. Then make
+    sure there is a key to sign the ledger's checkpoints (a key file is created if none is
+    found, see ``adapters.ledger_keys``), record its public half, and, on the upgrade that
+    adds checkpoints, sign the heads of the books the database already had."""
     config = alembic_config()
     with engine.begin() as conn:
+        before = _revision(conn)
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     with engine.begin() as conn:
@@ -38,8 +47,26 @@ def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object
             )
             existing = {"sandbox": "1" if sandbox else "0"}
         revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        loaded = ensure_signing_key(sandbox=existing["sandbox"] == "1")
+        record_key(conn, loaded.key.public, now)
+        adopted = 0
+        if before is not None and before < CHECKPOINTS_REVISION:
+            adopted = sign_unsigned_heads(conn, loaded.key, now)
     return {
         "sandbox": existing["sandbox"] == "1",
         "revision": revision,
         "tables": sorted(inspect(engine).get_table_names()),
+        "ledger_key": loaded.key.public.fingerprint,
+        "ledger_public_key": loaded.key.public.text,
+        "ledger_key_file": loaded.source,
+        "ledger_key_created": loaded.created,
+        "heads_signed_on_upgrade": adopted,
     }
+
+
+def _revision(conn: Connection) -> str | None:
+    """The database's Alembic revision, None for a new database."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return None if found is None else str(found)

@@ -15,6 +15,10 @@ def _zero(name: str, kind: type[sa.BigInteger | sa.Integer]) -> sa.Column[Any]:
     return sa.Column(name, kind, nullable=False, server_default="0")
 
 
+def _flag(name: str) -> sa.Column[Any]:
+    return sa.Column(name, sa.Boolean, nullable=False, server_default="0")
+
+
 def define(table: Callable[..., Any]) -> dict[str, Any]:
     """Define the tables with ``table`` (``sa.Table`` bound to the metadata)."""
     out: dict[str, Any] = {}
@@ -34,6 +38,9 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         sa.Column("confirmed_at", UtcDateTime),
         sa.Column("split_due_at", UtcDateTime),
         sa.Column("split_id", sa.String(48)),
+        _flag("no_shipping"),
+        _flag("auto_confirmed"),
+        _flag("split_due_provisional"),
         sa.CheckConstraint("amount > 0 AND returned >= 0 AND returned <= amount", name="amounts"),
         sa.CheckConstraint("state IN ('paid', 'shipped', 'confirmed', 'returned')", name="state"),
     )
@@ -69,6 +76,7 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
             "AND withdrawal_payable >= 0",
             name="no_overdraft",
         ),
+        sa.CheckConstraint("receivable >= 0", name="receivable"),
     )
     out["funds_transfers"] = table(
         "funds_transfers",
@@ -100,6 +108,7 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         sa.Column("source", sa.String(80), nullable=False),
         sa.Column("settled_at", UtcDateTime, nullable=False),
         sa.Column("available_on", sa.Date, nullable=False),
+        _flag("provisional"),
         sa.PrimaryKeyConstraint("party_id", "id"),
         sa.CheckConstraint("amount > 0", name="positive"),
     )

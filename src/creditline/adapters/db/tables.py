@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
 )
 
-from creditline.adapters.db import schema_risk, schema_settlement
+from creditline.adapters.db import schema_cases, schema_ledger, schema_risk, schema_settlement
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.adapters.db.types import TENANT, UtcDateTime
 
@@ -112,6 +112,10 @@ lines = Table(
     ),
     sqlite_with_rowid=False,
 )
+# One open line per party and product (R2): a closed one makes room; two concurrent opens meet here.
+_OPEN = sa.text("status <> 'closed'")
+Index("uq_lines_party_id_product", lines.c.party_id, lines.c.product, unique=True,
+      sqlite_where=_OPEN, postgresql_where=_OPEN)  # fmt: skip
 
 account_kinds = Table(
     "account_kinds",
@@ -284,6 +288,7 @@ freezes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
     Column("close_note", Text),
+    Column("ends_provisional", Boolean, nullable=False, server_default="0"),  # see Freeze
     PrimaryKeyConstraint("line_id", "id"),
     CheckConstraint(
         "reason IN ('risk', 'occupancy', 'qualification', 'dispute', 'system_fault', 'operator')",
@@ -364,6 +369,7 @@ settlements = _settlement["settlements"]
 payouts = _settlement["payouts"]
 channel_records = _settlement["channel_records"]
 cases = _settlement["cases"]
+case_history = schema_cases.define(_table)["case_history"]
 _risk = schema_risk.define(_table)
 party_identifiers = _risk["party_identifiers"]
 logins = _risk["logins"]
@@ -372,6 +378,9 @@ risk_decisions = _risk["risk_decisions"]
 risk_labels = _risk["risk_labels"]
 rings = _risk["rings"]
 ring_members = _risk["ring_members"]
+_ledger = schema_ledger.define(_table)
+ledger_checkpoints = _ledger["ledger_checkpoints"]
+ledger_keys = _ledger["ledger_keys"]
 for _name, _table_name, _columns, _where in [*schema_settlement.INDEXES, *schema_risk.INDEXES]:
     _t = metadata.tables[_table_name]
     _w = sa.text(_where) if _where else None

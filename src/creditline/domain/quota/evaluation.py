@@ -29,7 +29,7 @@ from creditline.domain.quota.purposes import (
     allowed_purposes,
 )
 from creditline.domain.reasons import Reason, ReasonCode
-from creditline.domain.workdays import local_date, local_midnight_after, local_text
+from creditline.domain.workdays import iso_local, local_date, local_midnight_after, local_text
 
 POLICY_CHANGE_WINDOW = timedelta(days=30)
 
@@ -131,27 +131,35 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
         if not f.whole_line:
             continue  # an amount freeze lowers available instead (see _available)
         zh, en = FREEZE_REASON_NAMES[f.reason]
-        until = f.ends_at.isoformat() if f.ends_at else None
+        until = iso_local(f.ends_at) if f.ends_at else None
         local_until = local_text(f.ends_at) if f.ends_at else ""
+        # An end counted over estimated holidays may move: the holder is told so.
+        estimated_zh = "；节假日为估计，可能调整" if f.provisional else ""
+        estimated_en = " (holidays estimated; it may move)" if f.provisional else ""
         facts: dict[str, Any] = {
             "freeze": f.id,
             "reason": f.reason.value,
             "reason_zh": zh,
             "reason_en": en,
-            "since": f.starts_at.isoformat(),
+            "since": iso_local(f.starts_at),
             "since_local": local_text(f.starts_at),
             "until": until,
+            "provisional": f.provisional,
             "note": f.note,
-            "until_zh": f"，至 {local_until}（北京时间）自动解除"
+            "until_zh": f"，至 {local_until}（北京时间{estimated_zh}）自动解除"
             if until
             else "，需结清、申诉或人工解除",
-            "until_en": f" until {local_until} Beijing time" if until else " with no end date",
+            "until_en": f" until {local_until} Beijing time{estimated_en}"
+            if until
+            else " with no end date",
             "hint_zh": _freeze_hint(f)[0],
             "hint_en": _freeze_hint(f)[1],
         }
         if f.ends_at is not None:
             _note_policy_change(ctx, facts, "temporary_freeze_hours")
-        reasons.append(Reason(ReasonCode.LINE_FROZEN, facts, clears_at=until))
+        reasons.append(
+            Reason(ReasonCode.LINE_FROZEN, facts, clears_at=until, provisional=f.provisional)
+        )
     return reasons
 
 
@@ -214,7 +222,7 @@ def _overdue(ctx: SpendContext) -> list[Reason]:
                 "order": o.order_id,
                 "occupancy": o.id,
                 "outstanding": o.outstanding.format(),
-                "since": o.captured_at.isoformat(),
+                "since": iso_local(o.captured_at),
                 "days": (ctx.now - o.captured_at).days,
             }
             for o in overdue
@@ -235,11 +243,13 @@ def _limits(ctx: SpendContext) -> list[Reason]:
         _note_policy_change(ctx, facts, "max_single_spend")
         reasons.append(Reason(ReasonCode.SINGLE_SPEND_LIMIT, facts))
     if is_large(ctx) and ctx.large_spends_today >= ctx.policy.integer("max_large_spends_per_day"):
+        resets = local_midnight_after(ctx.now)
         facts = {
             "count": ctx.large_spends_today,
             "threshold": ctx.policy.money("large_spend_threshold", ctx.currency).format(),
             "max_per_day": ctx.policy.integer("max_large_spends_per_day"),
             "day": local_date(ctx.now).isoformat(),
+            "resets_local": local_text(resets),
         }
         _note_policy_change(ctx, facts, "max_large_spends_per_day")
         _note_policy_change(ctx, facts, "large_spend_threshold")
@@ -247,7 +257,7 @@ def _limits(ctx: SpendContext) -> list[Reason]:
             Reason(
                 ReasonCode.DAILY_LARGE_SPEND_COUNT,
                 facts,
-                clears_at=local_midnight_after(ctx.now).isoformat(),
+                clears_at=iso_local(resets),
             )
         )
     return reasons
@@ -280,24 +290,31 @@ def _available(ctx: SpendContext) -> list[Reason]:
         "frozen": frozen_amount(ctx).format(),
         "limit": b.limit.format(),
     }
-    clears = _clears_when_holds_expire(ctx, free)
-    return [Reason(ReasonCode.INSUFFICIENT_AVAILABLE, facts, clears_at=clears)]
+    clears, provisional = _clears_when_holds_expire(ctx, free)
+    return [
+        Reason(ReasonCode.INSUFFICIENT_AVAILABLE, facts, clears_at=clears, provisional=provisional)
+    ]
 
 
-def _clears_when_holds_expire(ctx: SpendContext, free: Money) -> str | None:
-    """When enough open holds and temporary amount freezes end by themselves, if they do."""
-    events: list[tuple[datetime, Money]] = [(h.expires_at, h.amount) for h in ctx.open_holds]
+def _clears_when_holds_expire(ctx: SpendContext, free: Money) -> tuple[str | None, bool]:
+    """When enough open holds and temporary amount freezes end by themselves, if they do; and
+    whether that time rests on a freeze end counted over estimated holidays (one that moves
+    can reorder the ends before it, so any such end up to then makes the time provisional)."""
+    events: list[tuple[datetime, Money, bool]] = [
+        (h.expires_at, h.amount, False) for h in ctx.open_holds
+    ]
     events += [
-        (f.ends_at, f.amount)
+        (f.ends_at, f.amount, f.provisional)
         for f in in_force(ctx.freezes, ctx.now)
         if f.amount is not None and f.ends_at is not None
     ]
-    room = free
-    for at, amount in sorted(events, key=lambda e: (e[0], e[1].minor)):
+    room, provisional = free, False
+    for at, amount, estimated in sorted(events, key=lambda e: (e[0], e[1].minor)):
         room += amount
+        provisional = provisional or estimated
         if room >= ctx.amount:
-            return at.isoformat()
-    return None
+            return iso_local(at), provisional
+    return None, False
 
 
 def breakdown(ctx: SpendContext) -> dict[str, Any]:
@@ -308,7 +325,7 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
                 "hold": h.id,
                 "amount": h.amount.format(),
                 "order": h.order_id,
-                "expires_at": h.expires_at.isoformat(),
+                "expires_at": iso_local(h.expires_at),
             }
             for h in sorted(ctx.open_holds, key=lambda h: (h.expires_at, h.id))
         ],
@@ -317,7 +334,7 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
                 "occupancy": o.id,
                 "order": o.order_id,
                 "outstanding": o.outstanding.format(),
-                "since": o.captured_at.isoformat(),
+                "since": iso_local(o.captured_at),
                 "days": (ctx.now - o.captured_at).days,
             }
             for o in sorted(ctx.occupancies, key=lambda o: (o.captured_at, o.id))
@@ -328,7 +345,8 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
                 "freeze": f.id,
                 "amount": f.amount.format(),
                 "reason": f.reason.value,
-                "until": f.ends_at.isoformat() if f.ends_at else None,
+                "until": iso_local(f.ends_at) if f.ends_at else None,
+                "provisional": f.provisional,
             }
             for f in in_force(ctx.freezes, ctx.now)
             if f.amount is not None
@@ -348,7 +366,7 @@ def _note_policy_change(ctx: SpendContext, facts: dict[str, Any], key: str) -> N
             "to": change.value,
             "from_version": f"v{previous.version}",
             "to_version": f"v{change.version}",
-            "effective_at": change.effective_at.isoformat(),
+            "effective_at": iso_local(change.effective_at),
             "note": change.note,
         }
     )

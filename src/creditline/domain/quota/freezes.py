@@ -48,7 +48,9 @@ def parse_reason(text: str) -> FreezeReason:
 
 @dataclass(frozen=True, slots=True)
 class Freeze:
-    """A freeze of the whole line (``amount`` is None) or of an amount of it."""
+    """A freeze of the whole line (``amount`` is None) or of an amount of it. ``provisional``:
+    ``ends_at`` was counted over working days estimated past the known calendar, so the real
+    calendar may put it elsewhere; the end stays as computed, and says so for ever."""
 
     id: str
     line_id: str
@@ -59,6 +61,7 @@ class Freeze:
     status: FreezeStatus = FreezeStatus.ACTIVE
     note: str = ""
     policy_version: str = ""
+    provisional: bool = False
 
     @property
     def whole_line(self) -> bool:

@@ -12,10 +12,12 @@ from creditline.domain.ledger import Account, Balances, Movement, Transfer
 from creditline.domain.money import Money
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.quota.purposes import (
+    PRODUCT_NAMES,
     Product,
     Purpose,
 )
 from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.workdays import iso_local
 
 
 class LineStatus(StrEnum):
@@ -48,6 +50,19 @@ class LineState:
         return self.balances.currency
 
 
+def check_no_open_line(product: Product, open_line: str | None) -> None:
+    """A party holds one line of a product until it is closed (R2): a second would split one
+    credit decision in two, and double the quota the platform granted."""
+    if open_line is None:
+        return
+    zh, en = PRODUCT_NAMES[product]
+    reason = Reason(
+        ReasonCode.LINE_ALREADY_OPEN,
+        {"line": open_line, "product": product.value, "product_zh": zh, "product_en": en},
+    )
+    raise Refused(reason.code.value, reason.message_en, [reason])
+
+
 def require_positive(amount: Money, field: str = "amount") -> Money:
     if not amount.is_positive:
         raise InvalidInput(field, f"{field} must be greater than zero")
@@ -77,8 +92,8 @@ class Hold:
         if self.status is HoldStatus.AUTHORIZED and now >= self.expires_at:
             raise Refused(
                 ReasonCode.HOLD_EXPIRED.value,
-                f"hold {self.id} expired at {self.expires_at.isoformat()}",
-                [Reason(ReasonCode.HOLD_EXPIRED, {"expires_at": self.expires_at.isoformat()})],
+                f"hold {self.id} expired at {iso_local(self.expires_at)}",
+                [Reason(ReasonCode.HOLD_EXPIRED, {"expires_at": iso_local(self.expires_at)})],
             )
         if self.status is not HoldStatus.AUTHORIZED:
             raise Refused(
@@ -161,21 +176,24 @@ def fee_payment_transfers(amount: Money, ref: str) -> list[Transfer]:
 
 
 def check_repayment(amount: Money, line: LineState) -> None:
+    """A repayment (还款) pays what the holder owes: occupancy, then late fees (滞纳金); only
+    what is more than both together is refused, and the refusal says how much is owed."""
     require_positive(amount)
-    occupied = line.balances.occupied
     if amount.currency != line.currency:
         raise InvalidInput("amount", f"amount currency must be {line.currency}")
-    if amount > occupied:
-        raise Refused(
-            ReasonCode.REPAYMENT_EXCEEDS_OCCUPIED.value,
-            f"repayment {amount.format()} exceeds occupied {occupied.format()}",
-            [
-                Reason(
-                    ReasonCode.REPAYMENT_EXCEEDS_OCCUPIED,
-                    {"amount": amount.format(), "occupied": occupied.format()},
-                )
-            ],
+    occupied, fees_due = line.balances.occupied, line.balances.fees_due
+    owed = occupied + fees_due
+    if amount > owed:
+        reason = Reason(
+            ReasonCode.REPAYMENT_EXCEEDS_OWED,
+            {
+                "amount": amount.format(),
+                "owed": owed.format(),
+                "occupied": occupied.format(),
+                "fees_due": fees_due.format(),
+            },
         )
+        raise Refused(reason.code.value, reason.message_en, [reason])
 
 
 def check_refund(hold: Hold, amount: Money, outstanding: Money) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.text import MAX_NAME, printable_text
 
 
 class PartyKind(StrEnum):
@@ -21,6 +22,7 @@ MERCHANT_CATEGORIES = frozenset(
 
 
 def parse_category(text: str) -> str:
+    """One of ``MERCHANT_CATEGORIES``; an empty one is refused like any other unknown one."""
     if text not in MERCHANT_CATEGORIES:
         raise InvalidInput(
             "category", f"category must be one of {', '.join(sorted(MERCHANT_CATEGORIES))}"
@@ -29,10 +31,7 @@ def parse_category(text: str) -> str:
 
 
 def parse_name(text: str) -> str:
-    name = text.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("name", "name must be 1 to 200 characters")
-    return name
+    return printable_text(text, "name", max_length=MAX_NAME, strip=True)
 
 
 @dataclass(frozen=True, slots=True)

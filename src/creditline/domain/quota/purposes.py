@@ -38,6 +38,11 @@ PURPOSE_NAMES: dict[Purpose, tuple[str, str]] = {
     Purpose.TRANSFER_BANK: ("转账到银行卡", "a transfer to a bank card"),
 }
 
+PRODUCT_NAMES: dict[Product, tuple[str, str]] = {
+    Product.MERCHANT_BNPL: ("先用后付", "merchant_bnpl (use first, pay later)"),
+    Product.INSTALLMENT: ("分期购", "installment"),
+}
+
 _MERCHANT_PURPOSES = frozenset({Purpose.PROCUREMENT, Purpose.COMMISSION, Purpose.LOGISTICS})
 
 

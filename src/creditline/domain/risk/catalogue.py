@@ -55,6 +55,8 @@ FEATURES: dict[str, tuple[Any, str]] = {
     "logins_24h": (_N, "logins in 24 h"),
     "new_device_logins_24h": (_N, "logins from a device never seen before, in 24 h"),
     "distinct_ips_24h": (_N, "distinct IP addresses logged in from in 24 h"),
+    "withdrawals_24h": (_N, "withdrawal attempts in 24 h (refused ones too), before this"),
+    "withdrawals_7d": (_N, "withdrawal attempts in 7 days (refused ones too), before this"),
     "device_new": (_B, "this login's device was never seen for the party"),
     "ip_new": (_B, "this login's IP was never seen for the party"),
 }

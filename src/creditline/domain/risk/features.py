@@ -111,6 +111,9 @@ class HistoryFeatures:
     new_device_logins_24h: int
     distinct_ips_24h: int
     links: int  # the party's identifiers shared with another party (0: no link to read)
+    #: The party's withdrawal attempts (declined and refused ones too) in 24 h and 7 days.
+    withdrawals_24h: int = 0
+    withdrawals_7d: int = 0
     #: The line's running totals before this request.
     totals: RunningTotals = RunningTotals()
 
@@ -146,13 +149,18 @@ class RequestFeatures:
     totals: RunningTotals = RunningTotals()
     has_counterparty: bool = False
 
-    def totals_after(self, *, amount: int, declined: bool) -> RunningTotals:
-        """The line's running totals with this attempt added: what its hold row keeps."""
+    def totals_after(self, *, amount: int, declined: bool, refused: bool = False) -> RunningTotals:
+        """The line's running totals with this attempt added: what its hold row keeps.
+
+        ``refused``: the quota rules refused the attempt (short of quota, frozen, over a
+        limit...). It moved nothing, and the holder who clears the reason and sends the same
+        spend again, as the refusal advises, is retrying one spend, not splitting one: so it
+        is no attempt near the threshold (a risk decline, a split's part, still is)."""
         return self.totals.after(
             amount=amount,
             declined=declined,
             forbidden=bool(self.values["purpose_forbidden"]),
-            near=bool(self.values["near_threshold"]),
+            near=bool(self.values["near_threshold"]) and not refused,
             counterparty=self.has_counterparty,
         )
 
@@ -179,6 +187,8 @@ def _fill_history(f: dict[str, Any], history: History, counterparty: str | None)
     f["logins_24h"] = Decimal(own.logins_24h)
     f["new_device_logins_24h"] = Decimal(own.new_device_logins_24h)
     f["distinct_ips_24h"] = Decimal(own.distinct_ips_24h)
+    f["withdrawals_24h"] = Decimal(own.withdrawals_24h)
+    f["withdrawals_7d"] = Decimal(own.withdrawals_7d)
     f["linked_parties"] = Decimal(len(history.links))
     f["strong_linked_parties"] = Decimal(linked.strong)
     kinds = history.links.get(counterparty or "", frozenset())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from creditline.domain.money import Money
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.risk.features import near_floor
 
@@ -35,7 +36,7 @@ class Flow:
     kind: str
     party: str
     other: str | None
-    amount: int
+    amount: int  # minor units (fen); evidence gives it as money, like every answer
     at: datetime
     ref: str
     purpose: str = ""
@@ -149,7 +150,7 @@ def _evidence(  # noqa: C901 - one pass per kind of evidence
         points["round_trip"] = min(points["round_trip"], 30)
     evidence = {
         "spends_between_members": [
-            {"spend": s.ref, "from": s.party, "to": s.other, "amount": s.amount}
+            {"spend": s.ref, "from": s.party, "to": s.other, "amount": Money(s.amount).format()}
             for s in internal[:20]
         ],
         "money_back": back[:20],

@@ -1,14 +1,17 @@
-"""Orders (订单): a merchant's sale, from payment to the buyer's confirmation or a return."""
+"""Orders (订单): a merchant's sale, from payment through shipping to the buyer's confirmation
+of receipt (确认收货), or a return, also after receipt within the after-sale period (售后)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
+from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.text import printable_text
+from creditline.domain.workdays import iso_local, local_text
 
 
 class OrderState(StrEnum):
@@ -49,6 +52,12 @@ class Order:
     split_due_at: datetime | None = None
     split_done: bool = False
     dunning: Dunning = Dunning.NONE
+    #: Goods that need no shipping (e.g. virtual goods): confirmed straight from ``paid``.
+    no_shipping: bool = False
+    #: Confirmed by the platform because the buyer let the days pass (自动确认收货).
+    auto_confirmed: bool = False
+    #: ``split_due_at`` rests on a working day estimated past the known calendar.
+    split_due_provisional: bool = False
 
     @property
     def proceeds(self) -> Money:
@@ -64,21 +73,67 @@ class Order:
         return Refused("order_state", f"order {self.id} is {self.state.value}; cannot {action}")
 
     def ship(self, now: datetime) -> Order:
+        if self.no_shipping:
+            raise Refused("order_state", f"order {self.id} needs no shipping")
         if self.state is not OrderState.PAID:
             raise self._refuse("ship")
         return replace(self, state=OrderState.SHIPPED, shipped_at=now)
 
-    def confirm(self, now: datetime, split_due_at: datetime) -> Order:
+    def confirm(
+        self,
+        now: datetime,
+        split_due_at: datetime,
+        *,
+        provisional: bool = False,
+        auto: bool = False,
+    ) -> Order:
+        """Receipt confirmed (by the buyer, or by the platform with ``auto``); the split is due
+        at ``split_due_at`` (``provisional`` if that rests on an estimated working day). Goods
+        are shipped before they are received, unless they need no shipping."""
+        if self.state is OrderState.PAID and not self.no_shipping:
+            reason = Reason(ReasonCode.ORDER_NOT_SHIPPED, {"order": self.id})
+            raise Refused(reason.code.value, reason.message_en, [reason])
         if self.state not in {OrderState.PAID, OrderState.SHIPPED}:
             raise self._refuse("confirm")
         return replace(
-            self, state=OrderState.CONFIRMED, confirmed_at=now, split_due_at=split_due_at
+            self,
+            state=OrderState.CONFIRMED,
+            confirmed_at=now,
+            split_due_at=split_due_at,
+            split_due_provisional=provisional,
+            auto_confirmed=auto,
         )
 
-    def return_goods(self, amount: Money | None) -> Order:
-        """A whole or part return (退货) before the proceeds are split."""
-        if self.split_done or self.state is OrderState.RETURNED:
+    def auto_confirm_due(self, now: datetime, days: int) -> bool:
+        """Shipped ``days`` ago or more and still not confirmed by the buyer."""
+        return (
+            self.state is OrderState.SHIPPED
+            and self.shipped_at is not None
+            and now - self.shipped_at >= timedelta(days=days)
+        )
+
+    def after_sale_ends(self, days: int) -> datetime | None:
+        """When returns stop being accepted: ``days`` after confirmation (7天无理由退货)."""
+        return None if self.confirmed_at is None else self.confirmed_at + timedelta(days=days)
+
+    def return_goods(self, amount: Money | None, now: datetime, after_sale_days: int) -> Order:
+        """A whole or part return (退货): before confirmation at any time; after it, within
+        ``after_sale_days`` (售后), whether or not the proceeds were split."""
+        if self.state is OrderState.RETURNED:
             raise self._refuse("return")
+        ends = self.after_sale_ends(after_sale_days)
+        if self.state is OrderState.CONFIRMED and ends is not None and now > ends:
+            reason = Reason(
+                ReasonCode.AFTER_SALE_CLOSED,
+                {
+                    "order": self.id,
+                    "confirmed_at": iso_local(self.confirmed_at) if self.confirmed_at else None,
+                    "days": after_sale_days,
+                    "ended_at": iso_local(ends),
+                    "ended_local": local_text(ends),
+                },
+            )
+            raise Refused(reason.code.value, reason.message_en, [reason])
         left = self.proceeds
         take = left if amount is None else amount
         if not take.is_positive or take > left:

@@ -49,9 +49,17 @@ class SplitPlan:
             )
         return self._sum(ShareKind.MERCHANT) + self.repayment - repaid
 
-    def transfers(self, repaid: Money) -> list[Transfer]:
+    def receivable_paid(self, repaid: Money, owed: Money | None) -> Money:
+        """What of the merchant's amount pays its receivable (应收: after-sale refunds its
+        balance fell short of) first: all of it, up to ``owed``. Suppliers' parts and the
+        quota's are other parties' money and never pay it."""
+        own = self.merchant_amount(repaid)
+        return own.min(owed) if owed is not None and owed.is_positive else Money.zero(own.currency)
+
+    def transfers(self, repaid: Money, owed: Money | None = None) -> list[Transfer]:
         """Everything out of escrow: each supplier's part to its payable, ``repaid`` to
-        repayment collected, the merchant's amount to its balance."""
+        repayment collected, the merchant's amount to its receivable while it owes one
+        (``owed``), the rest to its balance."""
         order_id = self.order.id
         moves = [
             Transfer(Account.ESCROW, Account.SUPPLIER_PAYABLE, p.amount, Movement.SPLIT, sid)
@@ -64,7 +72,12 @@ class SplitPlan:
                     Account.ESCROW, Account.REPAYMENT_COLLECTED, repaid, Movement.SPLIT, order_id
                 )
             )
-        own = self.merchant_amount(repaid)
+        collected = self.receivable_paid(repaid, owed)
+        if collected.is_positive:
+            moves.append(
+                Transfer(Account.ESCROW, Account.RECEIVABLE, collected, Movement.SPLIT, order_id)
+            )
+        own = self.merchant_amount(repaid) - collected
         if own.is_positive:
             moves.append(
                 Transfer(Account.ESCROW, Account.MERCHANT_BALANCE, own, Movement.SPLIT, order_id)

@@ -12,7 +12,7 @@ from creditline.domain.errors import CalendarExhausted, InvalidInput
 from creditline.domain.workdays import SHANGHAI, WorkCalendar
 
 TOTAL_BP = 10_000  # shares are kept in basis points; 100% = 10,000
-ORDINARY_MAX_BP = 3000  # an ordinary supplier takes at most 30%
+ORDINARY_LIMIT_BP = 3000  # an ordinary supplier takes less than 30% (分账比例建议: 普通<30%)
 #: How far ahead the split window is looked for; past it the calendar itself is wrong.
 WINDOW_HORIZON_DAYS = 60
 
@@ -65,14 +65,15 @@ class SplitRule:
         return sum(s.bp for s in self.shares if s.kind is ShareKind.REPAYMENT)
 
     def text(self) -> str:
-        return ",".join(f"{s.label}:{_percent(s.bp)}" for s in self.shares)
+        return ",".join(f"{s.label}:{percent(s.bp)}" for s in self.shares)
 
 
 #: With no rule of its own, a merchant's proceeds repay its quota first; the rest is its own.
 DEFAULT_RULE = SplitRule(0, (Share(ShareKind.REPAYMENT, TOTAL_BP),))
 
 
-def _percent(bp: int) -> str:
+def percent(bp: int) -> str:
+    """Basis points as the percent a rule is written in: ``6000`` is ``60``, ``1250`` ``12.50``."""
     whole, frac = divmod(bp, 100)
     return f"{whole}" if frac == 0 else f"{whole}.{frac:02d}"
 
@@ -111,16 +112,16 @@ def parse_rule(text: str, suppliers: Mapping[str, Supplier]) -> tuple[Share, ...
             supplier = suppliers.get(share.supplier_id)
             if supplier is None:
                 raise InvalidInput("rule", f"supplier {share.supplier_id} is not on the whitelist")
-            if supplier.tier is SupplierTier.ORDINARY and share.bp > ORDINARY_MAX_BP:
+            if supplier.tier is SupplierTier.ORDINARY and share.bp >= ORDINARY_LIMIT_BP:
                 raise InvalidInput(
                     "rule",
-                    f"ordinary supplier {share.supplier_id} may take at most "
-                    f"{_percent(ORDINARY_MAX_BP)}%",
+                    f"share {share.label}:{percent(share.bp)}: an ordinary supplier must take "
+                    f"less than {percent(ORDINARY_LIMIT_BP)}%",
                 )
         shares.append(share)
     total = sum(s.bp for s in shares)
     if total != TOTAL_BP:
-        raise InvalidInput("rule", f"shares add up to {_percent(total)}%, not 100%")
+        raise InvalidInput("rule", f"shares add up to {percent(total)}%, not 100%")
     return tuple(shares)
 
 
@@ -141,21 +142,39 @@ def _parse_window(text: str) -> tuple[time, time]:
     return time.fromisoformat(start), time.fromisoformat(end)
 
 
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """When a split may run; ``provisional`` when a day it rests on is an estimate past the
+    known calendar (the day itself, or a holiday it skipped)."""
+
+    at: datetime
+    provisional: bool = False
+
+
 def next_window(calendar: WorkCalendar, at: datetime, window: str) -> datetime:
     """``at`` if it falls inside the split window of a working day (Asia/Shanghai), else the
     next opening of the window."""
+    return window_opening(calendar, at, window).at
+
+
+def window_opening(calendar: WorkCalendar, at: datetime, window: str) -> Opening:
+    """``next_window``, saying whether the answer rests on an estimated working day."""
     opens, closes = _parse_window(window)
     local = at.astimezone(SHANGHAI)
     day: date = local.date()
-    if calendar.info(day).is_workday:
+    info = calendar.info(day)
+    provisional = info.provisional
+    if info.is_workday:
         if opens <= local.time() < closes:
-            return at
+            return Opening(at, provisional)
         if local.time() < opens:
-            return datetime.combine(day, opens, SHANGHAI).astimezone(UTC)
+            return Opening(datetime.combine(day, opens, SHANGHAI).astimezone(UTC), provisional)
     for _ in range(WINDOW_HORIZON_DAYS):
         day += timedelta(days=1)
-        if calendar.info(day).is_workday:
-            return datetime.combine(day, opens, SHANGHAI).astimezone(UTC)
+        info = calendar.info(day)
+        provisional = provisional or info.provisional
+        if info.is_workday:
+            return Opening(datetime.combine(day, opens, SHANGHAI).astimezone(UTC), provisional)
     raise CalendarExhausted(
         f"no working day within {WINDOW_HORIZON_DAYS} days after {local.date().isoformat()}: "
         "check the loaded calendar notices"

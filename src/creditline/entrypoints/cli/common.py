@@ -29,7 +29,27 @@ DbOpt = Annotated[
     typer.Option("--db", help="Database URL; else $CREDITLINE_DB; else sqlite:///creditline.db"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-KeyOpt = Annotated[str | None, typer.Option("--key", help="Idempotency key (幂等键).")]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--key", help="Idempotency key (幂等键): a replay returns the first answer."),
+]
+#: ``--key`` of the commands that move money: typer lists it as required and refuses its absence.
+KeyRequiredOpt = Annotated[
+    str,
+    typer.Option(
+        "--key",
+        help="Idempotency key (幂等键), required for money: a replay returns the first answer.",
+    ),
+]
+PartyArg = Annotated[str, typer.Argument(metavar="PARTY", help="the party's id (mer_..., con_...)")]
+LineArg = Annotated[str, typer.Argument(metavar="LINE", help="the line's id (line_...)")]
+
+#: Every purpose a spend may name; the cash-out ones are listed so that their refusal is no
+#: surprise (``purpose_forbidden``).
+PURPOSE_HELP = (
+    "procurement, commission, logistics (merchant lines) or purchase (installment lines); "
+    "withdraw_cash, transfer_wallet, transfer_bank are always refused"
+)
 
 
 def run(
@@ -37,14 +57,18 @@ def run(
     json_out: bool,
     action: Callable[[Database], Answer],
     render: Callable[[dict[str, Any]], None],
+    *,
+    create: bool = False,
 ) -> None:
+    """Run ``action`` on the database and print its answer; ``create`` (``init`` only) may
+    make the database file."""
     as_json = json_out or STATE.json
     url = db or STATE.db
     try:
-        with open_database(url) as database:
+        with open_database(url, create=create) as database:
             answer = action(database)
-    except NotInitialised:
-        message = f"database {database_url(url)} is not initialised: run `creditline init`"
+    except NotInitialised as exc:
+        message = f"database {database_url(url)} is not initialised: {exc.message}"
         fail(NotInitialised(message), as_json=as_json)
     except CreditlineError as exc:
         fail(exc, as_json=as_json)

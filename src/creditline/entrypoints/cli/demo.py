@@ -168,14 +168,16 @@ def _story(db: Database) -> None:
     _settlement(db)
     _cashout(db)
     _say(
-        "15. 校验账本：每个余额都由流水重新计算，每条哈希链完整。",
-        "15. The ledger verifies: every balance recomputed from transfers, every chain intact.",
+        "15. 校验账本：每个余额都由流水重新计算，每条哈希链完整并与签名检查点一致。",
+        "15. The ledger verifies: every balance recomputed from transfers, every chain intact "
+        "and matching its signed checkpoints.",
     )
     report = creditline.verify_ledger(db)
     style = "green" if report.ok else "red"
     console().print(
         f"   [{style}]ledger ok={report.ok}[/{style}] · {report.lines} lines · "
-        f"{report.transfers} transfers · head {report.heads[line_id][:16]}…"
+        f"{report.transfers} transfers · {report.checkpoints} signed checkpoints · "
+        f"head {report.heads[line_id][:16]}…"
     )
 
 
@@ -359,6 +361,7 @@ def _settlement(db: Database) -> None:
     )
     creditline.set_clock(db, "2024-09-30T11:00:00+08:00")
     creditline.add_order(db, m, order_id="TB2024093001", amount="20000.00")
+    creditline.ship_order(db, "TB2024093001")
     creditline.confirm_order(db, "TB2024093001")
     creditline.run_due(db)
     creditline.set_clock(db, "2024-10-05T10:00:00+08:00")

@@ -3,12 +3,23 @@ capture, void, refund, repay."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 import creditline
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.cli.common import (
+    PURPOSE_HELP,
+    DbOpt,
+    JsonOpt,
+    KeyOpt,
+    KeyRequiredOpt,
+    LineArg,
+    PartyArg,
+    run,
+    show,
+)
+from creditline.entrypoints.cli.output import console
 
 app = typer.Typer()
 line_app = typer.Typer(help="Credit lines (额度).", no_args_is_help=True)
@@ -39,14 +50,15 @@ HOLD_KEYS = [
     "refunded",
     "expires_at",
 ]
+HoldArg = Annotated[str, typer.Argument(metavar="HOLD", help="the hold's id (hold_...)")]
 
 
 @line_app.command("open")
 def line_open(
-    party: str,
+    party: PartyArg,
     product: Annotated[str, typer.Option("--product", help="merchant_bnpl or installment")],
-    limit: Annotated[str, typer.Option("--limit", help="500000.00")],
-    currency: Annotated[str, typer.Option("--currency")] = "CNY",
+    limit: Annotated[str, typer.Option("--limit", help="the credit limit, e.g. 500000.00")],
+    currency: Annotated[str, typer.Option("--currency", help="CNY, HKD or USD")] = "CNY",
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -64,7 +76,7 @@ def line_open(
 
 @line_app.command("activate")
 def line_activate(
-    line: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+    line: LineArg, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
 ) -> None:
     """Activate a line: needs real name, qualification, settlement account, no violation."""
     run(
@@ -76,19 +88,23 @@ def line_activate(
 
 
 @line_app.command("show")
-def lineshow(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def lineshow(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Show a line's status and balances (derived from its ledger)."""
     run(db, json_out, lambda d: creditline.show_line(d, line), show("line 额度", LINE_KEYS))
 
 
 @spend_app.command("authorize")
 def spend_authorize(
-    line: str,
-    amount: Annotated[str, typer.Option("--amount")],
-    purpose: Annotated[str, typer.Option("--purpose")],
-    key: KeyOpt = None,
-    order: Annotated[str | None, typer.Option("--order")] = None,
-    counterparty: Annotated[str | None, typer.Option("--counterparty")] = None,
+    line: LineArg,
+    amount: Annotated[str, typer.Option("--amount", help="the amount to hold, e.g. 100.00")],
+    purpose: Annotated[str, typer.Option("--purpose", help=PURPOSE_HELP)],
+    key: KeyRequiredOpt,
+    order: Annotated[
+        str | None, typer.Option("--order", help="the order the spend pays for")
+    ] = None,
+    counterparty: Annotated[
+        str | None, typer.Option("--counterparty", help="the party paid (a supplier's id)")
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -105,9 +121,11 @@ def spend_authorize(
 
 @spend_app.command("capture")
 def spend_capture(
-    hold: str,
-    amount: Annotated[str | None, typer.Option("--amount")] = None,
-    key: KeyOpt = None,
+    hold: HoldArg,
+    key: KeyRequiredOpt,
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="capture this much; default the whole hold")
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -121,16 +139,18 @@ def spend_capture(
 
 
 @spend_app.command("void")
-def spend_void(hold: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def spend_void(
+    hold: HoldArg, key: KeyRequiredOpt, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
     """Void an uncaptured hold."""
     run(db, json_out, lambda d: creditline.void(d, hold, key=key), show("hold 预授权", HOLD_KEYS))
 
 
 @spend_app.command("refund")
 def spend_refund(
-    hold: str,
-    amount: Annotated[str, typer.Option("--amount")],
-    key: KeyOpt = None,
+    hold: HoldArg,
+    amount: Annotated[str, typer.Option("--amount", help="the amount refunded, e.g. 50.00")],
+    key: KeyRequiredOpt,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -145,16 +165,19 @@ def spend_refund(
 
 @app.command()
 def repay(
-    line: str,
-    amount: Annotated[str, typer.Option("--amount")],
-    key: KeyOpt = None,
+    line: LineArg,
+    amount: Annotated[str, typer.Option("--amount", help="the amount repaid, e.g. 1000.00")],
+    key: KeyRequiredOpt,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Repay occupied quota (还款), oldest first."""
-    run(
-        db,
-        json_out,
-        lambda d: creditline.repay(d, line, amount=amount, key=key),
-        show("repayment 还款", ["id", "line", "amount"]),
-    )
+    """Repay occupied quota (还款), oldest first, then late fees (滞纳金)."""
+
+    def render(body: dict[str, Any]) -> None:
+        show("repayment 还款", ["id", "line", "amount"])(body)
+        for part in body["allocations"]:
+            paid_for = part["order"] or part["occupancy"]
+            console().print(f"  occupancy 占用 {paid_for}: {part['amount']}")
+        console().print(f"  late fees 滞纳金: {body['paid']['fees']}")
+
+    run(db, json_out, lambda d: creditline.repay(d, line, amount=amount, key=key), render)

@@ -3,17 +3,25 @@
 Start-up is most of what a command costs, so the root knows every command by name and help
 text only (``COMMANDS``) and imports a command's module when that command runs: ``--help``
 imports no use case and no database library, and ``line show`` none of settlement or risk.
+
+Options typer cannot parse (a word for a number, an unknown option, a missing one) are bad
+input like any other: ``main`` answers them through ``output.fail``, in the JSON error shape
+with ``--json`` (before or after the subcommand), exit 2.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, NamedTuple
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError
 from typer.core import TyperCommand, TyperGroup
 
+from creditline import InvalidInput
 from creditline.entrypoints.cli.common import STATE, DbOpt, JsonOpt
+from creditline.entrypoints.cli.output import EXIT_ERROR, fail
 
 if TYPE_CHECKING:
     # typer vendors click; TyperGroup's methods are typed with these classes.
@@ -48,7 +56,9 @@ COMMANDS: dict[str, Entry] = {
         "Compare the ledger's payouts with the channel's records for a day (对账).",
     ),
     "init": Entry("ops_cmds", "Create or upgrade the database (Alembic migrations)."),
-    "repay": Entry("line_cmds", "Repay occupied quota (还款), oldest first."),
+    "repay": Entry(
+        "line_cmds", "Repay occupied quota (还款), oldest first, then late fees (滞纳金)."
+    ),
     "run-due": Entry(
         "ops_cmds",
         "Run the jobs that are due now: expire holds and freezes, freeze over-long occupancy,\n"
@@ -71,7 +81,8 @@ COMMANDS: dict[str, Entry] = {
     "split": Entry("settlement_cmds", "Split rules (分账规则)."),
     "sandbox": Entry("settlement_cmds", "Sandbox controls (沙箱)."),
     "payouts": Entry("settlement_cmds", "Payouts (出款)."),
-    "cases": Entry("settlement_cmds", "Cases for operators (工单)."),
+    "cases": Entry("case_cmds", "Cases for operators (工单)."),
+    "funds": Entry("settlement_cmds", "A merchant's money (资金)."),
     "risk": Entry("risk_cmds", "Risk control (风控) and cash-out (套现) detection."),
     "login": Entry("risk_cmds", "Logins (登录), scored by the risk rules."),
 }
@@ -111,17 +122,80 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"creditline {version('creditline')}")
+        raise typer.Exit
+
+
 @app.callback()
-def main_callback(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def main_callback(
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     STATE.db = db
     STATE.json = json_out
 
 
+def _flag_name(text: str) -> str:
+    """``--working-days`` as the field it sets, ``working_days``, as the use cases name it."""
+    return text.lstrip("-").replace("-", "_")
+
+
+def usage_error(exc: UsageError) -> InvalidInput:
+    """A usage error of typer's parser as bad input naming its field (``param``): the option
+    (by its long flag), the argument, the command, or the extra words."""
+    param: Any = getattr(exc, "param", None)
+    hint: Any = getattr(exc, "param_hint", None) or getattr(exc, "option_name", None)
+    message = exc.format_message()
+    if param is not None:
+        flags = [o for o in param.opts if o.startswith("--")]
+        name = _flag_name(flags[0]) if flags else str(param.name)
+    elif isinstance(exc, NoSuchOption) and exc.option_name[1:2].isdigit() and exc.ctx:
+        # ``clock advance -3d``: a negative value read as an option; name the argument.
+        arguments = [p for p in exc.ctx.command.params if p.param_type_name == "argument"]
+        name = str(arguments[0].name) if len(arguments) == 1 else "args"
+        message = f"{name} cannot start with '-' (values are never negative)"
+    elif hint:
+        name = _flag_name(hint if isinstance(hint, str) else hint[0])
+    else:
+        name = "command" if exc.message.startswith("No such command") else "args"
+    if exc.ctx is not None:
+        message += f" (see `{exc.ctx.command_path} --help`)"
+    return InvalidInput(name, message)
+
+
+def _wants_json(args: list[str]) -> bool:
+    """``--json`` anywhere among the options, before or after the subcommand: a parse error
+    may stop typer before it reads the flag."""
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options
+
+
 def main() -> None:
+    args = sys.argv[1:]
     try:
-        app()
+        code = app(args, standalone_mode=False)
+    except NoArgsIsHelpError:
+        raise SystemExit(2) from None  # the help is printed already
+    except UsageError as exc:
+        try:
+            fail(usage_error(exc), as_json=_wants_json(args))
+        except typer.Exit as done:  # outside the app nothing turns Exit into an exit code
+            raise SystemExit(done.exit_code) from None
+    except typer.Abort:
+        raise SystemExit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["COMMANDS", "app", "main"]

@@ -43,17 +43,28 @@ def init(
             )
         return creditline.Answer({"db": bootstrap.database_url(db or STATE.db), **result})
 
-    run(db, json_out, action, show("initialised 已初始化", ["db", "sandbox", "revision"]))
+    keys = ["db", "sandbox", "revision", "ledger_key", "ledger_public_key", "ledger_key_file"]
+    run(db, json_out, action, show("initialised 已初始化", keys), create=True)
 
 
 @clock_app.command("set")
-def clock_set(at: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def clock_set(
+    at: Annotated[str, typer.Argument(metavar="AT", help="an ISO time with its offset")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Set the sandbox clock, e.g. 2024-05-01T10:00:00+08:00."""
     run(db, json_out, lambda d: creditline.set_clock(d, at), show("clock 时钟"))
 
 
 @clock_app.command("advance")
-def clock_advance(duration: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def clock_advance(
+    duration: Annotated[
+        str, typer.Argument(metavar="DURATION", help="3d, 12h, 1d12h, 90m (at most 36500d)")
+    ],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Move the sandbox clock forward: 3d, 12h, 1d12h, 90m."""
     run(db, json_out, lambda d: creditline.advance_clock(d, duration), show("clock 时钟"))
 
@@ -78,6 +89,10 @@ def run_due_jobs(db: DbOpt = None, json_out: JsonOpt = False) -> None:
         out.print(
             f"splits 分账: {len(body['splits'])} · payouts 出款: "
             f"{len(body['payouts'])} · dunning 催收: {len(body['dunning'])}"
+        )
+        out.print(
+            f"auto-confirmed 自动确认收货: {len(body['auto_confirmed'])} · "
+            f"splits deferred 分账顺延: {len(body['splits_deferred'])}"
         )
         if body["calendar_alert"]:
             out.print(f"[yellow]{body['calendar_alert']['message_zh']}[/yellow]")

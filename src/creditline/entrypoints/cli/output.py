@@ -6,10 +6,12 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
+import creditline
 from creditline import CreditlineError, InvalidInput, Refused
 
 if TYPE_CHECKING:
@@ -37,20 +39,57 @@ def err_console() -> Console:
     return Console(stderr=True)
 
 
+def _json_value(value: Any) -> Any:
+    """What ``json`` cannot write: an instant in Beijing time like every answer's, else text."""
+    if isinstance(value, datetime):
+        return creditline.iso_local(value)
+    return str(value)
+
+
 def print_json(body: Any) -> None:
-    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=_json_value) + "\n")
+
+
+#: Columns that hold ids (or values made of ids): never wrapped, never cut, so that what is on
+#: screen can be copied into the next command.
+ID_COLUMNS = frozenset(
+    {"id", "line", "party", "hold", "order", "payout", "case", "subject", "freeze", "ring"}
+)
+
+
+def add_columns(table: Table, names: list[str]) -> None:
+    """Columns whose long cells fold onto the next line instead of ending in "…" (rich's
+    default): nothing on screen is cut short. An id column does not wrap, so it keeps its
+    width while the others give way, and folds only on a screen too narrow for it alone."""
+    for name in names:
+        table.add_column(name, overflow="fold", no_wrap=name in ID_COLUMNS)
 
 
 def kv_table(title: str, body: dict[str, Any], keys: list[str] | None = None) -> Table:
     from rich.table import Table
 
     table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold cyan")
-    table.add_column()
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
     for k in keys or list(body):
         if k in body and not isinstance(body[k], dict | list):
             table.add_row(k, "" if body[k] is None else str(body[k]))
     return table
+
+
+def list_table(title: str, columns: list[str]) -> Callable[[dict[str, Any]], None]:
+    """A renderer of a list answer (``data``) as a table of ``columns``."""
+
+    def render(body: dict[str, Any]) -> None:
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        add_columns(table, columns)
+        for item in body["data"]:
+            table.add_row(*(str(item.get(c, "")) for c in columns))
+        console().print(table)
+
+    return render
 
 
 def render_reasons(reasons: list[dict[str, Any]]) -> None:

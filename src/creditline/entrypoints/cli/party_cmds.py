@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 import creditline
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, PartyArg, run, show
 from creditline.entrypoints.cli.output import console
 
 app = typer.Typer()
@@ -23,11 +23,15 @@ party_app.add_typer(document_app, name="document")
 # Registered first: `party --help` has always listed it first.
 @party_app.command("link")
 def party_link(
-    party: str,
-    device: Annotated[str | None, typer.Option("--device")] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
-    bank_account: Annotated[str | None, typer.Option("--bank-account")] = None,
-    address: Annotated[str | None, typer.Option("--address")] = None,
+    party: PartyArg,
+    device: Annotated[str | None, typer.Option("--device", help="a device id it used")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="a phone number")] = None,
+    bank_account: Annotated[
+        str | None, typer.Option("--bank-account", help="a bank account number")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="a shipping or business address (weak link)")
+    ] = None,
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -55,9 +59,18 @@ def party_link(
 @party_app.command("add")
 def party_add(
     kind: Annotated[str, typer.Argument(help="merchant or consumer")],
-    name: Annotated[str, typer.Option("--name")],
-    category: Annotated[str | None, typer.Option("--category")] = None,
-    credit_score: Annotated[int | None, typer.Option("--credit-score")] = None,
+    name: Annotated[str, typer.Option("--name", help="the name (at most 200 characters)")],
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="merchants: apparel, beauty, digital, food, home, sports, luxury or other "
+            "(the default)",
+        ),
+    ] = None,
+    credit_score: Annotated[
+        int | None, typer.Option("--credit-score", help="consumers: 300-950")
+    ] = None,
     income: Annotated[str | None, typer.Option("--income", help="Monthly income, 8000.00")] = None,
     key: KeyOpt = None,
     db: DbOpt = None,
@@ -82,10 +95,13 @@ def party_add(
 
 @party_app.command("verify")
 def party_verify(
-    party: str,
+    party: PartyArg,
     real_name: Annotated[bool, typer.Option("--real-name", help="实名认证 passed")] = False,
     qualification: Annotated[bool, typer.Option("--qualification", help="资质审核 passed")] = False,
-    settlement_account: Annotated[str | None, typer.Option("--settlement-account")] = None,
+    settlement_account: Annotated[
+        str | None,
+        typer.Option("--settlement-account", help="结算账户 (a consumer's repayment account)"),
+    ] = None,
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -107,14 +123,15 @@ def party_verify(
 
 
 @party_app.command("show")
-def partyshow(party: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def partyshow(party: PartyArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Show a party: verification, settlement account, open violations."""
     run(db, json_out, lambda d: creditline.show_party(d, party), show("party 主体"))
 
 
 @violation_app.command("add")
 def violation_add(
-    party: str,
-    note: Annotated[str, typer.Option("--note")],
+    party: PartyArg,
+    note: Annotated[str, typer.Option("--note", help="what the violation is (at most 500)")],
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -130,7 +147,10 @@ def violation_add(
 
 @violation_app.command("close")
 def violation_close(
-    violation: str, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+    violation: Annotated[str, typer.Argument(metavar="VIOLATION", help="its id (vio_...)")],
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Close a violation record."""
     run(
@@ -143,7 +163,7 @@ def violation_close(
 
 @document_app.command("add")
 def document_add(
-    party: str,
+    party: PartyArg,
     doc_type: Annotated[
         str,
         typer.Option(
@@ -153,7 +173,9 @@ def document_add(
         ),
     ],
     submitted: Annotated[str, typer.Option("--submitted", help="2024-05-01")],
-    expires: Annotated[str | None, typer.Option("--expires")] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="2029-05-01; none if it never expires")
+    ] = None,
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,

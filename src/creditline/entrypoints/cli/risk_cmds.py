@@ -13,7 +13,7 @@ import typer
 
 import creditline
 from creditline import InvalidInput
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
+from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, PartyArg, run, show
 from creditline.entrypoints.cli.output import console, err_console
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def progress_bar(title: str, *, enabled: bool = True) -> Iterator[Callable[[int,
 @rules_app.command("load")
 def rules_load(
     file: Annotated[Path, typer.Argument(help="a YAML or JSON rule set")],
-    note: Annotated[str, typer.Option("--note")] = "",
+    note: Annotated[str, typer.Option("--note", help="what changed (at most 500)")] = "",
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -145,7 +145,7 @@ def features(json_out: JsonOpt = False) -> None:
 # -- review queue --------------------------------------------------------------------------------
 @risk_app.command("queue")
 def queue(
-    limit: Annotated[int, typer.Option("--limit")] = 100,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 100,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -167,10 +167,10 @@ def queue(
 
 @risk_app.command("decide")
 def decide(
-    decision: Annotated[str, typer.Argument(metavar="ID")],
-    verdict: Annotated[str, typer.Argument(metavar="approve|decline")],
+    decision: Annotated[str, typer.Argument(metavar="ID", help="the decision's id (queue)")],
+    verdict: Annotated[str, typer.Argument(metavar="approve|decline", help="the verdict")],
     by: Annotated[str, typer.Option("--by", help="the operator")],
-    note: Annotated[str, typer.Option("--note")] = "",
+    note: Annotated[str, typer.Option("--note", help="why (at most 500 characters)")] = "",
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -293,9 +293,9 @@ def render_rings(body: dict[str, Any]) -> None:
 # -- logins and identifiers ----------------------------------------------------------------------
 @login_app.command("record")
 def login_record(
-    party: str,
-    device: Annotated[str, typer.Option("--device")],
-    ip: Annotated[str, typer.Option("--ip")],
+    party: PartyArg,
+    device: Annotated[str, typer.Option("--device", help="the device id")],
+    ip: Annotated[str, typer.Option("--ip", help="the IP address")],
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -320,10 +320,14 @@ def login_record(
 # -- the simulator -------------------------------------------------------------------------------
 @app.command("simulate")
 def simulate(
-    merchants: Annotated[int, typer.Option("--merchants", min=2, max=2000)] = 40,
-    days: Annotated[int, typer.Option("--days", min=3, max=120)] = 20,
-    seed: Annotated[int, typer.Option("--seed")] = 1,
-    fraud_rings: Annotated[int, typer.Option("--fraud-rings", min=0, max=200)] = 8,
+    merchants: Annotated[
+        int, typer.Option("--merchants", min=2, max=2000, help="honest merchants (2-2000)")
+    ] = 40,
+    days: Annotated[int, typer.Option("--days", min=3, max=120, help="days simulated")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="the random seed (same seed, same run)")] = 1,
+    fraud_rings: Annotated[
+        int, typer.Option("--fraud-rings", min=0, max=200, help="cash-out rings (0-200)")
+    ] = 8,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

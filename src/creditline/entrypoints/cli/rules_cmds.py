@@ -9,8 +9,17 @@ import typer
 
 import creditline
 from creditline.entrypoints import bootstrap
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
-from creditline.entrypoints.cli.output import console
+from creditline.entrypoints.cli.common import (
+    PURPOSE_HELP,
+    DbOpt,
+    JsonOpt,
+    KeyOpt,
+    KeyRequiredOpt,
+    LineArg,
+    run,
+    show,
+)
+from creditline.entrypoints.cli.output import add_columns, console
 
 app = typer.Typer()
 freeze_app = typer.Typer(help="Freezes (冻结).", no_args_is_help=True)
@@ -26,11 +35,13 @@ app.add_typer(events_app, name="events")
 # -- why -------------------------------------------------------------------------------------
 @app.command("why")
 def why(
-    line: str,
-    amount: Annotated[str, typer.Option("--amount")],
-    purpose: Annotated[str, typer.Option("--purpose")] = "procurement",
+    line: LineArg,
+    amount: Annotated[str, typer.Option("--amount", help="the spend to diagnose, e.g. 1000.00")],
+    purpose: Annotated[str, typer.Option("--purpose", help=PURPOSE_HELP)] = "procurement",
     lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
-    counterparty: Annotated[str | None, typer.Option("--counterparty")] = None,
+    counterparty: Annotated[
+        str | None, typer.Option("--counterparty", help="the party the spend would pay")
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -49,7 +60,20 @@ def _local(iso: str) -> str:
     return creditline.local_text(datetime.fromisoformat(iso))
 
 
-def render_why(body: dict[str, Any], lang: str) -> None:  # noqa: C901 - one section each
+def _bj(iso: str, zh: bool) -> str:
+    """A time as the holder reads it: Beijing time, and saying so."""
+    return _local(iso) + (" 北京时间" if zh else " Beijing time")
+
+
+def _when(reason: dict[str, Any], zh: bool) -> str:
+    """When a reason clears, in Beijing time; an end on estimated holidays says it may move."""
+    when = _bj(reason["clears_at"], zh)
+    if reason.get("provisional"):
+        when += "（节假日为估计，可能调整）" if zh else " (holidays estimated; it may move)"
+    return when
+
+
+def render_why(body: dict[str, Any], lang: str) -> None:
     out = console()
     zh = lang == "zh"
     other = "en" if zh else "zh"
@@ -74,14 +98,31 @@ def render_why(body: dict[str, Any], lang: str) -> None:  # noqa: C901 - one sec
         if r.get("action"):
             out.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
         if r.get("clears_at"):
-            when = _local(r["clears_at"]) + (" 北京时间" if zh else " Beijing time")
-            out.print(("    自动解除时间：" if zh else "    Clears by itself at: ") + when)
+            out.print(("    自动解除时间：" if zh else "    Clears by itself at: ") + _when(r, zh))
         for change in r["facts"].get("policy_changes", []):
             out.print(
                 f"    [yellow]政策变更 policy change[/yellow] {change['key']}: "
                 f"{change['from']} ({change['from_version']}) → {change['to']} "
-                f"({change['to_version']}) @ {_local(change['effective_at'])}"
+                f"({change['to_version']}) @ {_bj(change['effective_at'], zh)}"
             )
+    _render_breakdown(body, zh)
+    for w in body.get("warnings", []):
+        out.print(f"[yellow]! {w['message_' + lang]}[/yellow]  [dim]({w['code']})[/dim]")
+        if w.get("action"):
+            out.print(("    你可以：" if zh else "    What you can do: ") + w["action"])
+    recent = body.get("risk", {}).get("recent_declines", [])
+    if recent:
+        out.print("最近的风控拒绝：" if zh else "Recent risk declines:")
+    for r in recent:
+        out.print(f"  {_bj(r['at'], zh)} {r['event']} [bold]{r['message']}[/bold]")
+        out.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
+    out.print(f"[dim]policy {body['policy_version']} · at {_bj(body['at'], zh)}[/dim]")
+
+
+def _render_breakdown(body: dict[str, Any], zh: bool) -> None:
+    """What holds the quota, as the JSON's ``breakdown`` has it: occupancy by order, open
+    holds, and each amount freeze."""
+    out = console()
     b = body["breakdown"]
     out.print(
         ("可用额度 " if zh else "Available ") + f"{body['available']} = "
@@ -92,24 +133,22 @@ def render_why(body: dict[str, Any], lang: str) -> None:  # noqa: C901 - one sec
     for o in b["occupancy"]:
         out.print(
             ("  占用：订单 " if zh else "  occupied: order ")
-            + f"{o['order']} {o['outstanding']} · {o['days']} "
+            + f"{o['order'] or '—'} {o['outstanding']} · {o['days']} "
             + ("天" if zh else "days")
         )
     for h in b["holds"]:
         out.print(
-            ("  预授权：" if zh else "  held: ") + f"{h['hold']} {h['amount']} → {h['expires_at']}"
+            ("  预授权：" if zh else "  held: ")
+            + f"{h['hold']} {h['amount']} → {_bj(h['expires_at'], zh)}"
         )
-    for w in body.get("warnings", []):
-        out.print(f"[yellow]! {w['message_' + lang]}[/yellow]  [dim]({w['code']})[/dim]")
-        if w.get("action"):
-            out.print(("    你可以：" if zh else "    What you can do: ") + w["action"])
-    recent = body.get("risk", {}).get("recent_declines", [])
-    if recent:
-        out.print("最近的风控拒绝：" if zh else "Recent risk declines:")
-    for r in recent:
-        out.print(f"  {_local(r['at'])} {r['event']} [bold]{r['message']}[/bold]")
-        out.print(("    你可以：" if zh else "    What you can do: ") + r["action"])
-    out.print(f"[dim]policy {body['policy_version']} · at {body['at']}[/dim]")
+    for f in b.get("amount_freezes", []):
+        until = _bj(f["until"], zh) if f["until"] else ("解除为止" if zh else "until lifted")
+        if f["provisional"]:
+            until += "（估计）" if zh else " (estimated)"
+        out.print(
+            ("  冻结：" if zh else "  frozen: ")
+            + f"{f['freeze']} {f['amount']} · {f['reason']} → {until}"
+        )
 
 
 # -- freezes ---------------------------------------------------------------------------------
@@ -121,6 +160,7 @@ FREEZE_KEYS = [
     "amount",
     "starts_at",
     "ends_at",
+    "provisional",
     "status",
     "note",
     "policy_version",
@@ -129,19 +169,21 @@ FREEZE_KEYS = [
 
 @freeze_app.command("add")
 def freeze_add(
-    line: str,
+    line: LineArg,
     reason: Annotated[
         str,
         typer.Option(
             "--reason", help="risk, occupancy, qualification, dispute, system_fault, operator"
         ),
     ],
+    key: KeyRequiredOpt,
     amount: Annotated[str | None, typer.Option("--amount", help="freeze this amount only")] = None,
     temporary: Annotated[bool, typer.Option("--temporary", help="the policy's duration")] = False,
-    hours: Annotated[int | None, typer.Option("--hours")] = None,
-    working_days: Annotated[int | None, typer.Option("--working-days")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
-    key: KeyOpt = None,
+    hours: Annotated[int | None, typer.Option("--hours", help="ends after N hours")] = None,
+    working_days: Annotated[
+        int | None, typer.Option("--working-days", help="ends after N working days (工作日)")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="why (at most 500 characters)")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -166,9 +208,9 @@ def freeze_add(
 
 @freeze_app.command("lift")
 def freeze_lift(
-    freeze: str,
-    note: Annotated[str | None, typer.Option("--note")] = None,
-    key: KeyOpt = None,
+    freeze: Annotated[str, typer.Argument(metavar="FREEZE", help="the freeze's id (frz_...)")],
+    note: Annotated[str, typer.Option("--note", help="why it is lifted (required)")],
+    key: KeyRequiredOpt,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -182,23 +224,24 @@ def freeze_lift(
 
 
 @freeze_app.command("list")
-def freeze_list(line: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def freeze_list(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Every freeze of a line, standing and ended."""
 
     def render(body: dict[str, Any]) -> None:
         from rich.table import Table
 
         table = Table(title=f"freezes 冻结 · {body['line']}", title_justify="left")
-        for col in ("id", "reason", "scope", "amount", "starts_at", "ends_at", "status"):
-            table.add_column(col)
+        columns = ["id", "reason", "scope", "amount", "starts (北京时间)", "ends (北京时间)"]
+        add_columns(table, [*columns, "status"])
         for f in body["freezes"]:
+            ends = _local(f["ends_at"]) if f["ends_at"] else "—"
             table.add_row(
                 f["id"],
                 f["reason_zh"] + " " + f["reason"],
                 f["scope"],
                 f["amount"] or "",
-                f["starts_at"],
-                f["ends_at"] or "—",
+                _local(f["starts_at"]),
+                ends + (" (provisional 估计)" if f["provisional"] else ""),
                 f["status"],
             )
         console().print(table)
@@ -211,8 +254,7 @@ def _render_policy(body: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"policy 平台政策 {body['version']} @ {body['at']}", title_justify="left")
-    for col in ("key", "value", "version", "effective_at", "说明"):
-        table.add_column(col)
+    add_columns(table, ["key", "value", "version", "effective_at", "说明"])
     for key, v in body["values"].items():
         table.add_row(key, v["value"], v["version"] or "", v["effective_at"] or "", v["zh"])
     console().print(table)
@@ -236,9 +278,9 @@ def policy_show(
 @policy_app.command("set")
 def policy_set(
     key: Annotated[str, typer.Argument(metavar="KEY", help="the policy parameter")],
-    value: str,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="its new value, e.g. 24")],
     effective: Annotated[str, typer.Option("--effective", help="ISO time or now")],
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="why (at most 500 characters)")] = None,
     idempotency_key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -256,7 +298,11 @@ def policy_set(
 
 # -- calendar --------------------------------------------------------------------------------
 @calendar_app.command("load")
-def calendar_load(file: str, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def calendar_load(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="the notice, JSON in UTF-8")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Load an official holiday notice (JSON); it wins over the built-in calendar."""
     from pathlib import Path
 
@@ -270,8 +316,8 @@ def calendar_load(file: str, db: DbOpt = None, json_out: JsonOpt = False) -> Non
 
 @calendar_app.command("next-workday")
 def calendar_next_workday(
-    day: Annotated[str, typer.Argument(metavar="DATE")],
-    days: Annotated[int, typer.Option("--days")] = 1,
+    day: Annotated[str, typer.Argument(metavar="DATE", help="a date, e.g. 2024-09-30")],
+    days: Annotated[int, typer.Option("--days", help="how many working days after DATE")] = 1,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -287,9 +333,12 @@ def calendar_next_workday(
 # -- events ----------------------------------------------------------------------------------
 @events_app.command("list")
 def events_list(
-    event_type: Annotated[str | None, typer.Option("--type")] = None,
-    after: Annotated[int, typer.Option("--after")] = 0,
-    limit: Annotated[int, typer.Option("--limit")] = 100,
+    event_type: Annotated[
+        str | None,
+        typer.Option("--type", help="only events of this type, e.g. order.confirmed"),
+    ] = None,
+    after: Annotated[int, typer.Option("--after", help="only events after this id (a cursor)")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many (1-1000)")] = 100,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

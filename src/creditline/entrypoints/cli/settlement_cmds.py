@@ -1,5 +1,6 @@
-"""CLI commands for settlement: orders, suppliers, split rules, payouts, cases, withdrawals,
-statements, reconciliation, and the sandbox's failing channel."""
+"""CLI commands for settlement: orders, suppliers, split rules, a merchant's funds, payouts,
+withdrawals, statements, reconciliation, and the sandbox's failing channel (cases, which
+payouts open, are worked in ``case_cmds``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ import typer
 
 import creditline
 from creditline.entrypoints import bootstrap
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run, show
-from creditline.entrypoints.cli.output import console
+from creditline.entrypoints.cli.common import (
+    STATE,
+    DbOpt,
+    JsonOpt,
+    KeyOpt,
+    KeyRequiredOpt,
+    LineArg,
+    run,
+    show,
+)
+from creditline.entrypoints.cli.output import console, fail, list_table
 
 if TYPE_CHECKING:
     from creditline import Answer, Database
@@ -22,13 +32,13 @@ supplier_app = typer.Typer(help="Supplier whitelist (供应商白名单).", no_a
 split_app = typer.Typer(help="Split rules (分账规则).", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Sandbox controls (沙箱).", no_args_is_help=True)
 payouts_app = typer.Typer(help="Payouts (出款).", no_args_is_help=True)
-cases_app = typer.Typer(help="Cases for operators (工单).", no_args_is_help=True)
+funds_app = typer.Typer(help="A merchant's money (资金).", no_args_is_help=True)
 app.add_typer(order_app, name="order")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(split_app, name="split")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(payouts_app, name="payouts")
-app.add_typer(cases_app, name="cases")
+app.add_typer(funds_app, name="funds")
 
 ORDER_KEYS = [
     "id",
@@ -40,17 +50,24 @@ ORDER_KEYS = [
     "dunning",
     "confirmed_at",
     "split_due_at",
+    "provisional",
     "split_done",
+    "no_shipping",
+    "auto_confirmed",
 ]
 OrderArg = Annotated[str, typer.Argument(metavar="ID", help="the order id")]
+MerchantArg = Annotated[str, typer.Argument(metavar="MERCHANT", help="the merchant's id (mer_...)")]
 
 
 @order_app.command("add")
 def order_add(
-    merchant: str,
+    merchant: MerchantArg,
     order: Annotated[str, typer.Option("--order", help="the order id, e.g. TB2024...")],
-    amount: Annotated[str, typer.Option("--amount")],
-    buyer: Annotated[str | None, typer.Option("--buyer")] = None,
+    amount: Annotated[str, typer.Option("--amount", help="what the buyer paid, e.g. 10000.00")],
+    buyer: Annotated[str | None, typer.Option("--buyer", help="the buyer (a party id)")] = None,
+    no_shipping: Annotated[
+        bool, typer.Option("--no-shipping", help="goods that need no shipping (virtual goods)")
+    ] = False,
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -60,7 +77,13 @@ def order_add(
         db,
         json_out,
         lambda d: creditline.add_order(
-            d, merchant, order_id=order, amount=amount, buyer=buyer, key=key
+            d,
+            merchant,
+            order_id=order,
+            amount=amount,
+            buyer=buyer,
+            no_shipping=no_shipping,
+            key=key,
         ),
         show("order 订单", ORDER_KEYS),
     )
@@ -83,7 +106,8 @@ def order_ship(
 def order_confirm(
     order: OrderArg, key: KeyOpt = None, db: DbOpt = None, json_out: JsonOpt = False
 ) -> None:
-    """The buyer confirmed receipt (确认收货): proceeds wait for the split window."""
+    """The buyer confirmed receipt (确认收货) of a shipped order: proceeds wait for the split
+    window."""
     run(
         db,
         json_out,
@@ -100,7 +124,7 @@ def order_return(
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """A return (退货), whole or part, before the proceeds are split."""
+    """A return (退货), whole or part; after receipt within the after-sale days (售后)."""
     run(
         db,
         json_out,
@@ -111,33 +135,44 @@ def order_return(
 
 @order_app.command("show")
 def order_show(order: OrderArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Show an order: its state, proceeds, dunning and split."""
     run(db, json_out, lambda d: creditline.show_order(d, order), show("order 订单", ORDER_KEYS))
 
 
 @supplier_app.command("add")
 def supplier_add(
-    merchant: str,
-    name: Annotated[str, typer.Option("--name")],
+    merchant: MerchantArg,
+    name: Annotated[str, typer.Option("--name", help="the supplier's name (at most 200)")],
     tier: Annotated[str, typer.Option("--tier", help="core or ordinary")],
-    account: Annotated[str, typer.Option("--account")],
+    account: Annotated[str, typer.Option("--account", help="the account its share is paid to")],
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Put a supplier on the merchant's whitelist."""
+
+    def render(body: dict[str, Any]) -> None:
+        show("supplier 供应商")(body)
+        _warnings(body["warnings"])
+
     run(
         db,
         json_out,
         lambda d: creditline.add_supplier(
             d, merchant, name=name, tier=tier, account=account, key=key
         ),
-        show("supplier 供应商"),
+        render,
     )
+
+
+def _warnings(warnings: list[dict[str, Any]]) -> None:
+    for w in warnings:
+        console().print(f"[yellow]⚠ {w['message_zh']}[/yellow]\n  {w['message_en']}")
 
 
 @split_app.command("set")
 def split_set(
-    merchant: str,
+    merchant: MerchantArg,
     rule: Annotated[
         str, typer.Option("--rule", help="repayment:40,supplier:SUP_ID:50,merchant:10")
     ],
@@ -149,15 +184,14 @@ def split_set(
 
     def render(body: dict[str, Any]) -> None:
         console().print(f"split rule 分账规则 v{body['version']}: {body['rule']}")
-        for w in body["warnings"]:
-            console().print(f"[yellow]⚠ {w['message_zh']}[/yellow]\n  {w['message_en']}")
+        _warnings(body["warnings"])
 
     run(db, json_out, lambda d: creditline.set_split_rule(d, merchant, rule=rule, key=key), render)
 
 
 @sandbox_app.command("fail-payouts")
 def sandbox_fail_payouts(
-    count: Annotated[int, typer.Option("--count")],
+    count: Annotated[int, typer.Option("--count", help="how many calls fail, one after another")],
     error: Annotated[
         str, typer.Option("--error", help="insufficient_balance, channel_error or timeout")
     ],
@@ -173,23 +207,9 @@ def sandbox_fail_payouts(
     )
 
 
-def _list_table(title: str, columns: list[str]) -> Any:
-    def render(body: dict[str, Any]) -> None:
-        from rich.table import Table
-
-        table = Table(title=title, title_justify="left")
-        for c in columns:
-            table.add_column(c)
-        for item in body["data"]:
-            table.add_row(*(str(item.get(c, "")) for c in columns))
-        console().print(table)
-
-    return render
-
-
 @payouts_app.command("list")
 def payouts_list(
-    party: Annotated[str | None, typer.Option("--party")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="only this party's payouts")] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -198,7 +218,7 @@ def payouts_list(
         db,
         json_out,
         lambda d: creditline.list_payouts(d, party),
-        _list_table(
+        list_table(
             "payouts 出款",
             [
                 "id",
@@ -214,22 +234,25 @@ def payouts_list(
     )
 
 
-@cases_app.command("list")
-def cases_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """Cases opened for operators."""
-    run(
-        db,
-        json_out,
-        creditline.list_cases,
-        _list_table("cases 工单", ["id", "kind", "party", "subject", "status", "opened_at"]),
-    )
+@funds_app.command("show")
+def funds_show(merchant: MerchantArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """A merchant's money at a glance: balance, escrow, withdrawals, receivables, compensation,
+    and when what was settled lately becomes withdrawable."""
+
+    def render(body: dict[str, Any]) -> None:
+        show("funds 资金")(body)
+        for lot in body["maturing"]:
+            mark = " (provisional 估计)" if lot["provisional"] else ""
+            console().print(f"  {lot['amount']} withdrawable from {lot['available_on']}{mark}")
+
+    run(db, json_out, lambda d: creditline.show_funds(d, merchant), render)
 
 
 @app.command("withdraw")
 def withdraw(
-    merchant: str,
-    amount: Annotated[str, typer.Option("--amount")],
-    key: KeyOpt = None,
+    merchant: MerchantArg,
+    amount: Annotated[str, typer.Option("--amount", help="the amount, e.g. 1000.00")],
+    key: KeyRequiredOpt,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -244,7 +267,7 @@ def withdraw(
 
 @app.command("statement")
 def statement(
-    line: str,
+    line: LineArg,
     start: Annotated[str, typer.Option("--from", help="2024-05-01")],
     end: Annotated[str, typer.Option("--to", help="2024-05-31")],
     fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json")] = "csv",
@@ -257,21 +280,30 @@ def statement(
     """Every movement of a line with order id, flow id, amount and balances (对账单)."""
     if fmt not in {"csv", "xlsx", "json"}:
         raise typer.BadParameter("format must be csv, xlsx or json", param_hint="--format")
+    if out is not None and not out.parent.is_dir():
+        # Checked before the statement is read: a typo in the folder is bad input.
+        fail(
+            creditline.InvalidInput("out", f"out: the folder {out.parent} does not exist"),
+            as_json=json_out or STATE.json,
+        )
 
     def action(d: Database) -> Answer:
         answer = creditline.statement(d, line, start=start, end=end)
-        if fmt == "xlsx":
-            target = out or Path(f"statement-{line}-{start}-{end}.xlsx")
-            bootstrap.statement_xlsx(answer.body, target)
-            return creditline.Answer(
-                {"line": line, "rows": len(answer.body["rows"]), "file": str(target)}
-            )
-        if fmt == "csv" and out is not None:
-            out.write_text(bootstrap.statement_csv(answer.body["rows"]), encoding="utf-8-sig")
-            return creditline.Answer(
-                {"line": line, "rows": len(answer.body["rows"]), "file": str(out)}
-            )
-        return answer
+        target = out or Path(f"statement-{line}-{start}-{end}.xlsx")
+        try:
+            if fmt == "xlsx":
+                bootstrap.statement_xlsx(answer.body, target)
+            elif fmt == "csv" and out is not None:
+                out.write_text(bootstrap.statement_csv(answer.body["rows"]), encoding="utf-8-sig")
+            else:
+                return answer
+        except OSError as exc:  # a folder named like the file, no permission, a full disk
+            raise creditline.InvalidInput(
+                "out", f"out: cannot write {target}: {exc.strerror}"
+            ) from None
+        return creditline.Answer(
+            {"line": line, "rows": len(answer.body["rows"]), "file": str(target)}
+        )
 
     def render(body: dict[str, Any]) -> None:
         if "file" in body:

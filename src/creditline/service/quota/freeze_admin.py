@@ -15,7 +15,7 @@ from creditline.domain.quota.freezes import (
 )
 from creditline.domain.quota.lines import require_positive
 from creditline.domain.text import printable_text
-from creditline.domain.workdays import add_working_days
+from creditline.domain.workdays import add_working_days, iso_local
 from creditline.service.idempotency import Answer, check_key, retried
 from creditline.service.ids import line_of, new_child_id
 from creditline.service.quota.line_book import balances_json, post_movement
@@ -35,8 +35,9 @@ def freeze_json(f: Freeze) -> dict[str, Any]:
         "reason_en": en,
         "scope": "line" if f.whole_line else "amount",
         "amount": None if f.amount is None else f.amount.format(),
-        "starts_at": f.starts_at.isoformat(),
-        "ends_at": f.ends_at.isoformat() if f.ends_at else None,
+        "starts_at": iso_local(f.starts_at),
+        "ends_at": iso_local(f.ends_at) if f.ends_at else None,
+        "provisional": f.provisional,
         "status": f.status.value,
         "note": f.note,
         "policy_version": f.policy_version,
@@ -99,12 +100,13 @@ def add_freeze(
         def effect() -> Answer:
             policy = uow.reference.policy(now, cmd.line.policy_seq)
             ends_at: datetime | None = None
+            provisional = False
             if temporary:
                 ends_at = now + timedelta(hours=policy.integer("temporary_freeze_hours"))
             elif hours is not None:
                 ends_at = now + timedelta(hours=hours)
             elif working_days is not None:
-                ends_at = add_working_days(uow.reference.calendar(), now, working_days)
+                ends_at, provisional = add_working_days(uow.reference.calendar(), now, working_days)
             freeze = Freeze(
                 id=new_child_id("frz", line_id),
                 line_id=line_id,
@@ -114,6 +116,7 @@ def add_freeze(
                 amount=money,
                 note=text,
                 policy_version=policy.version,
+                provisional=provisional,
             )
             uow.freezes.insert_freeze(freeze, now)
             body = freeze_json(freeze)

@@ -8,6 +8,7 @@ from typing import Any
 from creditline.domain.ledger import Head, Movement
 from creditline.domain.money import Money
 from creditline.domain.quota.lines import Hold, HoldStatus, release_transfers
+from creditline.domain.workdays import iso_local
 from creditline.service.quota.line_book import post_movement
 from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import UnitOfWork
@@ -24,7 +25,7 @@ def hold_json(hold: Hold, balances: dict[str, Any] | None = None) -> dict[str, A
         "order": hold.order_id,
         "captured": hold.captured.format(),
         "refunded": hold.refunded.format(),
-        "expires_at": hold.expires_at.isoformat(),
+        "expires_at": iso_local(hold.expires_at),
     }
     if balances is not None:
         body["balances"] = balances

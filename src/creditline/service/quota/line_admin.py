@@ -8,10 +8,10 @@ from typing import Any
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.ledger import Account, Movement, Transfer
 from creditline.domain.money import CURRENCY_EXPONENTS, Money
-from creditline.domain.quota.lines import LineStatus, require_positive
+from creditline.domain.quota.lines import LineStatus, check_no_open_line, require_positive
 from creditline.domain.quota.parties import missing_prerequisites
 from creditline.domain.quota.purposes import check_product_for_party, parse_product
-from creditline.service.idempotency import Answer, check_key, once, run_once
+from creditline.service.idempotency import Answer, check_key, once, retried, run_once
 from creditline.service.ids import new_id
 from creditline.service.quota.line_book import balances_json, freeze_target, post_movement
 from creditline.service.quota.quota_ports import LockedLine
@@ -38,6 +38,7 @@ def _effective_frozen(uow: UnitOfWork, line: LockedLine) -> Money:
     return freeze_target(uow, line, uow.reference.now()).min(b.limit - b.held - b.occupied)
 
 
+@retried
 def open_line(
     db: Database,
     party_id: str,
@@ -47,7 +48,9 @@ def open_line(
     currency: str = "CNY",
     key: str | None = None,
 ) -> Answer:
-    """Open a line in ``pending_activation`` and post the platform's grant of its limit."""
+    """Open a line in ``pending_activation`` and post the platform's grant of its limit;
+    refused (``line_already_open``, naming it) while the party has an open line of the product.
+    Two opens at once meet at the database's unique index: the loser retries and is refused."""
     prod = parse_product(product)
     if currency not in CURRENCY_EXPONENTS:
         raise InvalidInput("currency", f"currency must be one of {', '.join(CURRENCY_EXPONENTS)}")
@@ -60,6 +63,7 @@ def open_line(
         now = uow.reference.now()
 
         def effect() -> Answer:
+            check_no_open_line(prod, uow.lines.open_line_of(party_id, prod.value))
             line_id = new_id("line")
             uow.lines.insert_line(
                 line_id=line_id, party_id=party_id, product=prod.value, currency=currency, now=now

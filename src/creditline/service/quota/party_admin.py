@@ -10,7 +10,7 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, parse_document_type
 from creditline.domain.quota.parties import Party, PartyKind, parse_category, parse_name
-from creditline.domain.text import printable_text
+from creditline.domain.text import MAX_NOTE, printable_text
 from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
 from creditline.service.uow import Database, UnitOfWork
@@ -49,7 +49,7 @@ def add_party(
         raise InvalidInput("kind", "kind must be merchant or consumer") from None
     clean_name = parse_name(name)
     if party_kind is PartyKind.MERCHANT:
-        category = parse_category(category or "other")
+        category = parse_category("other" if category is None else category)
         if credit_score is not None or income is not None:
             raise InvalidInput("credit_score", "credit score and income are for consumers")
     else:
@@ -143,13 +143,12 @@ def show_party(db: Database, party_id: str) -> Answer:
 
 
 def add_violation(db: Database, party_id: str, *, note: str, key: str | None = None) -> Answer:
-    if not note.strip():
-        raise InvalidInput("note", "note must say what the violation is")
+    note = printable_text(note, "note", max_length=MAX_NOTE, strip=True)
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         uow.parties.get_party(party_id)
         violation_id = new_id("vio")
-        uow.parties.open_violation(violation_id, party_id, note.strip(), now)
+        uow.parties.open_violation(violation_id, party_id, note, now)
         return Answer({"id": violation_id, "party": party_id, "status": "open"})
 
     return once(

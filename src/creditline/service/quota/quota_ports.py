@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from creditline.domain.ledger import Head, PostedTransfer
+from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document
 from creditline.domain.quota.evaluation import OpenHold
@@ -72,6 +73,9 @@ class LineRepo(BookRepo, Protocol):
     def lines_of_party(self, party_id: str) -> list[str]:
         """The ids of a party's lines, oldest first."""
 
+    def open_line_of(self, party_id: str, product: str) -> str | None:
+        """The party's line of ``product`` that is not closed, if any (one at most)."""
+
     def order_refs(self, line_id: str) -> dict[str, str | None]:
         """For each hold of the line, the order it was for (statements)."""
 
@@ -127,6 +131,12 @@ class HoldRepo(Protocol):
 
     def open_occupancies(self, line_id: str) -> list[Occupancy]:
         """The line's unrepaid occupancy, oldest first."""
+
+    def holds_of(self, line_id: str) -> list[Hold]:
+        """Every hold of the line, whatever its status (for ``ledger verify``)."""
+
+    def occupancies_of(self, line_id: str) -> list[OccupancyRecord]:
+        """Every occupancy of the line, repaid or not, with its amount (``ledger verify``)."""
 
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
         """The occupancy a hold's capture left, if any."""

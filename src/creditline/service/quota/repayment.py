@@ -6,7 +6,7 @@ over-long-occupancy freeze once nothing overdue is left.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,20 +32,28 @@ class Repayment:
     fees: Money
     lifted_freezes: tuple[str, ...]
     line: LockedLine
+    orders: dict[str, str | None] = field(default_factory=dict)  # occupancy -> its order
+
+    @property
+    def occupancy(self) -> Money:
+        """What went to occupancy."""
+        return Money.total((part for _, part in self.allocations), self.fees.currency)
 
     @property
     def used(self) -> Money:
-        return Money.total((part for _, part in self.allocations), self.fees.currency) + self.fees
+        return self.occupancy + self.fees
 
     def to_json(self, amount: Money) -> dict[str, Any]:
+        """What the repayment paid: occupancy per order, oldest first, then late fees."""
         return {
             "id": self.id,
             "line": self.line.state.id,
             "amount": amount.format(),
             "allocations": [
-                {"occupancy": occupancy, "amount": part.format()}
-                for occupancy, part in self.allocations
+                {"occupancy": occupancy, "order": self.orders.get(occupancy), "amount": p.format()}
+                for occupancy, p in self.allocations
             ],
+            "paid": {"occupancy": self.occupancy.format(), "fees": self.fees.format()},
             "lifted_freezes": list(self.lifted_freezes),
             "balances": balances_json(self.line.state.balances),
         }
@@ -61,8 +69,11 @@ def repay_line(uow: UnitOfWork, locked: LockedLine, amount: Money, now: datetime
     lifted: list[str] = []
     line = locked
     to_occupancy = amount.min(locked.state.balances.occupied)
+    orders: dict[str, str | None] = {}
     if to_occupancy.is_positive:
-        parts = allocate_repayment(to_occupancy, uow.holds.open_occupancies(line_id))
+        occupancies = uow.holds.open_occupancies(line_id)
+        orders = {o.id: o.order_id for o in occupancies}
+        parts = allocate_repayment(to_occupancy, occupancies)
         line = line.moved_to(
             post_movement(uow, line, repayment_id, repayment_transfers(parts), now)
         )
@@ -74,7 +85,7 @@ def repay_line(uow: UnitOfWork, locked: LockedLine, amount: Money, now: datetime
     if fees.is_positive:  # no empty movement: it would sweep the frozen account on its own
         transfers = fee_payment_transfers(fees, locked.state.party_id)
         line = line.moved_to(post_movement(uow, line, new_id("feepay"), transfers, now))
-    return Repayment(repayment_id, tuple(parts), fees, tuple(lifted), line)
+    return Repayment(repayment_id, tuple(parts), fees, tuple(lifted), line, orders)
 
 
 def repay_party(uow: UnitOfWork, party_id: str, amount: Money, now: datetime) -> Money:

@@ -85,7 +85,8 @@ def _authorize(
         uow, locked, amount=money, purpose=purpose, now=now, policy=policy, full=False
     )
     verdict, features = assess_spend(uow, locked, ctx, counterparty)
-    reasons = [*evaluate(ctx), *holder_reasons(verdict)]
+    refusals = evaluate(ctx)
+    reasons = [*refusals, *holder_reasons(verdict)]
     in_review = not reasons and verdict.outcome is Outcome.REVIEW
     nothing = Money.zero(money.currency)
     hold = Hold(
@@ -117,7 +118,9 @@ def _authorize(
         now=now,
         risk_features=quiet_verdict(verdict, features) if quiet else None,
         rule_set_version=verdict.rule_set_version,
-        counters=counters_after(features, amount=money.minor, declined=bool(reasons)),
+        counters=counters_after(
+            features, amount=money.minor, declined=bool(reasons), refused=bool(refusals)
+        ),
     )
     decision = None
     if not quiet:
@@ -255,8 +258,9 @@ def refund(db: Database, hold_id: str, *, amount: str, key: str | None) -> Answe
 
 @retried
 def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer:
-    """Repay occupied quota (还款), oldest occupancy first; the quota is available again, and
-    an over-long-occupancy freeze lifts by itself once nothing overdue is left."""
+    """Repay what the line owes (还款): occupancy oldest first, then late fees (滞纳金); the
+    quota is available again, and an over-long-occupancy freeze lifts by itself once nothing
+    overdue is left. Only more than occupancy and fees together is refused."""
     checked_key = check_key(key, required=True)
     Money.parse(amount)
     with line_command(db, line_id, checked_key) as cmd:

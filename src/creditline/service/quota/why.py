@@ -11,6 +11,9 @@ from creditline.domain.quota.evaluation import available, breakdown, evaluate, f
 from creditline.domain.quota.lines import require_positive
 from creditline.domain.quota.purposes import parse_purpose
 from creditline.domain.reasons import Reason, ReasonCode
+from creditline.domain.settlement.advice import split_warnings
+from creditline.domain.text import MAX_REF, printable_text
+from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer
 from creditline.service.quota.spend_state import spend_context
 from creditline.service.risk.risk_ports import Decision
@@ -22,7 +25,6 @@ from creditline.service.risk.scoring import (
     risk_reason,
     verdict_json,
 )
-from creditline.service.settlement.split_runs import no_repayment_warning
 from creditline.service.uow import Database, UnitOfWork
 
 RECENT_DECLINES = timedelta(days=7)
@@ -42,6 +44,8 @@ def why(
         raise InvalidInput("lang", "lang must be zh or en")
     spend_purpose = parse_purpose(purpose)
     Money.parse(amount)
+    if counterparty is not None:
+        printable_text(counterparty, "counterparty", max_length=MAX_REF)
     with db.transaction(write=False) as uow:
         locked = uow.lines.read_line(line_id)
         money = require_positive(Money.parse(amount, locked.state.currency))
@@ -68,7 +72,7 @@ def why(
                 "amount": money.format(),
                 "purpose": spend_purpose.value,
                 "lang": lang,
-                "at": now.isoformat(),
+                "at": iso_local(now),
                 "reasons": [r.to_json(lang) for r in reasons],
                 "available": available(ctx).format(),
                 "breakdown": {
@@ -96,13 +100,13 @@ def _recent(d: Decision, lang: str) -> dict[str, Any]:
         "decision": d.id,
         "event": d.event,
         "subject": d.subject,
-        "at": d.created_at.isoformat(),
+        "at": iso_local(d.created_at),
         "review": d.review,
         **reason.to_json(lang),
     }
 
 
 def _warnings(uow: UnitOfWork, party_id: str) -> list[Reason]:
-    """What does not refuse this spend but keeps the quota from coming back (R10, R16)."""
-    warning = no_repayment_warning(uow.orders.split_rule(party_id))
-    return [] if warning is None else [warning]
+    """What does not refuse this spend but the holder should know: a split rule that keeps the
+    quota from coming back, split advice not followed (R10, R16)."""
+    return split_warnings(uow.orders.split_rule(party_id), uow.orders.suppliers_of(party_id))

@@ -14,6 +14,7 @@ from creditline.domain.risk.decisions import Decision, Review, party_of_decision
 from creditline.domain.risk.metrics import Label
 from creditline.domain.risk.rules import Event, Outcome
 from creditline.domain.text import printable_text
+from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.quota.holds import release_hold
 from creditline.service.uow import Database, UnitOfWork
@@ -38,9 +39,9 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "policy_version": d.policy_version,
         "review": d.review.value,
         "decided_by": d.decided_by,
-        "decided_at": d.decided_at.isoformat() if d.decided_at else None,
+        "decided_at": iso_local(d.decided_at) if d.decided_at else None,
         "note": d.note,
-        "at": d.created_at.isoformat(),
+        "at": iso_local(d.created_at),
     }
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.rings import Ring, find_rings
+from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_id
 from creditline.service.uow import Database, UnitOfWork
@@ -77,8 +78,8 @@ def rings(
             )
         return Answer(
             {
-                "at": now.isoformat(),
-                "since": since.isoformat() if since else None,
+                "at": iso_local(now),
+                "since": iso_local(since) if since else None,
                 "rings": [r.to_json() for r in found],
                 "count": len(found),
                 "cases_opened": opened,

@@ -9,6 +9,8 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.catalogue import FEATURES, restore_features
 from creditline.domain.risk.metrics import PATTERNS, Replay, metrics
 from creditline.domain.risk.rules import parse_rule_set
+from creditline.domain.text import MAX_NOTE, printable_text
+from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer, once
 from creditline.service.uow import Database, UnitOfWork
 
@@ -38,12 +40,13 @@ def _check_text(text: str) -> str:
 def load_rules(db: Database, text: str, *, note: str = "", key: str | None = None) -> Answer:
     """Check a rule set and make it the live one (a new version; older ones stay)."""
     parse_rule_set(_check_text(text))  # refuse before anything is written
+    note = printable_text(note, "note", max_length=MAX_NOTE, required=False, strip=True)
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
         version = uow.rulesets.latest_rule_seq() + 1
         rule_set = parse_rule_set(text, version=version)
         uow.rulesets.insert_rule_set(rule_set, note, now)
-        body = {**rule_set.to_json(), "loaded_at": now.isoformat(), "note": note}
+        body = {**rule_set.to_json(), "loaded_at": iso_local(now), "note": note}
         uow.events.emit("risk.rules_loaded", {"version": version, "digest": rule_set.digest}, now)
         return Answer(body)
 
@@ -106,8 +109,8 @@ def backtest(
     return Answer(
         {
             "rule_set": {"name": candidate.name, "digest": candidate.digest},
-            "from": start.isoformat() if start else None,
-            "to": end.isoformat() if end else None,
+            "from": iso_local(start) if start else None,
+            "to": iso_local(end) if end else None,
             **replay.to_json(),
             "written": False,
         }

@@ -105,9 +105,12 @@ def assess_spend(
     return uow.rulesets.rule_set(locked.rule_seq).evaluate(features.values), features
 
 
-def counters_after(features: RequestFeatures, *, amount: int, declined: bool) -> dict[str, int]:
-    """The line's running totals with this attempt added, by the hold row's columns."""
-    return features.totals_after(amount=amount, declined=declined).columns()
+def counters_after(
+    features: RequestFeatures, *, amount: int, declined: bool, refused: bool = False
+) -> dict[str, int]:
+    """The line's running totals with this attempt added, by the hold row's columns
+    (``refused``: the quota rules refused it, see ``RequestFeatures.totals_after``)."""
+    return features.totals_after(amount=amount, declined=declined, refused=refused).columns()
 
 
 def record(

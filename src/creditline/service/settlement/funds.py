@@ -22,8 +22,8 @@ from creditline.domain.settlement.payouts import (
     compensation,
 )
 from creditline.domain.settlement.splits import next_window
-from creditline.domain.settlement.withdrawals import withdrawal_refusal
-from creditline.domain.workdays import SHANGHAI, local_date, next_workday
+from creditline.domain.settlement.withdrawals import Lot, withdrawal_refusal
+from creditline.domain.workdays import SHANGHAI, iso_local, local_date, next_workday
 from creditline.service.idempotency import Answer, check_key, retried, run_once
 from creditline.service.ids import new_id
 from creditline.service.ledger_posting import post_to_book
@@ -54,9 +54,9 @@ def payout_json(record: PayoutRecord) -> dict[str, Any]:
         "compensated": p.compensated,
         "last_error": p.last_error,
         "channel_ref": p.channel_ref,
-        "next_attempt_at": p.next_attempt_at.isoformat(),
-        "created_at": record.created_at.isoformat(),
-        "paid_at": record.paid_at.isoformat() if record.paid_at else None,
+        "next_attempt_at": iso_local(p.next_attempt_at),
+        "created_at": iso_local(record.created_at),
+        "paid_at": iso_local(record.paid_at) if record.paid_at else None,
     }
 
 
@@ -72,10 +72,10 @@ def post_funds(
 
 def settle_to_merchant(
     uow: UnitOfWork, party_id: str, amount: Money, source: str, now: datetime
-) -> str:
+) -> Lot:
     """Record money credited to the merchant's balance: withdrawable from the next working
-    day (T+1, Chinese calendar)."""
-    available_on, _ = next_workday(uow.reference.calendar(), local_date(now))
+    day (T+1, Chinese calendar), provisional when that day is an estimate."""
+    available_on, provisional = next_workday(uow.reference.calendar(), local_date(now))
     lot_id = new_id("stl")
     uow.funds.insert_settlement(
         party_id=party_id,
@@ -84,8 +84,9 @@ def settle_to_merchant(
         source=source,
         settled_at=now,
         available_on=available_on,
+        provisional=provisional,
     )
-    return available_on.isoformat()
+    return Lot(available_on, amount.minor, provisional)
 
 
 def following_window(uow: UnitOfWork, now: datetime) -> datetime:
@@ -162,7 +163,7 @@ def _attempt(db: Database, uow: UnitOfWork, payout_id: str, *, in_window: bool) 
                 "attempt": attempt,
                 "error": after.last_error,
                 "failures_in_row": after.failures_in_row,
-                "next_attempt_at": after.next_attempt_at.isoformat(),
+                "next_attempt_at": iso_local(after.next_attempt_at),
             },
             now,
             party_id=payout.party_id,
@@ -194,7 +195,7 @@ def _compensate(uow: UnitOfWork, payout: Payout, now: datetime) -> dict[str, Any
             )
         ],
     )
-    available_on = settle_to_merchant(uow, payout.party_id, paid, f"compensation:{payout.id}", now)
+    lot = settle_to_merchant(uow, payout.party_id, paid, f"compensation:{payout.id}", now)
     case_id = new_id("case")
     details = {
         "payout": payout.id,
@@ -202,7 +203,7 @@ def _compensate(uow: UnitOfWork, payout: Payout, now: datetime) -> dict[str, Any
         "compensation": paid.format(),
         "last_error": payout.last_error,
         "failures_in_row": payout.failures_in_row,
-        "next_attempt_at": payout.next_attempt_at.isoformat(),
+        "next_attempt_at": iso_local(payout.next_attempt_at),
     }
     uow.payouts.open_case(
         case_id=case_id,
@@ -214,7 +215,12 @@ def _compensate(uow: UnitOfWork, payout: Payout, now: datetime) -> dict[str, Any
     )
     uow.events.emit(
         "compensation.paid",
-        {**details, "case": case_id, "available_on": available_on},
+        {
+            **details,
+            "case": case_id,
+            "available_on": lot.available_on.isoformat(),
+            "provisional": lot.provisional,
+        },
         now,
         party_id=payout.party_id,
     )

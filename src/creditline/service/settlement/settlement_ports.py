@@ -12,6 +12,7 @@ from creditline.domain.ledger import Balances, PostedTransfer
 from creditline.domain.settlement.orders import Order
 from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, Payout, PayoutRecord
 from creditline.domain.settlement.splits import Share, SplitRule, Supplier
+from creditline.domain.settlement.withdrawals import Lot
 from creditline.service.ledger_posting import BookRepo
 
 
@@ -44,7 +45,11 @@ class OrderRepo(Protocol):
         """(merchant, order) of confirmed orders whose split is due."""
 
     def shipped_before(self, cutoff: datetime) -> list[str]:
-        """Shipped, unconfirmed orders shipped before ``cutoff``."""
+        """Shipped, unconfirmed orders shipped before ``cutoff`` (not yet at the last dunning
+        stage)."""
+
+    def unconfirmed_shipped_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Shipped orders still unconfirmed that were shipped by ``cutoff``, oldest first."""
 
     def insert_supplier(self, supplier: Supplier, now: datetime) -> None:
         """Whitelist a supplier."""
@@ -86,11 +91,13 @@ class FundsRepo(BookRepo, Protocol):
         source: str,
         settled_at: datetime,
         available_on: date,
+        provisional: bool,
     ) -> None:
-        """Record money settled to the merchant and the day it becomes withdrawable."""
+        """Record money settled to the merchant and the day it becomes withdrawable
+        (``provisional`` when that day is an estimate)."""
 
-    def pending_settlements(self, party_id: str, today: date) -> list[tuple[date, int]]:
-        """Settled money not yet withdrawable on ``today``, by day."""
+    def pending_settlements(self, party_id: str, today: date) -> list[Lot]:
+        """Settled money not yet withdrawable on ``today``, in day order."""
 
 
 class PayoutRepo(Protocol):
@@ -114,6 +121,9 @@ class PayoutRepo(Protocol):
     def paid_payouts_between(self, start: datetime, end: datetime) -> list[Payout]:
         """Payouts the ledger paid in [start, end)."""
 
+    def payout_records(self, payout_ids: Sequence[str]) -> list[PayoutRecord]:
+        """The stored payouts among ``payout_ids``, with when each was paid, whatever the day."""
+
     def channel_paid(self, payout_id: str) -> str | None:
         """The channel's reference if it recorded the payout paid."""
 
@@ -131,7 +141,12 @@ class PayoutRepo(Protocol):
         """The channel's own record of an attempt; a second 'paid' is refused."""
 
     def channel_paid_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """The channel's paid records in [start, end)."""
+        """The channel's paid records in [start, end): payout, amount, channel_ref,
+        answered_at."""
+
+    def channel_paid_records(self, payout_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The channel's paid records of ``payout_ids``, whatever the day, shaped as
+        ``channel_paid_between``'s."""
 
     def open_case(
         self,

@@ -8,8 +8,8 @@ from typing import Any
 from creditline.domain.errors import InvalidInput
 from creditline.domain.ledger import LINE_BOOK, Balances
 from creditline.domain.money import Money
-from creditline.domain.settlement.payouts import Payout
-from creditline.domain.workdays import SHANGHAI, local_text
+from creditline.domain.settlement.payouts import PayoutRecord
+from creditline.domain.workdays import SHANGHAI, iso_local, local_date, local_text
 from creditline.service.idempotency import Answer
 from creditline.service.uow import Database
 
@@ -62,7 +62,7 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
                 continue
             rows.append(
                 {
-                    "time": posted.created_at.isoformat(),
+                    "time": iso_local(posted.created_at),
                     "time_local": local_text(posted.created_at),
                     "seq": posted.seq,
                     "type": t.movement.value,
@@ -92,66 +92,68 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
 
 def reconcile(db: Database, *, day: str) -> Answer:
     """Compare the payouts the ledger marks paid on ``day`` (Beijing time) with what the
-    channel says it paid, and list every mismatch."""
+    channel says it paid that day, matched by payout id across days: a payout the channel
+    paid on one day (its answer lost) and the ledger recorded on another is paid once, not a
+    mismatch. Every entry says the day each side recorded it."""
     d = _day(day, "date")
     lo, hi = _bounds(d, d)
     with db.transaction(write=False) as uow:
-        ours = {p.id: p for p in uow.payouts.paid_payouts_between(lo, hi)}
+        ledger_ids = {p.id for p in uow.payouts.paid_payouts_between(lo, hi)}
+        channel_today = uow.payouts.channel_paid_between(lo, hi)
+        ids = sorted(ledger_ids | {r["payout"] for r in channel_today})
+        ours = {r.payout.id: r for r in uow.payouts.payout_records(ids)}
         theirs: dict[str, list[dict[str, Any]]] = {}
-        for record in uow.payouts.channel_paid_between(lo, hi):
+        for record in uow.payouts.channel_paid_records(ids):
             theirs.setdefault(record["payout"], []).append(record)
-    mismatches = _mismatches(ours, theirs)
+    mismatches, across = [], []
+    for payout_id in ids:
+        found = _compare(payout_id, ours.get(payout_id), theirs.get(payout_id, []))
+        if found.get("problem"):
+            mismatches.append(found)
+        elif found["ledger_paid_on"] != found["channel_paid_on"]:
+            across.append(found)
     return Answer(
         {
             "date": d.isoformat(),
-            "ledger_paid": len(ours),
-            "channel_paid": sum(len(r) for r in theirs.values()),
+            "ledger_paid": len(ledger_ids),
+            "channel_paid": len(channel_today),
             "mismatches": mismatches,
+            "matched_across_days": across,
             "ok": not mismatches,
         }
     )
 
 
-def _mismatches(
-    ours: dict[str, Payout], theirs: dict[str, list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    mismatches: list[dict[str, Any]] = []
-    for payout_id, mine in sorted(ours.items()):
-        records = theirs.get(payout_id, [])
-        if not records:
-            mismatches.append(
-                {
-                    "payout": payout_id,
-                    "problem": "missing_at_channel",
-                    "ledger_amount": mine.amount.minor,
-                }
-            )
-        elif len(records) > 1:
-            mismatches.append(
-                {"payout": payout_id, "problem": "paid_twice", "channel_records": len(records)}
-            )
-        elif records[0]["amount"] != mine.amount.minor:
-            mismatches.append(
-                {
-                    "payout": payout_id,
-                    "problem": "amount_mismatch",
-                    "ledger_amount": mine.amount.minor,
-                    "channel_amount": records[0]["amount"],
-                }
-            )
-    for payout_id, records in sorted(theirs.items()):
-        if payout_id not in ours:
-            mismatches.append(
-                {
-                    "payout": payout_id,
-                    "problem": "missing_in_ledger",
-                    "channel_amount": records[0]["amount"],
-                    "hint": "paid by the channel, not (yet) recorded as paid here: "
-                    "a lost answer the next attempt will settle",
-                }
-            )
-    for m in mismatches:
-        for k in ("ledger_amount", "channel_amount"):
-            if k in m:
-                m[k] = Money(m[k]).format()
-    return mismatches
+def _compare(
+    payout_id: str, mine: PayoutRecord | None, records: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One payout both sides were asked about: a ``problem`` if they disagree, and the day
+    (Beijing time) each side recorded it paid, None where it did not."""
+    paid_at = mine.paid_at if mine is not None else None
+    entry: dict[str, Any] = {
+        "payout": payout_id,
+        "ledger_paid_on": local_date(paid_at).isoformat() if paid_at else None,
+        "channel_paid_on": local_date(records[0]["answered_at"]).isoformat() if records else None,
+    }
+    if len(records) > 1:
+        days = [local_date(r["answered_at"]).isoformat() for r in records]
+        return {**entry, "problem": "paid_twice", "channel_records": len(records), "days": days}
+    if mine is None or mine.paid_at is None:
+        return {
+            **entry,
+            "problem": "missing_in_ledger",
+            "channel_amount": Money(records[0]["amount"]).format() if records else None,
+            "hint": "paid by the channel, not (yet) recorded as paid here: a lost answer the "
+            "next attempt will settle",
+        }
+    amount = mine.payout.amount
+    if not records:
+        return {**entry, "problem": "missing_at_channel", "ledger_amount": amount.format()}
+    if records[0]["amount"] != amount.minor:
+        return {
+            **entry,
+            "problem": "amount_mismatch",
+            "ledger_amount": amount.format(),
+            "channel_amount": Money(records[0]["amount"], amount.currency).format(),
+        }
+    return entry

@@ -1,5 +1,6 @@
-"""What every SQL repository shares: the transaction's connection, the hot-path cursor, and the
-writing and reading of a hash-chained book (the line book and the funds book are one shape)."""
+"""What every SQL repository shares: the transaction's connection, the hot-path cursor, the
+writing and reading of a hash-chained book (the line book and the funds book are one shape),
+and the signed checkpoint of each book's head at commit."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import Connection, select
 
 from creditline.adapters.db import hotpath as hp
+from creditline.domain.checkpoints import Checkpoint, sign_head
 from creditline.domain.errors import InvariantViolation
-from creditline.domain.ledger import Account, Balances, Movement, PostedTransfer, Posting, Transfer
+from creditline.domain.ledger import (
+    Account,
+    Balances,
+    Head,
+    Movement,
+    PostedTransfer,
+    Posting,
+    Transfer,
+)
 from creditline.domain.money import Money
 from creditline.service.reference_ports import StoredResponse
 
@@ -29,6 +39,8 @@ class SqlSession:
         self.db = db
         self.now: datetime | None = None
         self._cursor: hp.Cursor | None = None
+        #: The last head of each book (kind, id) this transaction moved, signed at commit.
+        self.moved: dict[tuple[str, str], Head] = {}
 
     def execute(self, statement: Any, params: Any = None) -> Any:
         if self._cursor is not None:
@@ -38,6 +50,21 @@ class SqlSession:
     def flush(self) -> None:
         if self._cursor is not None:
             self._cursor.flush()
+
+    def seal(self) -> None:
+        """Before the commit: sign the head of every book this transaction moved, then send
+        what is still pending. Once per book per commit, so a repayment that posts twice to a
+        line signs once; on PostgreSQL the rows ride in the commit's one round trip."""
+        if self.moved:
+            key, at = self.db.signing_key(), self.db.wall_clock()
+            cur = self.cursor
+            rows = [
+                checkpoint_row(sign_head(key, book, (h.book_id, h.seq, h.hash), at), cur)
+                for (book, _), h in self.moved.items()
+            ]
+            cur.write(hp.INSERT_CHECKPOINT, rows)
+            self.moved.clear()
+        self.flush()
 
     @property
     def cursor(self) -> hp.Cursor:
@@ -96,6 +123,7 @@ class SqlBook(SqlRepo):
         # The head row moves only from the seq the posting was built on; if it moved since,
         # the flush raises and the transaction ends in Conflict.
         cur.write(book_sql.move_head, [head], expect=1)
+        self.session.moved[book_sql.book.name, after.book_id] = after
 
     def head_balances(self, row: Any) -> Balances:
         """The balances stored in a book's head row."""
@@ -137,6 +165,19 @@ def transfer_rows(posted: Sequence[PostedTransfer], *, at: Any) -> list[dict[str
         }
         for p in posted
     ]
+
+
+def checkpoint_row(c: Checkpoint, cur: hp.Cursor) -> dict[str, Any]:
+    """A ``ledger_checkpoints`` row for the hot-path cursor."""
+    return {
+        "book_id": c.book_id,
+        "book": c.book,
+        "seq": c.seq,
+        "head_hash": c.head_hash,
+        "signed_at": cur.time(c.signed_at),
+        "key_fingerprint": c.key_fingerprint,
+        "signature": c.signature,
+    }
 
 
 def stored_response(request_hash: str, body: str, refused: Any) -> StoredResponse:

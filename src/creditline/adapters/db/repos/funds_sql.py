@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,8 @@ from creditline.domain.errors import NotFound
 from creditline.domain.ledger import GENESIS_HASH, Balances, PostedTransfer
 from creditline.domain.money import Money
 from creditline.domain.settlement.payouts import Payout, PayoutKind, PayoutRecord, PayoutStatus
+from creditline.domain.settlement.withdrawals import Lot
+from creditline.domain.workdays import iso_local
 from creditline.service.settlement.settlement_ports import LockedFunds
 
 
@@ -60,6 +62,21 @@ def _payout(r: Any) -> Payout:
         order_id=r.order_id,
         channel_ref=r.channel_ref,
     )
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+    """``ids`` in slices small enough for one IN list on either backend."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def _channel_paid(r: Any) -> dict[str, Any]:
+    return {
+        "payout": r.payout_id,
+        "amount": r.amount,
+        "channel_ref": r.channel_ref,
+        "answered_at": r.answered_at,
+    }
 
 
 class SqlFunds(SqlBook):
@@ -109,6 +126,7 @@ class SqlFunds(SqlBook):
         source: str,
         settled_at: datetime,
         available_on: date,
+        provisional: bool,
     ) -> None:
         self._exec(
             insert(t.settlements),
@@ -119,16 +137,18 @@ class SqlFunds(SqlBook):
                 "source": source,
                 "settled_at": settled_at,
                 "available_on": available_on,
+                "provisional": provisional,
             },
         )
 
-    def pending_settlements(self, party_id: str, today: date) -> list[tuple[date, int]]:
+    def pending_settlements(self, party_id: str, today: date) -> list[Lot]:
+        s = t.settlements.c
         rows = self._exec(
-            select(t.settlements.c.available_on, t.settlements.c.amount)
-            .where(t.settlements.c.party_id == party_id, t.settlements.c.available_on > today)
-            .order_by(t.settlements.c.available_on)
+            select(s.available_on, s.amount, s.provisional)
+            .where(s.party_id == party_id, s.available_on > today)
+            .order_by(s.available_on, s.settled_at, s.id)
         )
-        return [(r.available_on, r.amount) for r in rows]
+        return [Lot(r.available_on, r.amount, bool(r.provisional)) for r in rows]
 
 
 class SqlPayouts(SqlRepo):
@@ -174,6 +194,13 @@ class SqlPayouts(SqlRepo):
         )
         return [_payout(r) for r in rows]
 
+    def payout_records(self, payout_ids: Sequence[str]) -> list[PayoutRecord]:
+        return [
+            PayoutRecord(_payout(r), r.created_at, r.paid_at)
+            for ids in _chunks(payout_ids)
+            for r in self._exec(select(t.payouts).where(t.payouts.c.id.in_(ids)))
+        ]
+
     def channel_paid(self, payout_id: str) -> str | None:
         return _text(
             self._exec(
@@ -216,8 +243,18 @@ class SqlPayouts(SqlRepo):
                 t.channel_records.c.answered_at < end,
             )
         )
+        return [_channel_paid(r) for r in rows]
+
+    def channel_paid_records(self, payout_ids: Sequence[str]) -> list[dict[str, Any]]:
+        c = t.channel_records.c
         return [
-            {"payout": r.payout_id, "amount": r.amount, "channel_ref": r.channel_ref} for r in rows
+            _channel_paid(r)
+            for ids in _chunks(payout_ids)
+            for r in self._exec(
+                select(t.channel_records)
+                .where(c.outcome == "paid", c.payout_id.in_(ids))
+                .order_by(c.answered_at, c.payout_id, c.attempt)
+            )
         ]
 
     def open_case(
@@ -253,7 +290,7 @@ class SqlPayouts(SqlRepo):
                 "subject": r.subject,
                 "status": r.status,
                 "details": json.loads(r.details),
-                "opened_at": r.opened_at.isoformat(),
+                "opened_at": iso_local(r.opened_at),
             }
             for r in rows
         ]

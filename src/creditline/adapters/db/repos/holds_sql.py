@@ -12,6 +12,7 @@ from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
+from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
 from creditline.domain.quota.evaluation import OpenHold
 from creditline.domain.quota.lines import Hold, HoldStatus, Occupancy
@@ -69,17 +70,7 @@ class SqlHolds(SqlRepo):
         ).first()
         if row is None:
             raise NotFound("hold", f"hold: no such hold {hold_id!r}")
-        return Hold(
-            id=row.id,
-            line_id=row.line_id,
-            amount=Money(row.amount, row.currency),
-            purpose=Purpose(row.purpose),
-            status=HoldStatus(row.status),
-            expires_at=row.expires_at,
-            order_id=row.order_id,
-            captured=Money(row.captured, row.currency),
-            refunded=Money(row.refunded, row.currency),
-        )
+        return _hold(row)
 
     def update_hold(
         self,
@@ -157,6 +148,22 @@ class SqlHolds(SqlRepo):
             t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
         )
 
+    def holds_of(self, line_id: str) -> list[Hold]:
+        rows = self._exec(
+            select(t.holds).where(t.holds.c.line_id == line_id).order_by(t.holds.c.id)
+        )
+        return [_hold(r) for r in rows]
+
+    def occupancies_of(self, line_id: str) -> list[OccupancyRecord]:
+        o = t.occupancies.c
+        rows = self._exec(
+            select(t.occupancies, t.lines.c.currency)
+            .join(t.lines, t.lines.c.id == o.line_id)
+            .where(o.line_id == line_id)
+            .order_by(o.captured_at, o.id)
+        )
+        return [OccupancyRecord(_occupancy(r), Money(r.amount, r.currency)) for r in rows]
+
     def occupancy_of_hold(self, line_id: str, hold_id: str) -> Occupancy | None:
         found = self._occupancies(
             t.occupancies.c.line_id == line_id, t.occupancies.c.hold_id == hold_id
@@ -193,13 +200,29 @@ class SqlHolds(SqlRepo):
             .where(*conditions)
             .order_by(t.occupancies.c.captured_at, t.occupancies.c.id)
         )
-        return [
-            Occupancy(
-                id=r.id,
-                hold_id=r.hold_id,
-                order_id=r.order_id,
-                outstanding=Money(r.outstanding, r.currency),
-                captured_at=r.captured_at,
-            )
-            for r in rows
-        ]
+        return [_occupancy(r) for r in rows]
+
+
+def _hold(row: Any) -> Hold:
+    return Hold(
+        id=row.id,
+        line_id=row.line_id,
+        amount=Money(row.amount, row.currency),
+        purpose=Purpose(row.purpose),
+        status=HoldStatus(row.status),
+        expires_at=row.expires_at,
+        order_id=row.order_id,
+        captured=Money(row.captured, row.currency),
+        refunded=Money(row.refunded, row.currency),
+    )
+
+
+def _occupancy(row: Any) -> Occupancy:
+    """An occupancy row joined with its line's currency (only the line row keeps it)."""
+    return Occupancy(
+        id=row.id,
+        hold_id=row.hold_id,
+        order_id=row.order_id,
+        outstanding=Money(row.outstanding, row.currency),
+        captured_at=row.captured_at,
+    )

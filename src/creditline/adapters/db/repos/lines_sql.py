@@ -117,6 +117,17 @@ class SqlLines(SqlBook):
         )
         return [r.id for r in rows]
 
+    def open_line_of(self, party_id: str, product: str) -> str | None:
+        ln = t.lines
+        found = self._exec(
+            select(ln.c.id).where(
+                ln.c.party_id == party_id,
+                ln.c.product == product,
+                ln.c.status != LineStatus.CLOSED.value,
+            )
+        ).first()
+        return None if found is None else str(found.id)
+
     def order_refs(self, line_id: str) -> dict[str, str | None]:
         """Order id for each hold and occupancy id of a line (statement references)."""
         refs: dict[str, str | None] = {}

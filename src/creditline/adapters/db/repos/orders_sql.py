@@ -30,6 +30,9 @@ def _order_row(o: Order) -> dict[str, Any]:
         "shipped_at": o.shipped_at,
         "confirmed_at": o.confirmed_at,
         "split_due_at": o.split_due_at,
+        "no_shipping": o.no_shipping,
+        "auto_confirmed": o.auto_confirmed,
+        "split_due_provisional": o.split_due_provisional,
     }
 
 
@@ -47,6 +50,9 @@ def _order(r: Any) -> Order:
         split_due_at=r.split_due_at,
         split_done=r.split_id is not None,
         dunning=Dunning(r.dunning),
+        no_shipping=bool(r.no_shipping),
+        auto_confirmed=bool(r.auto_confirmed),
+        split_due_provisional=bool(r.split_due_provisional),
     )
 
 
@@ -96,6 +102,15 @@ class SqlOrders(SqlRepo):
                 t.orders.c.dunning != Dunning.LEGAL.value,
             )
             .order_by(t.orders.c.shipped_at)
+        )
+        return [r.id for r in rows]
+
+    def unconfirmed_shipped_before(self, cutoff: datetime, limit: int) -> list[str]:
+        rows = self._exec(
+            select(t.orders.c.id)
+            .where(t.orders.c.state == OrderState.SHIPPED.value, t.orders.c.shipped_at <= cutoff)
+            .order_by(t.orders.c.shipped_at, t.orders.c.id)
+            .limit(limit)
         )
         return [r.id for r in rows]
 

@@ -14,6 +14,7 @@ from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, DocumentType
 from creditline.domain.quota.freezes import Freeze, FreezeReason, FreezeStatus
 from creditline.domain.quota.parties import Party, PartyKind
+from creditline.domain.workdays import iso_local
 
 
 def _freeze(r: Any) -> Freeze:
@@ -27,6 +28,7 @@ def _freeze(r: Any) -> Freeze:
         status=FreezeStatus(r.status),
         note=r.note,
         policy_version=r.policy_version,
+        provisional=bool(r.ends_provisional),
     )
 
 
@@ -47,6 +49,7 @@ class SqlFreezes(SqlRepo):
                 "status": freeze.status.value,
                 "note": freeze.note,
                 "policy_version": freeze.policy_version,
+                "ends_provisional": freeze.provisional,
                 "created_at": now,
             },
         )
@@ -84,8 +87,8 @@ class SqlFreezes(SqlRepo):
             )
         ).one()
         return {
-            "created_at": row.created_at.isoformat(),
-            "closed_at": row.closed_at.isoformat() if row.closed_at else None,
+            "created_at": iso_local(row.created_at),
+            "closed_at": iso_local(row.closed_at) if row.closed_at else None,
             "close_note": row.close_note,
         }
 

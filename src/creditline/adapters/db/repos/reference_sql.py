@@ -12,7 +12,7 @@ from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo, stored_response
 from creditline.domain.policy import Policy, PolicyChange
-from creditline.domain.workdays import WorkCalendar
+from creditline.domain.workdays import WorkCalendar, iso_local
 from creditline.service.reference_ports import StoredResponse
 
 
@@ -137,7 +137,7 @@ class SqlEvents(SqlRepo):
                 "line": r.line_id,
                 "party": r.party_id,
                 "payload": json.loads(r.payload),
-                "created_at": r.created_at.isoformat(),
+                "created_at": iso_local(r.created_at),
             }
             for r in rows
         ]

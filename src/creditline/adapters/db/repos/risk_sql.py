@@ -16,7 +16,7 @@ from creditline.adapters.db.repos.base import SqlRepo
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound, StorageError
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
-from creditline.domain.risk.decisions import Review
+from creditline.domain.risk.decisions import Review, decision_id_floor
 from creditline.domain.risk.features import STRONG_IDENTIFIERS, RunningTotals
 from creditline.domain.risk.rules import Event, Outcome
 from creditline.service.risk.risk_ports import (
@@ -155,6 +155,8 @@ class SqlRisk(SqlRepo):
         params = {
             "line_id": line_id or "",
             "party_id": party_id,
+            "d_day": decision_id_floor(party_id, now - timedelta(hours=24)),
+            "d_week": decision_id_floor(party_id, now - timedelta(days=7)),
             **{
                 name: cur.time(now - delta)
                 for name, delta in (
@@ -186,6 +188,8 @@ class SqlRisk(SqlRepo):
             new_device_logins_24h=rest[4],
             distinct_ips_24h=rest[5],
             links=rest[6],
+            withdrawals_24h=rest[7],
+            withdrawals_7d=rest[8],
             totals=now_t,
         )
 

@@ -27,8 +27,8 @@ from creditline.service.settlement import split_runs as splits
 from tests import fakes, fakes_cases, fakes_ledger, fakes_money, fakes_quota, fakes_risk
 from tests.fakes import FakeDatabase
 
-#: Each story must run well under a second on the fakes (imports aside).
-BUDGET_S = 0.5
+#: Each story must run under a second on the fakes (imports aside; they take 10-60 ms).
+BUDGET_S = 1.0  # generous: a loaded 2-core CI machine must not make this flaky
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Protocol
 
+from creditline.domain.errors import InvalidInput
+
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -77,3 +79,11 @@ def iso_local(instant: datetime) -> str:
 def local_text(instant: datetime) -> str:
     """``2024-06-01 10:00`` in Beijing time, for people."""
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_day(text: str, field: str) -> date:
+    """A calendar date given as ``2024-05-01``; bad input names ``field``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"{field} must be a date like 2024-05-01, got {text!r}") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
@@ -11,6 +11,7 @@ from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, parse_document_type
 from creditline.domain.quota.parties import Party, PartyKind, parse_category, parse_name
 from creditline.domain.text import MAX_NOTE, printable_text
+from creditline.domain.workdays import parse_day
 from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
 from creditline.service.uow import Database, UnitOfWork
@@ -187,8 +188,8 @@ def add_document(
 ) -> Answer:
     """Record a submitted document (营业执照, 税务登记证, ...) with its expiry."""
     kind = parse_document_type(doc_type)
-    submitted_on = _date(submitted, "submitted")
-    expires_on = None if expires is None else _date(expires, "expires")
+    submitted_on = parse_day(submitted, "submitted")
+    expires_on = None if expires is None else parse_day(expires, "expires")
     if expires_on is not None and expires_on < submitted_on:
         raise InvalidInput("expires", "expires must not be before submitted")
 
@@ -216,10 +217,3 @@ def add_document(
         effect=effect,
         scope=f"party:{party_id}",
     )
-
-
-def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, f"{field} must be a date like 2024-05-01, got {text!r}") from None

@@ -9,7 +9,7 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.ledger import LINE_BOOK, Balances
 from creditline.domain.money import Money
 from creditline.domain.settlement.payouts import PayoutRecord
-from creditline.domain.workdays import SHANGHAI, iso_local, local_date, local_text
+from creditline.domain.workdays import SHANGHAI, iso_local, local_date, local_text, parse_day
 from creditline.service.idempotency import Answer
 from creditline.service.uow import Database
 
@@ -29,13 +29,6 @@ MOVEMENT_ZH = {
 }
 
 
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, f"{field} must be a date like 2024-05-01, got {text!r}") from None
-
-
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return (
         datetime.combine(start, time(0), SHANGHAI).astimezone(UTC),
@@ -46,7 +39,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
     """Every movement of a line between two dates (Beijing time, inclusive), with order id,
     flow id, amount and the balances after it."""
-    first, last = _day(start, "from"), _day(end, "to")
+    first, last = parse_day(start, "from"), parse_day(end, "to")
     if last < first:
         raise InvalidInput("to", "to must not be before from")
     lo, hi = _bounds(first, last)
@@ -95,7 +88,7 @@ def reconcile(db: Database, *, day: str) -> Answer:
     channel says it paid that day, matched by payout id across days: a payout the channel
     paid on one day (its answer lost) and the ledger recorded on another is paid once, not a
     mismatch. Every entry says the day each side recorded it."""
-    d = _day(day, "date")
+    d = parse_day(day, "date")
     lo, hi = _bounds(d, d)
     with db.transaction(write=False) as uow:
         ledger_ids = {p.id for p in uow.payouts.paid_payouts_between(lo, hi)}

@@ -10,7 +10,7 @@ by brute force from the rows, so a fake that disagrees with the SQL is easy to s
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,11 +23,14 @@ from creditline.domain.workdays import WorkCalendar, iso_local
 from creditline.service.ledger_ports import KeyTrust
 from creditline.service.reference_ports import StoredResponse
 from creditline.service.settlement.settlement_ports import PaymentChannel
+from tests.fakes_access import FakeAccess
+from tests.fakes_alerts import FakeAlerts
 from tests.fakes_cases import FakeCases
 from tests.fakes_ledger import FakeCheckpoints, new_signing_key, seal
 from tests.fakes_money import FakeFunds, FakeOrders, FakePayouts
 from tests.fakes_quota import FakeFreezes, FakeHolds, FakeLines, FakeParties
 from tests.fakes_risk import FakeRings, FakeRisk, FakeRuleSets
+from tests.fakes_webhooks import FakeWebhooks
 
 START = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)  # 2024-05-01 10:00 Asia/Shanghai
 
@@ -71,6 +74,9 @@ class FakeState:
     checkpoints: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     ledger_keys: list[Any] = field(default_factory=list)
     moved: dict[tuple[str, str], Any] = field(default_factory=dict)  # this transaction's heads
+    access: dict[str, Any] = field(default_factory=dict)  # operators, keys, audit, responses
+    webhooks: dict[str, Any] = field(default_factory=dict)  # endpoints, deliveries, attempts
+    alerts: dict[str, Any] = field(default_factory=dict)  # alerts by id
 
 
 class FakeReference:
@@ -144,6 +150,13 @@ class FakeEvents:
         )
         return seq
 
+    def count_events(self, event_types: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.s.events:
+            if e["type"] in event_types:
+                out[e["type"]] = out.get(e["type"], 0) + 1
+        return out
+
     def events(self, event_type: str | None, after: int, limit: int) -> list[dict[str, Any]]:
         found = [
             e
@@ -199,6 +212,9 @@ class FakeUnitOfWork:
         self.rulesets = FakeRuleSets(state)
         self.rings = FakeRings(state)
         self.checkpoints = FakeCheckpoints(state)
+        self.access = FakeAccess(state)
+        self.webhooks = FakeWebhooks(state)
+        self.alerts = FakeAlerts(state)
 
 
 class FakeDatabase:

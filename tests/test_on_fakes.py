@@ -12,19 +12,31 @@ from creditline.domain.errors import Refused
 from creditline.service import ledger_ports, reference_ports
 from creditline.service import sandbox_clock as clock
 from creditline.service import uow as uow_port
+from creditline.service.access import access_ports
 from creditline.service.cases import case_ports
 from creditline.service.due_jobs import run_due
 from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import alert_ports, quota_ports, spending
 from creditline.service.quota import freeze_admin as freezes
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
-from creditline.service.quota import quota_ports, spending
 from creditline.service.quota import why as diagnosis
 from creditline.service.risk import risk_ports
 from creditline.service.settlement import funds, settlement_ports
 from creditline.service.settlement import order_flow as orders
 from creditline.service.settlement import split_runs as splits
-from tests import fakes, fakes_cases, fakes_ledger, fakes_money, fakes_quota, fakes_risk
+from creditline.service.webhooks import webhook_ports
+from tests import (
+    fakes,
+    fakes_access,
+    fakes_alerts,
+    fakes_cases,
+    fakes_ledger,
+    fakes_money,
+    fakes_quota,
+    fakes_risk,
+    fakes_webhooks,
+)
 from tests.fakes import FakeDatabase
 
 #: Each story must run under a second on the fakes (imports aside; they take 10-60 ms).
@@ -216,6 +228,9 @@ def _public_methods(cls: type) -> dict[str, inspect.Signature]:
         (reference_ports.EventRepo, fakes.FakeEvents),
         (reference_ports.IdempotencyRepo, fakes.FakeIdempotency),
         (ledger_ports.CheckpointRepo, fakes_ledger.FakeCheckpoints),
+        (access_ports.AccessRepo, fakes_access.FakeAccess),
+        (webhook_ports.WebhookRepo, fakes_webhooks.FakeWebhooks),
+        (alert_ports.AlertRepo, fakes_alerts.FakeAlerts),
     ],
 )
 def test_every_port_has_a_fake_with_the_same_methods_and_parameters(port, fake):

@@ -20,10 +20,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from creditline.domain.access.roles import ACTIONS, Principal, Role
     from creditline.domain.errors import (
         CalendarExhausted,
         Conflict,
         CreditlineError,
+        Forbidden,
         IdempotencyKeyReused,
         InvalidInput,
         LedgerKeyError,
@@ -31,16 +33,36 @@ if TYPE_CHECKING:
         NotInitialised,
         Refused,
         StorageError,
+        Unauthenticated,
     )
     from creditline.domain.money import Money
     from creditline.domain.reasons import Reason, ReasonCode
     from creditline.domain.workdays import SHANGHAI, iso_local, local_text
+    from creditline.service.access.audit import act, list_audit, new_request_id
+    from creditline.service.access.kept_responses import (
+        forget_responses,
+        keep_response,
+        kept_response,
+        request_fingerprint,
+    )
+    from creditline.service.access.operators import (
+        add_operator,
+        as_operator,
+        authenticate,
+        create_key,
+        list_keys,
+        list_operators,
+        revoke_key,
+        roles_table,
+    )
+    from creditline.service.access.ownership import owner_of
     from creditline.service.cases.case_work import assign_case, close_case, show_case
     from creditline.service.due_jobs import run_due
-    from creditline.service.event_log import list_events
+    from creditline.service.event_log import event_counts, list_events
     from creditline.service.idempotency import Answer
     from creditline.service.ledger_verify import VerifyReport, verify_ledger
     from creditline.service.policy_admin import set_policy, show_policy
+    from creditline.service.quota.alerts import line_alerts, refresh_alerts
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
     from creditline.service.quota.line_admin import activate_line, open_line, show_line
     from creditline.service.quota.party_admin import (
@@ -86,15 +108,54 @@ if TYPE_CHECKING:
     from creditline.service.settlement.split_runs import add_supplier, set_split_rule
     from creditline.service.settlement.statements import reconcile, statement
     from creditline.service.uow import Database
+    from creditline.service.webhooks.delivery import deliver_webhooks, webhook_backlog
+    from creditline.service.webhooks.endpoints import (
+        add_endpoint,
+        list_attempts,
+        list_endpoints,
+        redeliver,
+        show_endpoint,
+        update_endpoint,
+    )
     from creditline.service.workday_notices import load_calendar, next_working_day
 
 # Where each public name lives. The layers move things around inside themselves; this table is
 # the one place that follows them (tests/test_public_surface.py checks it against ``__all__``).
 _HOMES: dict[str, tuple[str, ...]] = {
+    "domain.access.roles": ("ACTIONS", "Principal", "Role"),
+    "service.access.operators": (
+        "add_operator",
+        "as_operator",
+        "authenticate",
+        "create_key",
+        "list_keys",
+        "list_operators",
+        "revoke_key",
+        "roles_table",
+    ),
+    "service.access.audit": ("act", "list_audit", "new_request_id"),
+    "service.access.ownership": ("owner_of",),
+    "service.access.kept_responses": (
+        "forget_responses",
+        "keep_response",
+        "kept_response",
+        "request_fingerprint",
+    ),
+    "service.webhooks.endpoints": (
+        "add_endpoint",
+        "list_attempts",
+        "list_endpoints",
+        "redeliver",
+        "show_endpoint",
+        "update_endpoint",
+    ),
+    "service.webhooks.delivery": ("deliver_webhooks", "webhook_backlog"),
+    "service.quota.alerts": ("line_alerts", "refresh_alerts"),
     "domain.errors": (
         "CalendarExhausted",
         "Conflict",
         "CreditlineError",
+        "Forbidden",
         "IdempotencyKeyReused",
         "InvalidInput",
         "LedgerKeyError",
@@ -102,13 +163,14 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "NotInitialised",
         "Refused",
         "StorageError",
+        "Unauthenticated",
     ),
     "domain.money": ("Money",),
     "domain.reasons": ("Reason", "ReasonCode"),
     "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
     "service.cases.case_work": ("assign_case", "close_case", "show_case"),
     "service.due_jobs": ("run_due",),
-    "service.event_log": ("list_events",),
+    "service.event_log": ("event_counts", "list_events"),
     "service.idempotency": ("Answer",),
     "service.ledger_verify": ("VerifyReport", "verify_ledger"),
     "service.policy_admin": ("set_policy", "show_policy"),
@@ -146,6 +208,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "ACTIONS",
     "PATTERNS",
     "SHANGHAI",
     "Answer",
@@ -153,56 +216,84 @@ __all__ = [
     "Conflict",
     "CreditlineError",
     "Database",
+    "Forbidden",
     "IdempotencyKeyReused",
     "InvalidInput",
     "LedgerKeyError",
     "Money",
     "NotFound",
     "NotInitialised",
+    "Principal",
     "Reason",
     "ReasonCode",
     "Refused",
+    "Role",
     "StorageError",
+    "Unauthenticated",
     "VerifyReport",
+    "act",
     "activate_line",
     "add_document",
+    "add_endpoint",
     "add_freeze",
+    "add_operator",
     "add_order",
     "add_party",
     "add_supplier",
     "add_violation",
     "advance_clock",
+    "as_operator",
     "assign_case",
+    "authenticate",
     "authorize",
     "backtest",
     "capture",
     "close_case",
     "close_violation",
     "confirm_order",
+    "create_key",
     "decide",
+    "deliver_webhooks",
     "evaluate",
+    "event_counts",
     "fail_payouts",
     "features",
+    "forget_responses",
     "iso_local",
+    "keep_response",
+    "kept_response",
     "lift_freeze",
+    "line_alerts",
     "link",
+    "list_attempts",
+    "list_audit",
     "list_cases",
+    "list_endpoints",
     "list_events",
     "list_freezes",
+    "list_keys",
+    "list_operators",
     "list_payouts",
     "load_calendar",
     "load_rules",
     "local_text",
+    "new_request_id",
     "next_working_day",
     "open_line",
+    "owner_of",
     "parse_instant",
     "queue",
     "reconcile",
     "record_login",
+    "redeliver",
+    "refresh_alerts",
     "refund",
     "repay",
+    "request_fingerprint",
     "return_order",
+    "revoke_key",
     "rings",
+    "roles_table",
     "run_due",
     "set_clock",
     "set_policy",
@@ -210,6 +301,7 @@ __all__ = [
     "ship_order",
     "show_case",
     "show_clock",
+    "show_endpoint",
     "show_funds",
     "show_line",
     "show_order",
@@ -218,9 +310,11 @@ __all__ = [
     "show_rules",
     "statement",
     "store_labels",
+    "update_endpoint",
     "verify_ledger",
     "verify_party",
     "void",
+    "webhook_backlog",
     "why",
     "withdraw",
 ]

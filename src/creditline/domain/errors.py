@@ -9,6 +9,8 @@ CreditlineError            base; ``code`` is stable, ``message`` is for people
 ├── NotInitialised         the database has no schema yet (run ``creditline init``)
 ├── LedgerKeyError         no usable key to sign the ledger's checkpoints (missing, unreadable)
 ├── CalendarExhausted      the working-day calendar shows no working day where a rule looks
+├── Unauthenticated        no key, or an unknown or revoked one (HTTP 401)
+├── Forbidden              the operator lacks the role the action needs (HTTP 403)
 ├── InvariantViolation     the code broke a rule of money or of a ledger (a bug, never input)
 └── StorageError           the database failed in a way no rule explains (connection lost...)
 
@@ -130,3 +132,31 @@ class StorageError(CreditlineError):
     """The database failed (connection lost, disk full...); nothing was committed."""
 
     code = "storage_error"
+
+
+class Unauthenticated(CreditlineError):
+    """No credential, or one that is unknown or revoked (HTTP 401)."""
+
+    code = "unauthenticated"
+
+    def to_json(self) -> dict[str, object]:
+        return {"type": "authentication_error", "code": self.code, "message": self.message}
+
+
+class Forbidden(CreditlineError):
+    """The operator exists but lacks the role the action needs (HTTP 403); ``roles`` are the
+    roles that would be allowed."""
+
+    code = "forbidden"
+
+    def __init__(self, message: str, roles: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.roles = tuple(roles)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "type": "permission_error",
+            "code": self.code,
+            "message": self.message,
+            "required_roles": list(self.roles),
+        }

@@ -8,7 +8,10 @@ from creditline.domain.errors import InvalidInput
 #: Every type ``uow.events.emit`` writes (tests/test_cli_hygiene.py holds the code to it).
 EVENT_TYPES: tuple[str, ...] = (
     "alert.calendar_running_out",
+    "alert.closed",
     "alert.occupancy_overdue",
+    "alert.opened",
+    "alert.updated",
     "calendar.loaded",
     "case.assigned",
     "case.closed",
@@ -41,6 +44,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "split.executed",
     "split_rule.set",
     "supplier.added",
+    "webhook_endpoint.disabled",
     "withdrawal.requested",
 )
 

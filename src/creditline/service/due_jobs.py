@@ -1,7 +1,7 @@
 """``run-due``: the jobs that fall due with time: hold and freeze expiry, automatic
 confirmation of receipt, splits in their window (a late one deferred to the next opening),
 payouts and their retries, dunning, over-long occupancy freezes and late fees, the
-calendar horizon alert. Each line is handled in its own
+calendar horizon alert, and last the lines' alerts (预警). Each line is handled in its own
 transaction, so a job can stop and run again without doing anything twice."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from creditline.domain.quota.late_fees import daily_fee, fee_days
 from creditline.domain.quota.lines import Occupancy
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_child_id
+from creditline.service.quota.alerts import refresh_alerts
 from creditline.service.quota.freeze_admin import expire_due_freezes, freeze_json
 from creditline.service.quota.line_book import post_movement
 from creditline.service.quota.spending import expire_due_holds
@@ -46,6 +47,7 @@ def run_due(db: Database) -> Answer:
     frozen, fees = occupancy_jobs(db)
     with db.transaction() as uow:
         alert = check_calendar_horizon(uow)
+    alerts = refresh_alerts(db).body  # last: after every job above has moved the lines
     return Answer(
         {
             "expired_holds": expired_holds,
@@ -58,6 +60,7 @@ def run_due(db: Database) -> Answer:
             "payouts": payouts,
             "dunning": dunning,
             "calendar_alert": alert,
+            "alerts": alerts,
         }
     )
 

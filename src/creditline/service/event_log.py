@@ -23,3 +23,13 @@ def list_events(
     with db.transaction(write=False) as uow:
         rows = uow.events.events(event_type, after, limit + 1)
     return Answer({"data": rows[:limit], "has_more": len(rows) > limit})
+
+
+def event_counts(db: Database, event_types: list[str]) -> dict[str, int]:
+    """How many events of each of ``event_types`` the outbox holds (0 for none): the counters
+    behind ``/metrics`` that must agree across API workers (freezes, payout failures)."""
+    for event_type in event_types:
+        parse_event_type(event_type)
+    with db.transaction(write=False) as uow:
+        found = uow.events.count_events(event_types)
+    return {event_type: found.get(event_type, 0) for event_type in event_types}

@@ -3,6 +3,7 @@ stored idempotent answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -85,6 +86,10 @@ class EventRepo(Protocol):
 
     def events(self, event_type: str | None, after: int, limit: int) -> list[dict[str, Any]]:
         """Events after sequence ``after``, oldest first, at most ``limit``."""
+        ...
+
+    def count_events(self, event_types: Sequence[str]) -> dict[str, int]:
+        """How many events of each type the outbox holds (types with none are left out)."""
         ...
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from creditline.service.access.access_ports import AccessRepo
 from creditline.service.cases.case_ports import CaseRepo
 from creditline.service.ledger_ports import CheckpointRepo, KeyTrust
+from creditline.service.quota.alert_ports import AlertRepo
 from creditline.service.quota.quota_ports import FreezeRepo, HoldRepo, LineRepo, PartyRepo
 from creditline.service.reference_ports import EventRepo, IdempotencyRepo, ReferenceRepo
 from creditline.service.risk.risk_ports import RingRepo, RiskRepo, RuleSetRepo
@@ -16,6 +18,7 @@ from creditline.service.settlement.settlement_ports import (
     PaymentChannel,
     PayoutRepo,
 )
+from creditline.service.webhooks.webhook_ports import WebhookRepo
 
 
 class UnitOfWork(Protocol):
@@ -81,6 +84,18 @@ class UnitOfWork(Protocol):
     @property
     def checkpoints(self) -> CheckpointRepo:
         """The signed checkpoints of the books' heads."""
+
+    @property
+    def access(self) -> AccessRepo:
+        """Operators, API keys, the audit log and kept HTTP responses."""
+
+    @property
+    def webhooks(self) -> WebhookRepo:
+        """Webhook endpoints, deliveries and attempts."""
+
+    @property
+    def alerts(self) -> AlertRepo:
+        """The alerts of lines."""
 
 
 class Database(Protocol):

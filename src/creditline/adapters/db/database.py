@@ -15,6 +15,8 @@ from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.driver_errors import classify
 from creditline.adapters.db.engine import make_engine
+from creditline.adapters.db.repos.access_sql import SqlAccess
+from creditline.adapters.db.repos.alerts_sql import SqlAlerts
 from creditline.adapters.db.repos.base import SqlSession
 from creditline.adapters.db.repos.cases_sql import SqlCases
 from creditline.adapters.db.repos.checkpoints_sql import SqlCheckpoints
@@ -26,6 +28,7 @@ from creditline.adapters.db.repos.party_sql import SqlFreezes, SqlParties
 from creditline.adapters.db.repos.reference_sql import SqlEvents, SqlIdempotency, SqlReference
 from creditline.adapters.db.repos.risk_sql import SqlRisk
 from creditline.adapters.db.repos.rules_sql import SqlRings, SqlRuleSets, default_rule_set
+from creditline.adapters.db.repos.webhooks_sql import SqlWebhooks
 from creditline.adapters.holiday_source import ChineseCalendar
 from creditline.adapters.ledger_keys import load_signing_key, trusted_keys
 from creditline.adapters.simulated_channel import SimulatedChannel
@@ -59,6 +62,9 @@ class SqlUnitOfWork:
         self.events = SqlEvents(session, self)
         self.idempotency = SqlIdempotency(session, self)
         self.checkpoints = SqlCheckpoints(session, self)
+        self.access = SqlAccess(session, self)
+        self.webhooks = SqlWebhooks(session, self)
+        self.alerts = SqlAlerts(session, self)
 
 
 def _wall_clock() -> datetime:

@@ -1,5 +1,9 @@
 """The schema, in SQLAlchemy Core. Hot tables carry ``line_id`` (and ``tenant_id``) first so they
-can be distributed by line (Citus-style); the migrations build exactly this."""
+can be distributed by line (Citus-style); the migrations build exactly this.
+
+It is over 400 lines because it is the one place that names every table for the repositories
+(``t.lines``, ``t.alerts``...); the tables of the newer contexts are defined in their own
+``schema_*`` modules and only named here."""
 
 from __future__ import annotations
 
@@ -23,7 +27,13 @@ from sqlalchemy import (
     Text,
 )
 
-from creditline.adapters.db import schema_cases, schema_ledger, schema_risk, schema_settlement
+from creditline.adapters.db import (
+    schema_access,
+    schema_cases,
+    schema_ledger,
+    schema_risk,
+    schema_settlement,
+)
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.adapters.db.types import TENANT, UtcDateTime
 
@@ -381,7 +391,21 @@ ring_members = _risk["ring_members"]
 _ledger = schema_ledger.define(_table)
 ledger_checkpoints = _ledger["ledger_checkpoints"]
 ledger_keys = _ledger["ledger_keys"]
-for _name, _table_name, _columns, _where in [*schema_settlement.INDEXES, *schema_risk.INDEXES]:
+_access = schema_access.define(_table)
+operators = _access["operators"]
+api_keys = _access["api_keys"]
+audit_log = _access["audit_log"]
+api_idempotency = _access["api_idempotency"]
+webhook_endpoints = _access["webhook_endpoints"]
+webhook_deliveries = _access["webhook_deliveries"]
+webhook_attempts = _access["webhook_attempts"]
+outbox_cursors = _access["outbox_cursors"]
+alerts = _access["alerts"]
+for _name, _table_name, _columns, _where in [
+    *schema_settlement.INDEXES,
+    *schema_risk.INDEXES,
+    *schema_access.INDEXES,
+]:
     _t = metadata.tables[_table_name]
     _w = sa.text(_where) if _where else None
     Index(

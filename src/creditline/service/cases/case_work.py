@@ -1,7 +1,7 @@
 """Use cases of the work on cases (工单): assign, close, show; each step kept in its history.
 
-Operators are named by free text for now (``--by`` or ``$CREDITLINE_OPERATOR`` at the CLI); a
-registry of operators and their roles comes later (R28).
+``by`` is the operator the entrypoint authenticated (``--as`` on the CLI, the key's operator on
+the API), whose role ``service.access`` checked (R28); the assignee is named as given.
 """
 
 from __future__ import annotations

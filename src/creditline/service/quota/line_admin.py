@@ -13,6 +13,7 @@ from creditline.domain.quota.parties import missing_prerequisites
 from creditline.domain.quota.purposes import check_product_for_party, parse_product
 from creditline.service.idempotency import Answer, check_key, once, retried, run_once
 from creditline.service.ids import new_id
+from creditline.service.quota.alerts import alert_summary
 from creditline.service.quota.line_book import balances_json, freeze_target, post_movement
 from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import Database, UnitOfWork
@@ -112,6 +113,8 @@ def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answ
 
 
 def show_line(db: Database, line_id: str) -> Answer:
+    """The line, its balances and its open alerts (预警, kept current by run-due)."""
     with db.transaction(write=False) as uow:
         line = uow.lines.read_line(line_id)
-        return Answer(line_json(line, frozen=_effective_frozen(uow, line)))
+        alerts = [alert_summary(a) for a in uow.alerts.open_alerts(line_id)]
+        return Answer({**line_json(line, frozen=_effective_frozen(uow, line)), "alerts": alerts})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -124,6 +125,11 @@ class SqlEvents(SqlRepo):
             },
         )
         return int(result.scalar_one())
+
+    def count_events(self, event_types: Sequence[str]) -> dict[str, int]:
+        e = t.events
+        query = select(e.c.type, func.count()).where(e.c.type.in_(list(event_types)))
+        return {str(k): int(n) for k, n in self._exec(query.group_by(e.c.type))}
 
     def events(self, event_type: str | None, after: int, limit: int) -> list[dict[str, Any]]:
         query = select(t.events).where(t.events.c.id > after)

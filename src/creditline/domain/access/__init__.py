@@ -1,0 +1,1 @@
+"""Access (权限): roles, principals and the key hash."""

@@ -43,6 +43,7 @@ test: check
 bench: $(STAMP)
 	$(BIN)/python bench/authorize.py
 	$(BIN)/python bench/risk.py
+	$(BIN)/python bench/api.py
 
 test-long: $(STAMP)
 	$(BIN)/pytest -n 2 -m slow --durations=15

@@ -1,0 +1,118 @@
+"""The HTTP API (FastAPI): ``create_app(db)`` for tests and embedding, ``app_from_env()`` for
+uvicorn (``creditline serve``). Routes call the public use cases through ``calls.Caller`` and
+hold no business rules of their own; one module per group of resources."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from creditline import Database
+from creditline.entrypoints.api import error_responses, scrape_metrics
+from creditline.entrypoints.api.calls import Api
+from creditline.entrypoints.api.observe import Observe, configure_logging
+
+DESCRIPTION = """creditline's API (额度): credit lines for marketplaces.
+
+* **Auth**: `Authorization: Bearer KEY` (`creditline apikey create`). A holder's key sees only
+  its own parties and lines; an operator's key acts within its role.
+* **Amounts** are integers in minor units beside a `currency` (10000 CNY is ¥100.00).
+* **Idempotency**: send `Idempotency-Key` on any POST; a replay gets the first response.
+* **Errors**: `{"error": {"type", "code", "message", "param"}}`; a declined spend is a 402
+  with its `reasons`.
+* **Lists**: `limit` (1-100), `starting_after`, `has_more`.
+"""
+
+
+def create_app(
+    db: Database, *, log_requests: bool = True, on_close: Callable[[], None] | None = None
+) -> FastAPI:
+    """The API on ``db``; ``on_close`` runs when the server shuts down (after the requests in
+    flight are answered: uvicorn's graceful shutdown)."""
+    from creditline.entrypoints.api import (
+        routes_admin,
+        routes_lines,
+        routes_parties,
+        routes_risk,
+        routes_settlement,
+        routes_webhooks,
+    )
+
+    routers = (
+        routes_lines,
+        routes_webhooks,
+        routes_parties,
+        routes_settlement,
+        routes_risk,
+        routes_admin,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_close is not None:
+            on_close()
+
+    configure_logging(enabled=log_requests)
+    app = FastAPI(
+        lifespan=lifespan,
+        title="creditline",
+        version="1",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.api = Api(db)
+    error_responses.install(app)
+    for module in routers:
+        app.include_router(module.router)
+    _system_routes(app, db)
+    app.add_middleware(Observe)
+    return app
+
+
+def _system_routes(app: FastAPI, db: Database) -> None:
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True}
+
+    @app.get("/readyz", tags=["operations"], summary="The database answers, schema up to date")
+    def readyz() -> JSONResponse:
+        from creditline.entrypoints.bootstrap import readiness
+
+        found = readiness(db)
+        return JSONResponse(found, status_code=200 if found["ready"] else 503)
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+    )
+    def metrics_text() -> PlainTextResponse:
+        text, content_type = scrape_metrics.exposition(db)
+        return PlainTextResponse(text, media_type=content_type)
+
+
+def app_from_env() -> FastAPI:
+    """The app uvicorn runs (``creditline serve``): the database at ``$CREDITLINE_DB``."""
+    from creditline.entrypoints.bootstrap import database_url, open_database
+
+    url = database_url(os.environ.get("CREDITLINE_DB"))
+    opened = open_database(url)
+    db = opened.__enter__()
+    return create_app(
+        db,
+        log_requests=os.environ.get("CREDITLINE_API_LOG", "1") != "0",
+        on_close=lambda: _close(opened),
+    )
+
+
+def _close(opened: AbstractContextManager[Database]) -> None:
+    opened.__exit__(None, None, None)

@@ -1,0 +1,230 @@
+"""Lines (额度) and spending them: lines, authorisations (hold / capture / void / refund),
+repayments, the diagnosis (额度为什么用不了), freezes, statements and alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
+
+import creditline
+from creditline.entrypoints.api.calls import Caller, line_of_child
+from creditline.entrypoints.api.models import (
+    ERRORS,
+    REFUSABLE,
+    AuthorizationIn,
+    CaptureIn,
+    FreezeIn,
+    LineIn,
+    NoteIn,
+    RefundIn,
+    RepaymentIn,
+)
+from creditline.entrypoints.api.observe import AUTHORIZATIONS
+from creditline.entrypoints.api.shape import from_minor
+
+router = APIRouter(prefix="/v1", tags=["lines"])
+LineId = Annotated[str, Path(max_length=64, examples=["line_31a2030e3de643c7"])]
+HoldId = Annotated[str, Path(max_length=64, examples=["hold_31a2030e3de643c7a1b2c3d4e5f6"])]
+Call = Annotated[Caller, Depends(Caller)]
+
+
+@router.get("/lines/{line_id}", responses=ERRORS, summary="A line: status, balances, alerts")
+def get_line(line_id: LineId, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.show_line(db, line_id))
+
+
+@router.post("/lines", responses=REFUSABLE, summary="Open a line (usable once activated)")
+def create_line(body: LineIn, call: Call) -> JSONResponse:
+    limit = from_minor(body.limit, body.currency)
+    return call.write(
+        "line.write",
+        lambda db, key: creditline.open_line(
+            db, body.party, product=body.product, limit=limit, currency=body.currency, key=key
+        ),
+        target=body.party,
+        body=body.model_dump(),
+        native_key=True,
+    )
+
+
+@router.post("/lines/{line_id}/activate", responses=REFUSABLE, summary="Activate a line")
+def activate_line(line_id: LineId, call: Call) -> JSONResponse:
+    return call.write(
+        "line.write",
+        lambda db, key: creditline.activate_line(db, line_id, key=key),
+        target=line_id,
+        native_key=True,
+    )
+
+
+@router.post(
+    "/lines/{line_id}/authorizations",
+    responses=REFUSABLE,
+    summary="Spend: hold quota for a purpose (额度支付); a decline is a 402 with reasons",
+)
+def create_authorization(line_id: LineId, body: AuthorizationIn, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    call.same_currency(line_id, body.currency)
+    amount = from_minor(body.amount, body.currency)
+    response = call.write(
+        "spend",
+        lambda db, key: creditline.authorize(
+            db,
+            line_id,
+            amount=amount,
+            purpose=body.purpose,
+            key=key,
+            order=body.order,
+            counterparty=body.counterparty,
+        ),
+        target=line_id,
+        body=body.model_dump(),
+        native_key=True,
+    )
+    AUTHORIZATIONS.labels("declined" if response.status_code == 402 else "approved").inc()
+    return response
+
+
+@router.post("/authorizations/{hold_id}/capture", responses=REFUSABLE, summary="Capture a hold")
+def capture(hold_id: HoldId, call: Call, body: CaptureIn | None = None) -> JSONResponse:
+    line_id = line_of_child(hold_id, "hold_id")
+    call.own(hold_id, "hold_id")
+    amount = None
+    if body is not None and body.amount is not None:
+        amount = from_minor(body.amount, call.line_currency(line_id))
+    return call.write(
+        "spend",
+        lambda db, key: creditline.capture(db, hold_id, amount=amount, key=key),
+        target=hold_id,
+        native_key=True,
+    )
+
+
+@router.post("/authorizations/{hold_id}/void", responses=REFUSABLE, summary="Void a hold")
+def void(hold_id: HoldId, call: Call) -> JSONResponse:
+    line_of_child(hold_id, "hold_id")
+    call.own(hold_id, "hold_id")
+    return call.write(
+        "spend",
+        lambda db, key: creditline.void(db, hold_id, key=key),
+        target=hold_id,
+        native_key=True,
+    )
+
+
+@router.post("/authorizations/{hold_id}/refund", responses=REFUSABLE, summary="Refund a capture")
+def refund(hold_id: HoldId, body: RefundIn, call: Call) -> JSONResponse:
+    line_id = line_of_child(hold_id, "hold_id")
+    call.own(hold_id, "hold_id")
+    amount = from_minor(body.amount, call.line_currency(line_id))
+    return call.write(
+        "spend",
+        lambda db, key: creditline.refund(db, hold_id, amount=amount, key=key),
+        target=hold_id,
+        native_key=True,
+    )
+
+
+@router.post(
+    "/lines/{line_id}/repayments", responses=REFUSABLE, summary="Repay occupied quota (还款)"
+)
+def create_repayment(line_id: LineId, body: RepaymentIn, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    call.same_currency(line_id, body.currency)
+    amount = from_minor(body.amount, body.currency)
+    return call.write(
+        "spend",
+        lambda db, key: creditline.repay(db, line_id, amount=amount, key=key),
+        target=line_id,
+        native_key=True,
+    )
+
+
+@router.get(
+    "/lines/{line_id}/diagnosis",
+    responses=ERRORS,
+    summary="Why can't I use my quota? (额度为什么用不了) Every reason, with what to do",
+)
+def diagnosis(
+    line_id: LineId,
+    call: Call,
+    amount: Annotated[int, Query(gt=0, le=10**15, description="minor units", examples=[10000])],
+    purpose: Annotated[str, Query(max_length=40, examples=["procurement"])] = "procurement",
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+    counterparty: Annotated[str | None, Query(max_length=64)] = None,
+) -> JSONResponse:
+    call.own(line_id, "line_id")
+    text = from_minor(amount, call.line_currency(line_id))
+    return call.read(
+        lambda db: creditline.why(
+            db, line_id, amount=text, purpose=purpose, lang=lang, counterparty=counterparty
+        )
+    )
+
+
+@router.get("/lines/{line_id}/freezes", responses=ERRORS, summary="A line's freezes (冻结)")
+def list_freezes(line_id: LineId, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.list_freezes(db, line_id))
+
+
+@router.post("/lines/{line_id}/freezes", responses=REFUSABLE, summary="Freeze a line")
+def create_freeze(line_id: LineId, body: FreezeIn, call: Call) -> JSONResponse:
+    amount = None if body.amount is None else from_minor(body.amount, call.line_currency(line_id))
+    return call.write(
+        "freeze.add",
+        lambda db, key: creditline.add_freeze(
+            db,
+            line_id,
+            reason=body.reason,
+            amount=amount,
+            temporary=body.temporary,
+            hours=body.hours,
+            working_days=body.working_days,
+            note=body.note,
+            key=key,
+        ),
+        target=line_id,
+        note=body.note,
+        native_key=True,
+    )
+
+
+@router.post("/freezes/{freeze_id}/lift", responses=REFUSABLE, summary="Lift a freeze")
+def lift_freeze(
+    freeze_id: Annotated[str, Path(max_length=64)], body: NoteIn, call: Call
+) -> JSONResponse:
+    return call.write(
+        "freeze.lift",
+        lambda db, key: creditline.lift_freeze(db, freeze_id, note=body.note, key=key),
+        target=freeze_id,
+        note=body.note,
+        native_key=True,
+    )
+
+
+@router.get("/lines/{line_id}/statement", responses=ERRORS, summary="Statement (对账单)")
+def get_statement(
+    line_id: LineId,
+    call: Call,
+    start: Annotated[str, Query(max_length=10, examples=["2024-10-01"])],
+    end: Annotated[str, Query(max_length=10, examples=["2024-10-31"])],
+) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.statement(db, line_id, start=start, end=end))
+
+
+@router.get("/lines/{line_id}/alerts", responses=ERRORS, summary="A line's alerts (预警)")
+def list_alerts(
+    line_id: LineId,
+    call: Call,
+    include_closed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(
+        lambda db: creditline.line_alerts(db, line_id, include_closed=include_closed, limit=limit)
+    )

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from creditline.adapters.db.database import SqlDatabase
+from creditline.domain.access.roles import Principal, Role
 from creditline.domain.errors import StorageError
 from creditline.service import sandbox_clock as clock
+from creditline.service.access import operators
 from creditline.service.cases import case_work
 from creditline.service.due_jobs import run_due
 from creditline.service.event_log import list_events
@@ -15,6 +17,13 @@ from creditline.service.settlement import funds
 from creditline.service.settlement import order_flow as orders
 from creditline.service.settlement import split_runs as splits
 from tests.helpers import active_line, cli, js
+
+
+def staff(db: SqlDatabase) -> None:
+    """Operators who work cases (R28), added by an admin, boss."""
+    operators.add_operator(db, "boss", role="admin", by=None)
+    for name in ("ops-zhang", "ops-li", "ops-wang"):
+        operators.add_operator(db, name, role="operations", by=Principal("boss", role=Role.ADMIN))
 
 
 def failed_payout_case(db: SqlDatabase) -> str:
@@ -39,15 +48,16 @@ def test_ops_take_a_failed_payout_case_hand_it_over_and_close_it_with_a_note(
     db: SqlDatabase, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = failed_payout_case(db)
+    staff(db)
     monkeypatch.delenv("CREDITLINE_OPERATOR", raising=False)
-    taken = js(db_url, "cases", "assign", case, "--to", "ops-li", "--by", "ops-zhang")
+    taken = js(db_url, "cases", "assign", case, "--to", "ops-li", "--as", "ops-zhang")
     assert (taken["status"], taken["assignee"]) == ("open", "ops-li")
     # ops-li hands it over; who is acting comes from the environment.
     monkeypatch.setenv("CREDITLINE_OPERATOR", "ops-li")
     handed = js(db_url, "cases", "assign", case, "--to", "ops-wang", "--note", "渠道侧跟进")
     assert handed["assignee"] == "ops-wang"
     closed = js(
-        db_url, "cases", "close", case, "--note", "补偿已到账，商家确认", "--by", "ops-wang"
+        db_url, "cases", "close", case, "--note", "补偿已到账，商家确认", "--as", "ops-wang"
     )
     assert closed["status"] == "closed"
 
@@ -80,13 +90,18 @@ def test_bad_case_requests_exit_2_and_change_nothing(
     db: SqlDatabase, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = failed_payout_case(db)
+    staff(db)
     monkeypatch.delenv("CREDITLINE_OPERATOR", raising=False)
     assert js(db_url, "cases", "show", "case_nope", check=2)["error"]["param"] == "case"
-    assert js(db_url, "cases", "close", "case_nope", "--note", "x", "--by", "ops-li", check=2)
-    assert cli(db_url, "cases", "close", case, "--note", "done", check=2).returncode == 2  # no --by
-    no_note = js(db_url, "cases", "close", case, "--note", " ", "--by", "ops-li", check=2)
+    assert js(db_url, "cases", "close", "case_nope", "--note", "x", "--as", "ops-li", check=2)
+    assert cli(db_url, "cases", "close", case, "--note", "done", check=2).returncode == 2  # no --as
+    no_note = js(db_url, "cases", "close", case, "--note", " ", "--as", "ops-li", check=2)
     assert no_note["error"]["param"] == "note"
-    assert js(db_url, "cases", "assign", case, "--to", "ops\nli", "--by", "x", check=2)
+    assert js(db_url, "cases", "assign", case, "--to", "ops\nli", "--as", "ops-li", check=2)
+    # Only an operator with a role that works cases may: not one unknown, not an admin.
+    assert js(db_url, "cases", "close", case, "--note", "x", "--as", "x", check=3)
+    admin = js(db_url, "cases", "close", case, "--note", "x", "--as", "boss", check=3)
+    assert admin["error"]["required_roles"] == ["operations", "risk"]
     assert case_work.show_case(db, case).body["history"][1:] == []
     assert case_work.show_case(db, case).body["status"] == "open"
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from creditline.adapters.db.database import SqlDatabase
+from creditline.domain.access.roles import Principal, Role
+from creditline.service.access import operators
 from creditline.service.event_log import list_events
 from creditline.service.quota import freeze_admin, spending
 from creditline.service.quota import line_admin as lines
@@ -21,6 +23,12 @@ HUGE = "1" + "0" * 10_000  # past Python's 4300-digit limit on int("...")
 def _snapshot(db: SqlDatabase, line: str) -> tuple[Any, ...]:
     """What a refused command must leave as it was: the line's books and the outbox."""
     return lines.show_line(db, line).body, list_events(db, limit=1000).body["data"]
+
+
+def _staff(db: SqlDatabase) -> None:
+    """Operator actions name an operator with the role (R28): boss (admin), li (risk)."""
+    operators.add_operator(db, "boss", role="admin", by=None)
+    operators.add_operator(db, "li", role="risk", by=Principal("boss", role=Role.ADMIN))
 
 
 def _refused(done: subprocess.CompletedProcess[str], param: str) -> dict[str, Any]:
@@ -52,6 +60,7 @@ def test_a_ten_thousand_digit_amount_is_refused_by_every_amount_option(
     db: SqlDatabase, db_url: str
 ) -> None:
     merchant, line = active_line(db)
+    _staff(db)
     before = _snapshot(db, line)
     commands = [
         (["spend", "authorize", line, "--amount", HUGE, "--purpose", "procurement"], "amount"),
@@ -68,6 +77,7 @@ def test_a_ten_thousand_digit_amount_is_refused_by_every_amount_option(
         keyed = (
             [*args, "--key", "k"] if args[0] in {"spend", "repay", "freeze", "withdraw"} else args
         )
+        keyed = [*keyed, *{"freeze": ["--as", "li"], "policy": ["--as", "boss"]}.get(args[0], [])]
         error = _refused(cli(db_url, *keyed, "--json", check=None), param)
         assert "15 digits" in error["message"], error
         assert len(error["message"]) < 300
@@ -126,11 +136,13 @@ def test_a_notice_that_is_not_utf8_is_refused_naming_the_file(
         '{"year": 2027, "holidays": [{"name": "春节", "from": "2027-02-06", "to": "2027-02-12"}]}'
     )
     notice.write_bytes(text.encode("gb18030"))
-    error = _refused(cli(db_url, "calendar", "load", str(notice), "--json", check=None), "file")
+    _staff(db)
+    load = ["calendar", "load", "--as", "boss", "--json"]
+    error = _refused(cli(db_url, *load, str(notice), check=None), "file")
     assert "UTF-8" in error["message"]
     bidi = tmp_path / "bidi-2027.json"
     bidi.write_text(text.replace("春节", "\u202e春节"), encoding="utf-8")
-    _refused(cli(db_url, "calendar", "load", str(bidi), "--json", check=None), "holidays.name")
+    _refused(cli(db_url, *load, str(bidi), check=None), "holidays.name")
     assert list_events(db, event_type="calendar.loaded").body["data"] == []
 
 
@@ -210,10 +222,13 @@ def test_answers_give_beijing_time_and_tables_keep_ids_whole(db: SqlDatabase, db
     hold = spending.authorize(
         db, line, amount="100.00", purpose="procurement", key="a1", order="PO1"
     ).body["id"]
+    _staff(db)
     freeze = js(
         db_url,
         "freeze",
         "add",
+        "--as",
+        "li",
         line,
         "--reason",
         "risk",

@@ -36,7 +36,10 @@ def test_settlement_through_the_cli(db_url: str, tmp_path: Path) -> None:
     js(db_url, "order", "ship", "TB1")
     confirmed = js(db_url, "order", "confirm", "TB1")
     assert confirmed["state"] == "confirmed"
-    js(db_url, "sandbox", "fail-payouts", "--count", "1", "--error", "channel_error")
+    js(db_url, "operator", "add", "boss", "--role", "admin")
+    js(db_url, "operator", "add", "wang", "--role", "operations", "--as", "boss")
+    js(db_url, "sandbox", "fail-payouts", "--count", "1", "--error", "channel_error", "--as",
+       "wang")  # fmt: skip
     due = js(db_url, "run-due")
     assert due["splits"][0]["parts"][0]["amount"] == "600.00"
     assert due["payouts"][0]["outcome"] == "channel_error"
@@ -76,9 +79,10 @@ def test_settlement_through_the_cli(db_url: str, tmp_path: Path) -> None:
 
 def test_a_live_database_refuses_to_fake_channel_failures(sqlite_url: str) -> None:
     js(sqlite_url, "init")
-    refused = js(
-        sqlite_url, "sandbox", "fail-payouts", "--count", "1", "--error", "timeout", check=3
-    )
+    js(sqlite_url, "operator", "add", "boss", "--role", "admin")
+    js(sqlite_url, "operator", "add", "wang", "--role", "operations", "--as", "boss")
+    fail = ["sandbox", "fail-payouts", "--count", "1", "--as", "wang"]
+    refused = js(sqlite_url, *fail, "--error", "timeout", check=3)
     assert refused["error"]["code"] == "sandbox_only"
-    bad = js(sqlite_url, "sandbox", "fail-payouts", "--count", "1", "--error", "boom", check=2)
+    bad = js(sqlite_url, *fail, "--error", "boom", check=2)
     assert bad["error"]["param"] == "error"

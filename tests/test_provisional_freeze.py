@@ -7,8 +7,10 @@ from datetime import datetime
 
 from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.holiday_source import parse_notice
+from creditline.domain.access.roles import Principal, Role
 from creditline.service import sandbox_clock as clock
 from creditline.service import workday_notices as calendar
+from creditline.service.access import operators
 from creditline.service.quota import freeze_admin as freezes
 from creditline.service.quota import why as diagnosis
 from tests.helpers import active_line, js
@@ -34,8 +36,10 @@ def test_a_two_working_day_freeze_set_on_30_december_2026_ends_provisionally_and
     assert (at(known["ends_at"]), known["provisional"]) == (at("2026-12-30T10:00+08:00"), False)
 
     clock.set_clock(db, "2026-12-30T10:00:00+08:00")
+    operators.add_operator(db, "boss", role="admin", by=None)
+    operators.add_operator(db, "wang", role="operations", by=Principal("boss", role=Role.ADMIN))
     added = js(db_url, "freeze", "add", line, "--reason", "dispute", "--working-days", "2",
-               "--key", "f2")  # fmt: skip
+               "--key", "f2", "--as", "wang")  # fmt: skip
     assert (at(added["ends_at"]), added["provisional"]) == (JAN_4, True)
 
     def provisional_now() -> tuple[list[bool], list[tuple[datetime, bool]]]:

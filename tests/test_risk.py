@@ -116,6 +116,8 @@ def _merchant(db_url: str, name: str, *, limit: str = "500000.00") -> tuple[str,
 def test_risk_through_the_cli(db_url: str, tmp_path: Path) -> None:  # noqa: PLR0915 - one story
     js(db_url, "init", "--sandbox")
     js(db_url, "clock", "set", "2025-03-03T10:00:00+08:00")
+    js(db_url, "operator", "add", "boss", "--role", "admin")
+    js(db_url, "operator", "add", "risk-王", "--role", "risk", "--as", "boss")
     shown = js(db_url, "risk", "rules", "show")
     assert shown["version"] == 0
     assert shown["live"] is True
@@ -159,18 +161,18 @@ def test_risk_through_the_cli(db_url: str, tmp_path: Path) -> None:  # noqa: PLR
     assert refused["error"]["code"] == "review_pending"
     queue = js(db_url, "risk", "queue")["pending"]
     assert [q["subject"] for q in queue] == [held["id"]]
-    decided = js(db_url, "risk", "decide", queue[0]["id"], "decline", "--by", "ops-王",
+    decided = js(db_url, "risk", "decide", queue[0]["id"], "decline", "--as", "risk-王",
                  "--note", "cash-out pattern")  # fmt: skip
     assert decided["review"] == "declined"
     assert decided["hold_status"] == "declined"
-    again = js(db_url, "risk", "decide", queue[0]["id"], "approve", "--by", "ops", check=3)
+    again = js(db_url, "risk", "decide", queue[0]["id"], "approve", "--as", "risk-王", check=3)
     assert again["error"]["code"] == "review_not_pending"
     assert js(db_url, "line", "show", line_a)["held"] == "100.00"
     assert js(db_url, "ledger", "verify")["ok"] is True
     # Rules load: a bad file is refused with line and column, a good one becomes live.
     bad_file = tmp_path / "bad.yaml"
     bad_file.write_text(RULE.replace("amount >= 500", "amount >= 5 and nope"), encoding="utf-8")
-    err = js(db_url, "risk", "rules", "load", str(bad_file), check=2)
+    err = js(db_url, "risk", "rules", "load", str(bad_file), "--as", "risk-王", check=2)
     assert err["error"]["param"] == "rules"
     assert "line 9, column 27" in err["error"]["message"]
     good = tmp_path / "good.yaml"
@@ -183,7 +185,7 @@ def test_risk_through_the_cli(db_url: str, tmp_path: Path) -> None:  # noqa: PLR
     assert {r["rule"] for r in report["by_rule"]} >= {"big", "spend_to_linked_party"}
     assert report["after"]["labelled"] == 1  # the operator's decline labelled one event
     assert js(db_url, "events", "list") == before
-    loaded = js(db_url, "risk", "rules", "load", str(good), "--note", "try")
+    loaded = js(db_url, "risk", "rules", "load", str(good), "--note", "try", "--as", "risk-王")
     assert loaded["version"] == 1
     assert js(db_url, "risk", "rules", "show")["name"] == "candidate"
     assert js(db_url, "risk", "rules", "show", "--version", "0")["name"] == "default"
@@ -201,6 +203,6 @@ def test_the_simulator_finds_every_pattern(db_url: str) -> None:
     assert report["rings"]["_all"]["false_rings"] == 0
     cases = js(db_url, "cases", "list")["data"]
     assert sum(1 for c in cases if c["kind"] == "cashout_ring") == report["found_rings"]
-    again = js(db_url, "risk", "rings")
+    again = js(db_url, "risk", "rings", "--as", "risk-li")  # the simulator's risk officer
     assert again["cases_opened"] == 0  # known rings open no second case
     assert js(db_url, "ledger", "verify")["ok"] is True

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from creditline import Database
+    from creditline.service.webhooks.webhook_ports import WebhookSender
 
 ENV_DB = "CREDITLINE_DB"
 
@@ -95,6 +96,17 @@ def read_holiday_notice(path: str) -> dict[date, tuple[bool, str]]:
     return read_notice(path)
 
 
+@contextmanager
+def webhook_sender() -> Iterator[WebhookSender]:
+    """The sender of webhook deliveries: HTTP on httpx with short timeouts, stamping each
+    delivery with the wall clock (receivers compare it with theirs); closed when the block
+    ends."""
+    from creditline.adapters.webhook_sender import HttpSender
+
+    with HttpSender(wall_clock=system_clock) as sender:
+        yield sender
+
+
 def statement_csv(rows: list[dict[str, Any]]) -> str:
     """A statement's rows as CSV text (written with a BOM, so that Excel reads it as UTF-8)."""
     from creditline.adapters.spreadsheets import statement_csv as to_csv
@@ -107,3 +119,21 @@ def statement_xlsx(body: dict[str, Any], path: Path) -> None:
     from creditline.adapters.spreadsheets import statement_xlsx as to_xlsx
 
     to_xlsx(body, path)
+
+
+def readiness(database: Database) -> dict[str, object]:
+    """Whether the database answers and carries the newest migration (``/readyz``)."""
+    from alembic.script import ScriptDirectory
+
+    from creditline.adapters.db.database import SqlDatabase
+    from creditline.adapters.db.schema import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if not isinstance(database, SqlDatabase):
+        return {"ready": True, "database": "ok", "revision": head, "expected": head}
+    try:
+        with database.engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database is "not ready"
+        return {"ready": False, "database": type(exc).__name__, "revision": None, "expected": head}
+    return {"ready": found == head, "database": "ok", "revision": found, "expected": head}

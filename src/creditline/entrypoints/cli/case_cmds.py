@@ -1,4 +1,5 @@
-"""CLI commands for cases (工单): list, show, assign, close; every step is kept with who did it."""
+"""CLI commands for cases (工单): list, show, assign, close; every step is kept with who did it
+(the operator ``--as`` names, who must have a role that works cases; each step is audited)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 import creditline
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, run
+from creditline.entrypoints.cli.common import AsOpt, DbOpt, JsonOpt, KeyOpt, run, run_as
 from creditline.entrypoints.cli.output import console, kv_table, list_table
 
 app = typer.Typer()
@@ -15,13 +16,6 @@ cases_app = typer.Typer(help="Cases for operators (工单).", no_args_is_help=Tr
 app.add_typer(cases_app, name="cases")
 
 CaseArg = Annotated[str, typer.Argument(metavar="CASE", help="the case id")]
-# An operator is a free-text name until there is a registry of operators (R28).
-ByOpt = Annotated[
-    str,
-    typer.Option(
-        "--by", envvar="CREDITLINE_OPERATOR", help="the operator; else $CREDITLINE_OPERATOR"
-    ),
-]
 CASE_KEYS = ["id", "kind", "party", "subject", "status", "assignee", "opened_at"]
 
 
@@ -53,18 +47,22 @@ def cases_show(case: CaseArg, db: DbOpt = None, json_out: JsonOpt = False) -> No
 def cases_assign(
     case: CaseArg,
     to: Annotated[str, typer.Option("--to", help="the operator who takes the case")],
-    by: ByOpt,
     note: Annotated[str | None, typer.Option("--note", help="why (at most 500 characters)")] = None,
     key: KeyOpt = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Give an open case to an operator (again, to hand it over)."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.assign_case(d, case, to=to, by=by, note=note, key=key),
+        as_name,
+        "case.write",
+        lambda d, by: creditline.assign_case(d, case, to=to, by=by.name, note=note, key=key),
         _case,
+        target=case,
+        note=note,
     )
 
 
@@ -72,15 +70,19 @@ def cases_assign(
 def cases_close(
     case: CaseArg,
     note: Annotated[str, typer.Option("--note", help="how the case ended")],
-    by: ByOpt,
     key: KeyOpt = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Close an open case, saying how it ended; a closed case stays closed."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.close_case(d, case, note=note, by=by, key=key),
+        as_name,
+        "case.write",
+        lambda d, by: creditline.close_case(d, case, note=note, by=by.name, key=key),
         _case,
+        target=case,
+        note=note,
     )

@@ -1,4 +1,5 @@
-"""What every CLI command shares: global options, running a use case, exit codes."""
+"""What every CLI command shares: global options, running a use case (and an operator's
+action, named with ``--as`` and audited), exit codes."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+import creditline
 from creditline import CreditlineError, NotInitialised
 from creditline.entrypoints.bootstrap import database_url, open_database
 from creditline.entrypoints.cli.output import console, fail, finish, kv_table, render_reasons
 
 if TYPE_CHECKING:
-    from creditline import Answer, Database
+    from creditline import Answer, Database, Principal
 
 
 @dataclass
@@ -39,6 +41,15 @@ KeyRequiredOpt = Annotated[
     typer.Option(
         "--key",
         help="Idempotency key (幂等键), required for money: a replay returns the first answer.",
+    ),
+]
+#: Who takes an operator action (R28): an operator whose role allows it, else exit 3.
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        envvar="CREDITLINE_OPERATOR",
+        help="the operator doing this (操作员); else $CREDITLINE_OPERATOR",
     ),
 ]
 PartyArg = Annotated[str, typer.Argument(metavar="PARTY", help="the party's id (mer_..., con_...)")]
@@ -73,6 +84,35 @@ def run(
     except CreditlineError as exc:
         fail(exc, as_json=as_json)
     finish(answer, as_json=as_json, render=render)
+
+
+def run_as(
+    db: str | None,
+    json_out: bool,
+    operator: str | None,
+    action: str,
+    use_case: Callable[[Database, Principal], Answer],
+    render: Callable[[dict[str, Any]], None],
+    *,
+    target: str,
+    note: str | None = None,
+) -> None:
+    """Run an operator action (an ``ACTIONS`` key) as the operator ``--as`` names: refused
+    (exit 3) unless that operator exists and its role allows the action; the audit record of
+    who, what (``target``), why (``note``) lands in the action's own transaction."""
+
+    def audited(database: Database) -> Answer:
+        principal = creditline.as_operator(database, operator, action)
+        return creditline.act(
+            database,
+            principal,
+            action,
+            lambda d: use_case(d, principal),
+            target=target,
+            note=note,
+        )
+
+    run(db, json_out, audited, render)
 
 
 def show(title: str, keys: list[str] | None = None) -> Callable[[dict[str, Any]], None]:

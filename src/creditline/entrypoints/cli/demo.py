@@ -1,17 +1,21 @@
-"""``creditline demo``: the story of one merchant's line, told in zh/en on a fresh sandbox."""
+"""``creditline demo``: the story of one merchant's line, told in zh/en on a fresh sandbox.
+Operators act as the demo's operators (``admin``, ``risk-li``, ``ops-wang``), audited."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rich.panel import Panel
 from rich.table import Table
 
 import creditline
-from creditline import Database, Refused
+from creditline import Answer, Database, Refused
 from creditline.entrypoints.bootstrap import open_new_sandbox
+from creditline.entrypoints.cli.access_cmds import DEMO_OPERATORS, act_as_demo
+from creditline.entrypoints.cli.demo_api import api_epilogue
 from creditline.entrypoints.cli.output import console
 from creditline.entrypoints.cli.rules_cmds import render_why
 
@@ -31,22 +35,11 @@ def _reasons(body: dict[str, Any]) -> None:
 def _balances(db: Database, line_id: str, title: str) -> None:
     body = creditline.show_line(db, line_id).body
     table = Table(title=title, title_justify="left")
-    for column in (
-        "状态\nstatus",
-        "额度\nlimit",
-        "预授权\nheld",
-        "占用\noccupied",
-        "冻结\nfrozen",
-        "可用\navailable",
-    ):
-        table.add_column(column, justify="right")
+    columns = "状态 status|额度 limit|预授权 held|占用 occupied|冻结 frozen|可用 available"
+    for column in columns.split("|"):
+        table.add_column(column.replace(" ", "\n"), justify="right")
     table.add_row(
-        body["status"],
-        body["limit"],
-        body["held"],
-        body["occupied"],
-        body["frozen"],
-        body["available"],
+        *(body[k] for k in ("status", "limit", "held", "occupied", "frozen", "available"))
     )
     console().print(table)
 
@@ -54,11 +47,12 @@ def _balances(db: Database, line_id: str, title: str) -> None:
 def run_demo(url: str) -> None:
     started = time.perf_counter()
     with open_new_sandbox(url) as db:
-        _story(db)
+        wang_party, wang_line = _story(db)
+        api_epilogue(db, url, wang_party, wang_line)
     console().print(f"[dim]demo finished in {time.perf_counter() - started:.1f} s[/dim]")
 
 
-def _story(db: Database) -> None:
+def _story(db: Database) -> tuple[str, str]:
     console().print(
         Panel.fit(
             "creditline 演示 · demo: 一个商家的额度 / one merchant's quota", style="bold cyan"
@@ -148,9 +142,7 @@ def _story(db: Database) -> None:
         "   2023-08-30（政策变更前）风控临时冻结：按当时政策持续 72 小时。",
         "   2023-08-30, before the policy change: a temporary risk freeze lasts 72 hours.",
     )
-    first = creditline.add_freeze(
-        db, line_id, reason="risk", temporary=True, note="异常登录 unusual login", key="demo-frz-0"
-    ).body
+    first = _risk_freeze(db, line_id, "demo-frz-0")
     console().print(
         f"   {_local(first['starts_at'])} → {_local(first['ends_at'])} "
         f"(policy {first['policy_version']})"
@@ -164,12 +156,13 @@ def _story(db: Database) -> None:
     _balances(db, line_id, "过期释放后 / after expiry")
 
     _temporary_freezes(db, line_id)
-    _xiaowang(db)
+    wang = _xiaowang(db)
     _settlement(db)
     _cashout(db)
+    _audit(db)
     _say(
-        "15. 校验账本：每个余额都由流水重新计算，每条哈希链完整并与签名检查点一致。",
-        "15. The ledger verifies: every balance recomputed from transfers, every chain intact "
+        "16. 校验账本：每个余额都由流水重新计算，每条哈希链完整并与签名检查点一致。",
+        "16. The ledger verifies: every balance recomputed from transfers, every chain intact "
         "and matching its signed checkpoints.",
     )
     report = creditline.verify_ledger(db)
@@ -179,6 +172,7 @@ def _story(db: Database) -> None:
         f"{report.transfers} transfers · {report.checkpoints} signed checkpoints · "
         f"head {report.heads[line_id][:16]}…"
     )
+    return wang
 
 
 def _cashout(db: Database) -> None:
@@ -223,12 +217,37 @@ def _cashout(db: Database) -> None:
     refused = creditline.withdraw(db, a, amount="1000.00", key="farm-wd-1").body
     console().print(f"   甲 withdraws 1000.00: {[r['code'] for r in refused['reasons']]}")
     console().print(f"   {refused['reasons'][0]['message_zh']}")
-    found = creditline.rings(db).body
+    found = act_as_demo(db, "risk-li", "risk.analyse", creditline.rings, "all")
     for ring in found["rings"]:
         console().print(
             f"   ring {ring['id']} · {ring['pattern']} · score {ring['score']} · "
             f"members {len(ring['members'])} · case {ring['case']}"
         )
+
+
+def _risk_freeze(db: Database, line_id: str, key: str) -> dict[str, Any]:
+    """Risk officer 李 freezes the line for the policy's temporary duration, audited."""
+    note = "异常登录 unusual login"
+
+    def freeze(d: Database) -> Answer:
+        return creditline.add_freeze(d, line_id, reason="risk", temporary=True, note=note, key=key)
+
+    return act_as_demo(db, "risk-li", "freeze.add", freeze, line_id, note)
+
+
+def _audit(db: Database) -> None:
+    _say(
+        "15. 审计日志记录了每一次操作员操作：谁、何时、做了什么、为什么、请求号。",
+        "15. The audit log records every operator action: who, when, what, why, the request id.",
+    )
+    records = creditline.list_audit(db).body["data"]
+    for r in [r for r in records if r["action"] != "keys.write"][-3:]:
+        console().print(
+            f"   #{r['seq']} {_local(r['at'])} {r['actor']} ({r['role']}) {r['action']} "
+            f"{r['target']} {r['note'] or '–'} · {r['request_id']}"
+        )
+    who = ", ".join(f"{name} ({role})" for name, role in DEMO_OPERATORS.items())
+    console().print(f"   … {len(records)} records by {who} · creditline audit list --as admin")
 
 
 def _local(iso: str) -> str:
@@ -254,9 +273,7 @@ def _temporary_freezes(db: Database, line_id: str) -> None:
         f"2023-09-01: {after['values'][hours]['value']}h ({after['version']})"
     )
     creditline.set_clock(db, "2023-09-06T10:00:00+08:00")
-    second = creditline.add_freeze(
-        db, line_id, reason="risk", temporary=True, note="异常登录 unusual login", key="demo-frz-1"
-    ).body
+    second = _risk_freeze(db, line_id, "demo-frz-1")
     console().print(
         f"   2023-09-06（政策变更后）风控临时冻结 / after the change: "
         f"{_local(second['starts_at'])} → {_local(second['ends_at'])} "
@@ -269,7 +286,7 @@ def _temporary_freezes(db: Database, line_id: str) -> None:
     _why(db, line_id, "1000.00", "en")
 
 
-def _xiaowang(db: Database) -> None:
+def _xiaowang(db: Database) -> tuple[str, str]:
     _say(
         "9. 小王的订单 TB2023090701 一直未确认收货：占用 31 天后，额度被冻结。",
         "9. 小王's order TB2023090701 stays unconfirmed; after 31 days of occupancy his line "
@@ -300,6 +317,7 @@ def _xiaowang(db: Database) -> None:
         db, line_id, amount="5000.00", purpose="procurement", key="wang-po-2", order="TB2023101001"
     ).body
     console().print(f"   spend 5,000 → {again['status']}")
+    return wang["id"], line_id
 
 
 def _settlement(db: Database) -> None:
@@ -328,7 +346,8 @@ def _settlement(db: Database) -> None:
         "   买家确认收货；通道余额不足，供应商出款连续失败三次。",
         "   The buyer confirms; the channel answers 余额不足 (insufficient balance) three times.",
     )
-    creditline.fail_payouts(db, count=3, error="insufficient_balance")
+    fail = partial(creditline.fail_payouts, count=3, error="insufficient_balance")
+    act_as_demo(db, "ops-wang", "payouts.write", fail, "channel")
     split = creditline.run_due(db).body["splits"][0]
     table = Table(title="分账 / split " + split["split"], title_justify="left")
     table.add_column("to")

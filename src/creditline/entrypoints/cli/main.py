@@ -56,6 +56,10 @@ COMMANDS: dict[str, Entry] = {
         "Compare the ledger's payouts with the channel's records for a day (对账).",
     ),
     "init": Entry("ops_cmds", "Create or upgrade the database (Alembic migrations)."),
+    "serve": Entry(
+        "serve_cmds",
+        "Serve the HTTP API (/v1/..., /docs, /openapi.json, /metrics, /healthz, /readyz).",
+    ),
     "repay": Entry(
         "line_cmds", "Repay occupied quota (还款), oldest first, then late fees (滞纳金)."
     ),
@@ -66,6 +70,11 @@ COMMANDS: dict[str, Entry] = {
     ),
     "demo": Entry(
         "ops_cmds", "Tell the story of a merchant's line in a fresh sandbox database (zh/en)."
+    ),
+    "worker": Entry(
+        "worker_cmds",
+        "Run the background work pass after pass: due jobs, alerts, webhook delivery (one line\n"
+        "per pass; SIGTERM or Ctrl-C finishes the pass and exits).",
     ),
     "clock": Entry("ops_cmds", "The sandbox clock (测试时钟)."),
     "party": Entry("party_cmds", "Merchants (商家) and consumers (消费者)."),
@@ -85,6 +94,9 @@ COMMANDS: dict[str, Entry] = {
     "funds": Entry("settlement_cmds", "A merchant's money (资金)."),
     "risk": Entry("risk_cmds", "Risk control (风控) and cash-out (套现) detection."),
     "login": Entry("risk_cmds", "Logins (登录), scored by the risk rules."),
+    "operator": Entry("access_cmds", "Operators (操作员) and the roles that gate their actions."),
+    "apikey": Entry("access_cmds", "API keys (密钥): shown once, kept only as a hash."),
+    "audit": Entry("access_cmds", "The audit log (审计日志) of operator actions."),
 }
 
 

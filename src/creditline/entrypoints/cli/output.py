@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 
 import creditline
-from creditline import CreditlineError, InvalidInput, Refused
+from creditline import CreditlineError, Forbidden, InvalidInput, Refused, Unauthenticated
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,7 +53,10 @@ def print_json(body: Any) -> None:
 #: Columns that hold ids (or values made of ids): never wrapped, never cut, so that what is on
 #: screen can be copied into the next command.
 ID_COLUMNS = frozenset(
-    {"id", "line", "party", "hold", "order", "payout", "case", "subject", "freeze", "ring"}
+    {
+        *("id", "line", "party", "hold", "order", "payout", "case", "subject", "freeze", "ring"),
+        "request_id",
+    }
 )
 
 
@@ -114,10 +117,13 @@ def finish(answer: Answer, *, as_json: bool, render: Callable[[dict[str, Any]], 
         raise typer.Exit(EXIT_REFUSED)
 
 
-#: Exit codes by error type, most specific first: 2 bad input, 3 refused, 1 anything else.
+#: Exit codes by error type, most specific first: 2 bad input, 3 refused (by the rules, or
+#: because the operator is unknown or lacks the role), 1 anything else.
 EXIT_CODES: tuple[tuple[type[CreditlineError], int], ...] = (
     (InvalidInput, EXIT_INVALID),
     (Refused, EXIT_REFUSED),
+    (Unauthenticated, EXIT_REFUSED),
+    (Forbidden, EXIT_REFUSED),
     (CreditlineError, EXIT_ERROR),
 )
 

@@ -1,5 +1,5 @@
 """CLI commands of the risk engine (风控): rules, review queue, backtests, rings, logins, and
-the marketplace simulator."""
+the marketplace simulator. Rule loads, decisions and ring runs are risk officers' (``--as``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,22 @@ import typer
 
 import creditline
 from creditline import InvalidInput
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, PartyArg, run, show
+from creditline.entrypoints.cli.common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    KeyOpt,
+    PartyArg,
+    run,
+    run_as,
+    show,
+)
 from creditline.entrypoints.cli.output import console, err_console
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from creditline import Answer, Database
+    from creditline import Answer, Database, Principal
 
 app = typer.Typer()
 risk_app = typer.Typer(
@@ -94,15 +103,20 @@ def rules_load(
     file: Annotated[Path, typer.Argument(help="a YAML or JSON rule set")],
     note: Annotated[str, typer.Option("--note", help="what changed (at most 500)")] = "",
     key: KeyOpt = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Check a rule set and make it live (a new version). Errors name line and column."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.load_rules(d, _read(file, "rules"), note=note, key=key),
+        as_name,
+        "risk.rules",
+        lambda d, _by: creditline.load_rules(d, _read(file, "rules"), note=note, key=key),
         _render_rules,
+        target=file.name,
+        note=note,
     )
 
 
@@ -169,21 +183,27 @@ def queue(
 def decide(
     decision: Annotated[str, typer.Argument(metavar="ID", help="the decision's id (queue)")],
     verdict: Annotated[str, typer.Argument(metavar="approve|decline", help="the verdict")],
-    by: Annotated[str, typer.Option("--by", help="the operator")],
     note: Annotated[str, typer.Option("--note", help="why (at most 500 characters)")] = "",
     key: KeyOpt = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Approve or decline an event held for review; it labels the event for backtests."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.decide(d, decision, verdict=verdict, by=by, note=note, key=key),
+        as_name,
+        "risk.decide",
+        lambda d, by: creditline.decide(
+            d, decision, verdict=verdict, by=by.name, note=note, key=key
+        ),
         show(
             "risk decision 风控决定",
             ["id", "event", "subject", "outcome", "review", "decided_by", "hold_status"],
         ),
+        target=decision,
+        note=note,
     )
 
 
@@ -251,18 +271,19 @@ def render_metrics(m: dict[str, Any], title: str) -> None:
 @risk_app.command("rings")
 def rings(
     since: Annotated[str | None, typer.Option("--since", help="date or ISO time")] = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Cash-out rings (套现团伙): members, evidence, score; one case per new ring."""
 
-    def action(d: Database) -> Answer:
+    def action(d: Database, _by: Principal) -> Answer:
         with progress_bar("rings 团伙") as step:
             return creditline.rings(
                 d, since=parse_when(since, "since"), progress=lambda _s, i, n: step(i, n)
             )
 
-    run(db, json_out, action, render_rings)
+    run_as(db, json_out, as_name, "risk.analyse", action, render_rings, target=since or "all")
 
 
 def render_rings(body: dict[str, Any]) -> None:
@@ -328,10 +349,12 @@ def simulate(
     fraud_rings: Annotated[
         int, typer.Option("--fraud-rings", min=0, max=200, help="cash-out rings (0-200)")
     ] = 8,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Simulate a marketplace with labelled cash-out rings, then measure the rules and rings."""
+    from creditline.entrypoints.cli.simulate import label_and_find
     from creditline.entrypoints.cli.simulate import simulate as run_sim
 
     def action(d: Database) -> Answer:
@@ -339,9 +362,8 @@ def simulate(
             made = run_sim(
                 d, merchants=merchants, days=days, seed=seed, fraud_rings=fraud_rings, progress=step
             )
-        creditline.store_labels(d, made["labels"], source=f"simulator:{seed}")
         with progress_bar("rings 团伙") as step:
-            found = creditline.rings(d, progress=lambda _s, i, n: step(i, n)).body
+            found = label_and_find(d, made, seed=seed, operator=as_name, progress=step)
         scores = creditline.evaluate(d, found["rings"]).body
         return creditline.Answer(
             {

@@ -1,4 +1,5 @@
-"""CLI commands for the spending rules: why, freezes, policy, calendar, events."""
+"""CLI commands for the spending rules: why, freezes, policy, calendar, events. Freezing,
+lifting, policy changes and calendar loads are operator actions (``--as``), audited."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import creditline
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import (
     PURPOSE_HELP,
+    AsOpt,
     DbOpt,
     JsonOpt,
     KeyOpt,
     KeyRequiredOpt,
     LineArg,
     run,
+    run_as,
     show,
 )
 from creditline.entrypoints.cli.output import add_columns, console
@@ -184,14 +187,17 @@ def freeze_add(
         int | None, typer.Option("--working-days", help="ends after N working days (工作日)")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="why (at most 500 characters)")] = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Freeze a line, or an amount of it."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.add_freeze(
+        as_name,
+        "freeze.add",
+        lambda d, _by: creditline.add_freeze(
             d,
             line,
             reason=reason,
@@ -203,6 +209,8 @@ def freeze_add(
             key=key,
         ),
         show("freeze 冻结", FREEZE_KEYS),
+        target=line,
+        note=note,
     )
 
 
@@ -211,15 +219,20 @@ def freeze_lift(
     freeze: Annotated[str, typer.Argument(metavar="FREEZE", help="the freeze's id (frz_...)")],
     note: Annotated[str, typer.Option("--note", help="why it is lifted (required)")],
     key: KeyRequiredOpt,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Lift one freeze; the others stand."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.lift_freeze(d, freeze, note=note, key=key),
+        as_name,
+        "freeze.lift",
+        lambda d, _by: creditline.lift_freeze(d, freeze, note=note, key=key),
         show("freeze 冻结", FREEZE_KEYS),
+        target=freeze,
+        note=note,
     )
 
 
@@ -282,17 +295,22 @@ def policy_set(
     effective: Annotated[str, typer.Option("--effective", help="ISO time or now")],
     note: Annotated[str | None, typer.Option("--note", help="why (at most 500 characters)")] = None,
     idempotency_key: KeyOpt = None,
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record a policy change from a time (now or later; never in the past)."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.set_policy(
+        as_name,
+        "policy.write",
+        lambda d, _by: creditline.set_policy(
             d, key, value, effective=effective, note=note, idempotency_key=idempotency_key
         ),
         show("policy change 政策变更"),
+        target=key,
+        note=note,
     )
 
 
@@ -300,17 +318,22 @@ def policy_set(
 @calendar_app.command("load")
 def calendar_load(
     file: Annotated[str, typer.Argument(metavar="FILE", help="the notice, JSON in UTF-8")],
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Load an official holiday notice (JSON); it wins over the built-in calendar."""
     from pathlib import Path
 
-    run(
+    source = Path(file).name
+    run_as(
         db,
         json_out,
-        lambda d: creditline.load_calendar(d, bootstrap.read_holiday_notice(file), Path(file).name),
+        as_name,
+        "policy.write",
+        lambda d, _by: creditline.load_calendar(d, bootstrap.read_holiday_notice(file), source),
         show("calendar 日历"),
+        target=source,
     )
 
 

@@ -13,12 +13,14 @@ import creditline
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import (
     STATE,
+    AsOpt,
     DbOpt,
     JsonOpt,
     KeyOpt,
     KeyRequiredOpt,
     LineArg,
     run,
+    run_as,
     show,
 )
 from creditline.entrypoints.cli.output import console, fail, list_table
@@ -195,15 +197,19 @@ def sandbox_fail_payouts(
     error: Annotated[
         str, typer.Option("--error", help="insufficient_balance, channel_error or timeout")
     ],
+    as_name: AsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Make the next N channel calls fail (sandbox only)."""
-    run(
+    run_as(
         db,
         json_out,
-        lambda d: creditline.fail_payouts(d, count=count, error=error),
+        as_name,
+        "payouts.write",
+        lambda d, _by: creditline.fail_payouts(d, count=count, error=error),
         show("sandbox 沙箱"),
+        target=f"channel: next {count} calls fail with {error}",
     )
 
 

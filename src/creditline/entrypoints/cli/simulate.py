@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import creditline
-from creditline import PATTERNS, SHANGHAI, Database, Money
+from creditline import PATTERNS, SHANGHAI, Answer, Database, Money
+from creditline.entrypoints.cli.access_cmds import operator_or_demo
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
 Progress = Callable[[int, int], None]
@@ -373,3 +374,21 @@ def _fraud_day(
                 pattern=pattern,
             )
     return order_no
+
+
+def label_and_find(
+    db: Database, made: dict[str, Any], *, seed: int, operator: str | None, progress: Progress
+) -> dict[str, Any]:
+    """A risk officer's part, audited: store the run's labels, then run the ring job. The
+    officer is the operator ``--as`` names, else the demo's ``risk-li``."""
+    officer = operator_or_demo(db, operator, "risk.rules", "risk-li")
+    source = f"simulator:{seed}"
+
+    def label(d: Database) -> Answer:
+        return Answer({"labels": creditline.store_labels(d, made["labels"], source=source)})
+
+    def find(d: Database) -> Answer:
+        return creditline.rings(d, progress=lambda _stage, i, n: progress(i, n))
+
+    creditline.act(db, officer, "risk.rules", label, target=source)
+    return creditline.act(db, officer, "risk.analyse", find, target="all").body

@@ -147,7 +147,9 @@ async def _load(
         line, key = pairs[index]
         n = 0
         while len(latencies) < MAX_REQUESTS:
-            scheduled = time.perf_counter() if per_conn is None else start + n / per_conn
+            # Arrivals spread evenly over the connections (not all at once on each tick).
+            offset = index / len(pairs)
+            scheduled = time.perf_counter() if per_conn is None else start + (n + offset) / per_conn
             if scheduled >= deadline:
                 return
             wait = scheduled - time.perf_counter()

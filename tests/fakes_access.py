@@ -108,6 +108,14 @@ class FakeAccess:
         responses[principal, key] = response
         return True
 
+    def settle_response(self, principal: str, key: str, response: KeptResponse) -> None:
+        responses = self._rows("responses")
+        if (principal, key) in responses:
+            responses[principal, key] = response
+
+    def drop_response(self, principal: str, key: str) -> None:
+        self._rows("responses").pop((principal, key), None)
+
     def forget_responses(self, before: datetime) -> int:
         responses = self._rows("responses")
         old = [k for k, r in responses.items() if r.created_at < before]

@@ -245,3 +245,82 @@ def test_the_openapi_document_describes_every_path_with_its_errors(w):
             continue
         for method, op in methods.items():
             assert {"400", "401", "403", "404"} <= set(op["responses"]), (path, method)
+
+
+def test_a_holder_cannot_free_its_quota_or_invent_sales_on_its_own_word(w):
+    line = w.lines["alice"]
+    hold = spend(w, "alice", line).json()
+    assert w.post("alice", f"/v1/authorizations/{hold['id']}/capture", {}).status_code == 200
+    repay = w.post("alice", f"/v1/lines/{line}/repayments", {"amount": 10000, "currency": "CNY"})
+    assert repay.status_code == 403
+    assert repay.json()["error"]["required_roles"] == ["operations"]
+    refund = w.post("alice", f"/v1/authorizations/{hold['id']}/refund", {"amount": 10000})
+    assert refund.status_code == 403
+    order = {"merchant": w.parties["alice"], "order": "A-1", "amount": 5000}
+    assert w.post("alice", "/v1/orders", order).status_code == 403
+    assert w.post("ops", "/v1/orders", order).status_code == 200
+    assert w.post("alice", "/v1/orders/A-1/ship").status_code == 200
+    assert w.post("alice", "/v1/orders/A-1/confirm").status_code == 403
+    assert w.get("alice", f"/v1/lines/{line}").json()["occupied"] == 10000
+    paid = w.post("ops", f"/v1/lines/{line}/repayments", {"amount": 10000, "currency": "CNY"})
+    assert paid.status_code == 200, paid.text
+
+
+def test_one_idempotency_key_of_two_callers_names_two_requests(w):
+    line = w.lines["alice"]
+    mine = spend(w, "alice", line, 10000, **{"Idempotency-Key": "same"})
+    theirs = spend(w, "ops", line, 10000, **{"Idempotency-Key": "same"})
+    assert mine.status_code == theirs.status_code == 200
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+def test_a_replay_never_shows_a_secret_again_and_a_running_key_is_in_use(w):
+    body = {"url": "https://example.com/h", "enabled_events": ["*"]}
+    first = w.post("root", "/v1/webhook_endpoints", body, **{"Idempotency-Key": "we-1"})
+    again = w.post("root", "/v1/webhook_endpoints", body, **{"Idempotency-Key": "we-1"})
+    assert first.json()["secret"].startswith("whsec_")
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["secret"] is None
+    assert len(w.get("root", "/v1/webhook_endpoints").json()["data"]) == 1
+    # A claim whose request is still running: the racing twin is told to retry, and acts not.
+    owner = w.key_ids["root"]
+    assert creditline.claim_key(w.db, owner, "we-2", "fp") is None
+    with pytest.raises(creditline.IdempotencyKeyInUse):
+        creditline.claim_key(w.db, owner, "we-2", "fp")
+    with pytest.raises(creditline.IdempotencyKeyReused):
+        creditline.claim_key(w.db, owner, "we-2", "other")
+
+
+def test_unexpected_errors_and_streamed_oversized_bodies_keep_the_error_shape(w):
+    app = w.client.app
+
+    @app.get("/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    client = type(w.client)(app, raise_server_exceptions=False)
+    r = client.get("/v1/boom")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert r.headers["Request-Id"].startswith("req_")
+
+    def chunks():
+        yield b'{"name": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    r = w.client.post("/v1/parties", content=chunks(), headers=w.headers("ops"))
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "body_too_large"
+
+
+def test_dates_far_from_any_line_are_bad_input(w):
+    r = w.get("ops", "/v1/calendar/next_working_day?day=9999-12-31&days=366")
+    assert r.status_code == 400
+    assert r.json()["error"]["param"] == "date"
+    line = w.lines["alice"]
+    r = w.get("alice", f"/v1/lines/{line}/statement?start=0001-01-01&end=9999-12-31")
+    assert r.status_code == 400

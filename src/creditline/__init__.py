@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Conflict,
         CreditlineError,
         Forbidden,
+        IdempotencyKeyInUse,
         IdempotencyKeyReused,
         InvalidInput,
         LedgerKeyError,
@@ -40,10 +41,13 @@ if TYPE_CHECKING:
     from creditline.domain.workdays import SHANGHAI, iso_local, local_text
     from creditline.service.access.audit import act, list_audit, new_request_id
     from creditline.service.access.kept_responses import (
+        claim_key,
         forget_responses,
         keep_response,
         kept_response,
+        release_key,
         request_fingerprint,
+        scoped_key,
     )
     from creditline.service.access.operators import (
         add_operator,
@@ -140,6 +144,9 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "keep_response",
         "kept_response",
         "request_fingerprint",
+        "claim_key",
+        "release_key",
+        "scoped_key",
     ),
     "service.webhooks.endpoints": (
         "add_endpoint",
@@ -156,6 +163,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Conflict",
         "CreditlineError",
         "Forbidden",
+        "IdempotencyKeyInUse",
         "IdempotencyKeyReused",
         "InvalidInput",
         "LedgerKeyError",
@@ -217,6 +225,7 @@ __all__ = [
     "CreditlineError",
     "Database",
     "Forbidden",
+    "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "InvalidInput",
     "LedgerKeyError",
@@ -248,6 +257,7 @@ __all__ = [
     "authorize",
     "backtest",
     "capture",
+    "claim_key",
     "close_case",
     "close_violation",
     "confirm_order",
@@ -288,6 +298,7 @@ __all__ = [
     "redeliver",
     "refresh_alerts",
     "refund",
+    "release_key",
     "repay",
     "request_fingerprint",
     "return_order",
@@ -295,6 +306,7 @@ __all__ = [
     "rings",
     "roles_table",
     "run_due",
+    "scoped_key",
     "set_clock",
     "set_policy",
     "set_split_rule",

@@ -6,6 +6,7 @@ CreditlineError            base; ``code`` is stable, ``message`` is for people
 │   └── IdempotencyKeyReused   same key, different parameters (``param``: ``key``)
 ├── Refused                a valid request the rules refuse; carries reasons
 ├── Conflict               a concurrent request won a race; safe to retry
+│   └── IdempotencyKeyInUse    the first request with this key is still running
 ├── NotInitialised         the database has no schema yet (run ``creditline init``)
 ├── LedgerKeyError         no usable key to sign the ledger's checkpoints (missing, unreadable)
 ├── CalendarExhausted      the working-day calendar shows no working day where a rule looks
@@ -92,6 +93,12 @@ class Conflict(CreditlineError):
     """A concurrent request changed what this one read; retrying is safe."""
 
     code = "conflict"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with this idempotency key is still running; retry once it has answered."""
+
+    code = "idempotency_key_in_use"
 
 
 class NotInitialised(CreditlineError):

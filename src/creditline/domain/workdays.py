@@ -81,9 +81,17 @@ def local_text(instant: datetime) -> str:
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+#: The years a date given by a person may fall in: arithmetic near year 1 or 9999 would
+#: overflow, and no line lives outside these.
+YEARS = range(1970, 3000)
+
+
 def parse_day(text: str, field: str) -> date:
-    """A calendar date given as ``2024-05-01``; bad input names ``field``."""
+    """A calendar date given as ``2024-05-01`` in ``YEARS``; bad input names ``field``."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(field, f"{field} must be a date like 2024-05-01, got {text!r}") from None
+    if day.year not in YEARS:
+        raise InvalidInput(field, f"{field} must be a date between 1970 and 2999, got {text!r}")
+    return day

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from creditline.domain.errors import InvalidInput
-from creditline.domain.workdays import local_date, next_workday
+from creditline.domain.workdays import local_date, next_workday, parse_day
 from creditline.service.idempotency import Answer
 from creditline.service.uow import Database, UnitOfWork
 
@@ -29,10 +29,7 @@ def load_calendar(db: Database, days: dict[date, tuple[bool, str]], source: str)
 
 
 def next_working_day(db: Database, day: str, days: int = 1) -> Answer:
-    try:
-        start = date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInput("date", f"date must look like 2024-09-30, got {day!r}") from None
+    start = parse_day(day, "date")
     if not 1 <= days <= 366:
         raise InvalidInput("days", "days must be between 1 and 366")
     with db.transaction(write=False) as uow:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -33,7 +34,7 @@ from creditline.adapters.holiday_source import ChineseCalendar
 from creditline.adapters.ledger_keys import load_signing_key, trusted_keys
 from creditline.adapters.simulated_channel import SimulatedChannel
 from creditline.domain.checkpoints import SigningKey
-from creditline.domain.errors import Conflict, LedgerKeyError
+from creditline.domain.errors import Conflict, LedgerKeyError, StorageError
 from creditline.domain.policy import Policy, PolicyChange, policy_at, validity
 from creditline.domain.risk.rules import RuleSet, parse_rule_set
 from creditline.domain.workdays import WorkCalendar
@@ -193,7 +194,10 @@ class SqlDatabase:
         """One transaction on this thread's connection (kept between transactions: checking a
         connection out of the pool each time cost more than the statements of a spend)."""
         _ = self.sandbox  # read outside the transaction, once per process
-        conn = self._connection()
+        try:
+            conn = self._connection()
+        except PoolTimeout as exc:
+            raise StorageError("no database connection came free in time; retry") from exc
         conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
         try:
             with conn.begin():

@@ -28,8 +28,13 @@ ACTIONS: dict[str, tuple[frozenset[Role], str]] = {
     "read": (frozenset({RISK, OPS, ADMIN}), "read any object"),
     "party.write": (frozenset({OPS}), "add and verify parties, documents, violations, links"),
     "line.write": (frozenset({OPS}), "open and activate lines"),
-    "spend": (frozenset({OPS}), "authorize, capture, void, refund, repay (a holder: its own)"),
-    "order.write": (frozenset({OPS}), "add, ship, confirm, return orders (a merchant: its own)"),
+    "spend": (frozenset({OPS}), "authorize, capture, void (a holder: its own)"),
+    "repayment.record": (
+        frozenset({OPS}),
+        "record a repayment or a refund: quota comes back only when the money did",
+    ),
+    "order.write": (frozenset({OPS}), "add orders, confirm receipt (the marketplace's word)"),
+    "order.ship": (frozenset({OPS}), "ship and return orders (a merchant: its own)"),
     "withdraw": (frozenset({OPS}), "withdraw settled funds (a merchant: its own)"),
     "login.record": (frozenset({OPS, RISK}), "record a login for scoring (a holder: its own)"),
     "supplier.write": (frozenset({OPS}), "add suppliers to the whitelist"),
@@ -49,7 +54,9 @@ ACTIONS: dict[str, tuple[frozenset[Role], str]] = {
 }
 
 #: Actions a holder's key may take on its own parties and lines.
-HOLDER_ACTIONS = frozenset({"read", "spend", "order.write", "withdraw", "login.record"})
+#: Not ``repayment.record`` nor ``order.write``: a holder's own word would free its quota without
+#: money arriving, or invent sales to withdraw.
+HOLDER_ACTIONS = frozenset({"read", "spend", "order.ship", "withdraw", "login.record"})
 #: Actions an operator takes that go to the audit log: all but reads and the day-to-day flow
 #: of money a marketplace's checkout drives (that flow has its own ledger and events).
 AUDITED = frozenset(ACTIONS) - HOLDER_ACTIONS

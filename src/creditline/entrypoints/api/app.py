@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -16,6 +17,9 @@ from creditline import Database
 from creditline.entrypoints.api import error_responses, scrape_metrics
 from creditline.entrypoints.api.calls import Api
 from creditline.entrypoints.api.observe import Observe, configure_logging
+
+#: Threads that run use cases, per worker: below the engine's pool (5 + 10 overflow).
+API_THREADS = 12
 
 DESCRIPTION = """creditline's API (额度): credit lines for marketplaces.
 
@@ -54,6 +58,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Each thread that runs a use case keeps its own database connection; fewer threads
+        # than the pool holds connections, so a burst waits for a thread, never for the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         yield
         if on_close is not None:
             on_close()

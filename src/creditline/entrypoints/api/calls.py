@@ -147,26 +147,48 @@ class Caller:
         body: Any = None,
         native_key: bool = False,
     ) -> JSONResponse:
-        """Run a write. ``native_key``: the use case keeps its own answers under the key (the
-        money-moving ones do, in their own transaction), so the API does not keep them twice."""
+        """Run a write. ``native_key``: the use case keeps its own answer under the key, in its
+        own transaction (the money-moving ones do), so the key is handed to it, scoped to the
+        caller; otherwise the key is claimed first, so that racing requests act once."""
         self.principal.require(action)
         header = self.request.headers.get("idempotency-key")
-        principal = self.principal.key_id or self.principal.label()
-        fingerprint = ""
-        if header is not None and not native_key:
-            blob = json.dumps(body, sort_keys=True, default=str).encode()
-            fingerprint = creditline.request_fingerprint(
-                self.request.method, self.request.url.path, blob
+        owner = self.principal.key_id or self.principal.label()
+        if header is None:
+            return respond(
+                self._act(action, run, f"api_{secrets.token_hex(16)}", target, note), status=status
             )
-            kept = creditline.kept_response(self.db, principal, header, fingerprint)
-            if kept is not None:
-                return JSONResponse(
-                    json.loads(kept.body),
-                    status_code=kept.status,
-                    headers={"Idempotent-Replayed": "true"},
-                )
-        key = header or f"api_{secrets.token_hex(16)}"
-        answer = creditline.act(
+        if native_key:
+            key = creditline.scoped_key(owner, header)
+            return respond(self._act(action, run, key, target, note), status=status)
+        blob = json.dumps(body, sort_keys=True, default=str).encode()
+        fingerprint = creditline.request_fingerprint(
+            self.request.method, self.request.url.path, blob
+        )
+        kept = creditline.claim_key(self.db, owner, header, fingerprint)
+        if kept is not None:
+            return JSONResponse(
+                json.loads(kept.body),
+                status_code=kept.status,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        try:
+            answer = self._act(action, run, creditline.scoped_key(owner, header), target, note)
+        except BaseException:
+            creditline.release_key(self.db, owner, header)
+            raise
+        response = respond(answer, status=status)
+        creditline.keep_response(
+            self.db,
+            owner,
+            header,
+            fingerprint=fingerprint,
+            status=response.status_code,
+            body=json.dumps(redacted(json.loads(bytes(response.body)))),
+        )
+        return response
+
+    def _act(self, action: str, run: Run, key: str, target: str, note: str | None) -> Answer:
+        return creditline.act(
             self.db,
             self.principal,
             action,
@@ -175,17 +197,16 @@ class Caller:
             note=note,
             request_id=self.request_id,
         )
-        response = respond(answer, status=status)
-        if header is not None and not native_key:
-            creditline.keep_response(
-                self.db,
-                principal,
-                header,
-                fingerprint=fingerprint,
-                status=response.status_code,
-                body=bytes(response.body).decode(),
-            )
-        return response
+
+
+#: What is shown once and never kept: a replay answers ``null`` in their place.
+SHOWN_ONCE = ("key", "secret")
+
+
+def redacted(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: (None if k in SHOWN_ONCE and isinstance(v, str) else v) for k, v in body.items()}
+    return body
 
 
 def respond(answer: Answer, *, status: int = 200) -> JSONResponse:

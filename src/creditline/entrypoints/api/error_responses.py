@@ -4,6 +4,7 @@ FastAPI's own failures (bad JSON, unknown fields, unknown routes) into the same 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ from creditline import (
     StorageError,
     Unauthenticated,
 )
+
+LOG = logging.getLogger("creditline.api")
 
 #: HTTP status by error type, most specific first.
 STATUSES: tuple[tuple[type[CreditlineError], int], ...] = (
@@ -103,6 +106,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_response(exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, never input: logged with the request id, answered in the one shape.
+        request_id = str(getattr(request.state, "request_id", ""))
+        LOG.error(
+            "unexpected error",
+            exc_info=exc,
+            extra={"data": {"request_id": request_id, "error": type(exc).__name__}},
+        )
+        response = shaped(500, "internal_error", "an unexpected error; nothing was committed")
+        response.headers["Request-Id"] = request_id
+        return response
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 1024 * 1024
@@ -32,10 +33,6 @@ LATENCY = Histogram(
 AUTHORIZATIONS = Counter(
     "creditline_authorizations_total", "Authorisations (spends) by outcome", ["outcome"]
 )
-
-
-class BodyTooLarge(Exception):
-    """The body went over ``MAX_BODY`` while it was read."""
 
 
 def _json_error(code: str, message: str) -> bytes:
@@ -81,13 +78,11 @@ class Observe:
         request_id = f"req_{secrets.token_hex(12)}"
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
-        sent = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, sent
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                sent = True
                 headers = list(message.get("headers", []))
                 headers.append((b"request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -98,9 +93,6 @@ class Observe:
                 await self._refuse(send_with_id)
             else:
                 await self.app(scope, self._capped(receive), send_with_id)
-        except BodyTooLarge:
-            if not sent:
-                await self._refuse(send_with_id)
         finally:
             self._record(scope, status, time.perf_counter() - started, request_id)
 
@@ -122,7 +114,8 @@ class Observe:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
-                    raise BodyTooLarge
+                    # FastAPI passes an HTTPException raised while it reads the body through.
+                    raise HTTPException(413, f"the body is over {self.max_body} bytes")
             return message
 
         return capped

@@ -121,7 +121,7 @@ def refund(hold_id: HoldId, body: RefundIn, call: Call) -> JSONResponse:
     call.own(hold_id, "hold_id")
     amount = from_minor(body.amount, call.line_currency(line_id))
     return call.write(
-        "spend",
+        "repayment.record",
         lambda db, key: creditline.refund(db, hold_id, amount=amount, key=key),
         target=hold_id,
         native_key=True,
@@ -136,7 +136,7 @@ def create_repayment(line_id: LineId, body: RepaymentIn, call: Call) -> JSONResp
     call.same_currency(line_id, body.currency)
     amount = from_minor(body.amount, body.currency)
     return call.write(
-        "spend",
+        "repayment.record",
         lambda db, key: creditline.repay(db, line_id, amount=amount, key=key),
         target=line_id,
         native_key=True,
@@ -173,6 +173,7 @@ def list_freezes(line_id: LineId, call: Call) -> JSONResponse:
 
 @router.post("/lines/{line_id}/freezes", responses=REFUSABLE, summary="Freeze a line")
 def create_freeze(line_id: LineId, body: FreezeIn, call: Call) -> JSONResponse:
+    call.principal.require("freeze.add")  # before any read: a holder learns nothing
     amount = None if body.amount is None else from_minor(body.amount, call.line_currency(line_id))
     return call.write(
         "freeze.add",

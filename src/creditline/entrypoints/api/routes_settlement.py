@@ -53,8 +53,13 @@ def own_order(call: Caller, order_id: str) -> None:
 
 
 # -- orders --------------------------------------------------------------------------------------
-@router.post("/orders", responses=REFUSABLE, summary="A merchant's sale, paid by the buyer")
+@router.post(
+    "/orders",
+    responses=REFUSABLE,
+    summary="A merchant's sale, paid by the buyer (the marketplace's checkout reports it)",
+)
 def create_order(body: OrderIn, call: Call) -> JSONResponse:
+    call.principal.require("order.write")  # a merchant's own word would invent sales
     call.own(body.merchant, "merchant")
     amount = from_minor(body.amount, body.currency)
     return call.write(
@@ -85,7 +90,7 @@ def get_order(order_id: OrderId, call: Call) -> JSONResponse:
 def ship_order(order_id: OrderId, call: Call) -> JSONResponse:
     own_order(call, order_id)
     return call.write(
-        "order.write",
+        "order.ship",
         lambda db, key: creditline.ship_order(db, order_id, key=key),
         target=order_id,
         native_key=True,
@@ -98,6 +103,7 @@ def ship_order(order_id: OrderId, call: Call) -> JSONResponse:
     summary="The buyer confirmed receipt (确认收货); proceeds wait for the split window",
 )
 def confirm_order(order_id: OrderId, call: Call) -> JSONResponse:
+    call.principal.require("order.write")  # the buyer's word, through the marketplace
     own_order(call, order_id)
     return call.write(
         "order.write",
@@ -118,7 +124,7 @@ def return_order(order_id: OrderId, call: Call, body: ReturnIn | None = None) ->
     if body is not None and body.amount is not None:
         amount = from_minor(body.amount, ORDER_CURRENCY)
     return call.write(
-        "order.write",
+        "order.ship",
         lambda db, key: creditline.return_order(db, order_id, amount=amount, key=key),
         target=order_id,
         native_key=True,

@@ -89,5 +89,11 @@ class AccessRepo(Protocol):
     def keep_response(self, principal: str, key: str, response: KeptResponse) -> bool:
         """Keep the first response for ``key``; False when one was kept already (a race)."""
 
+    def settle_response(self, principal: str, key: str, response: KeptResponse) -> None:
+        """Replace the claim (or response) kept for ``key`` with ``response``."""
+
+    def drop_response(self, principal: str, key: str) -> None:
+        """Forget the claim kept for ``key`` (the request it stood for failed)."""
+
     def forget_responses(self, before: datetime) -> int:
         """Drop responses kept before ``before``; returns how many."""

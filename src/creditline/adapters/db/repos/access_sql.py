@@ -136,6 +136,23 @@ class SqlAccess(SqlRepo):
             return False
         return True
 
+    def settle_response(self, principal: str, key: str, response: KeptResponse) -> None:
+        i = t.api_idempotency
+        self._exec(
+            update(i)
+            .where(i.c.principal == principal, i.c.key == key)
+            .values(
+                request_hash=response.request_hash,
+                status=response.status,
+                response=response.body,
+                created_at=response.created_at,
+            )
+        )
+
+    def drop_response(self, principal: str, key: str) -> None:
+        i = t.api_idempotency
+        self._exec(delete(i).where(i.c.principal == principal, i.c.key == key))
+
     def forget_responses(self, before: datetime) -> int:
         i = t.api_idempotency
         return int(self._exec(delete(i).where(i.c.created_at < before)).rowcount or 0)

@@ -56,6 +56,13 @@ class FakeAccess:
         operators = self._rows("operators")
         return [operators[name] for name in sorted(operators)]
 
+    def set_password_hash(self, name: str, encoded: str) -> None:
+        self._rows("passwords")[name] = encoded
+
+    def password_hash(self, name: str) -> str | None:
+        found: str | None = self._rows("passwords").get(name)
+        return found
+
     # -- keys ---------------------------------------------------------------------------------
     def add_key(self, key: ApiKey, secret_hash: str) -> None:
         self._rows("keys")[key.id] = [key, secret_hash]
@@ -63,6 +70,10 @@ class FakeAccess:
     def key_by_hash(self, secret_hash: str) -> ApiKey | None:
         keys = self._rows("keys").values()
         return next((key for key, stored in keys if stored == secret_hash), None)
+
+    def key_by_id(self, key_id: str) -> ApiKey | None:
+        row = self._rows("keys").get(key_id)
+        return None if row is None else row[0]
 
     def api_keys(self) -> list[ApiKey]:
         keys = [key for key, _ in self._rows("keys").values()]

@@ -60,6 +60,13 @@ if TYPE_CHECKING:
         roles_table,
     )
     from creditline.service.access.ownership import owner_of
+    from creditline.service.access.passwords import (
+        PasswordHasher,
+        check_password,
+        holder_of_key,
+        session_secret,
+        set_password,
+    )
     from creditline.service.cases.case_work import assign_case, close_case, show_case
     from creditline.service.due_jobs import run_due
     from creditline.service.event_log import event_counts, list_events
@@ -138,6 +145,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "roles_table",
     ),
     "service.access.audit": ("act", "list_audit", "new_request_id"),
+    "service.access.passwords": (
+        "PasswordHasher",
+        "check_password",
+        "holder_of_key",
+        "session_secret",
+        "set_password",
+    ),
     "service.access.ownership": ("owner_of",),
     "service.access.kept_responses": (
         "forget_responses",
@@ -232,6 +246,7 @@ __all__ = [
     "Money",
     "NotFound",
     "NotInitialised",
+    "PasswordHasher",
     "Principal",
     "Reason",
     "ReasonCode",
@@ -257,6 +272,7 @@ __all__ = [
     "authorize",
     "backtest",
     "capture",
+    "check_password",
     "claim_key",
     "close_case",
     "close_violation",
@@ -269,6 +285,7 @@ __all__ = [
     "fail_payouts",
     "features",
     "forget_responses",
+    "holder_of_key",
     "iso_local",
     "keep_response",
     "kept_response",
@@ -307,7 +324,9 @@ __all__ = [
     "roles_table",
     "run_due",
     "scoped_key",
+    "session_secret",
     "set_clock",
+    "set_password",
     "set_policy",
     "set_split_rule",
     "ship_order",

@@ -19,7 +19,7 @@ from creditline import InvalidInput
 if TYPE_CHECKING:
     from datetime import date
 
-    from creditline import Database
+    from creditline import Database, PasswordHasher
     from creditline.service.webhooks.webhook_ports import WebhookSender
 
 ENV_DB = "CREDITLINE_DB"
@@ -137,3 +137,10 @@ def readiness(database: Database) -> dict[str, object]:
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database is "not ready"
         return {"ready": False, "database": type(exc).__name__, "revision": None, "expected": head}
     return {"ready": found == head, "database": "ok", "revision": found, "expected": head}
+
+
+def password_hasher() -> PasswordHasher:
+    """The hash passwords are kept with: argon2id."""
+    from creditline.adapters.argon2_hasher import Argon2Hasher
+
+    return Argon2Hasher()

@@ -33,6 +33,8 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("role", sa.String(12), nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
+        # The pages' sign-in (0008): an argon2id hash, salt and parameters encoded in it.
+        sa.Column("password_hash", sa.String(200)),
         sa.CheckConstraint("role IN ('risk', 'operations', 'admin')", name="role"),
     )
     # A key is shown once; only its SHA-256 is kept. It belongs to a party or an operator.

@@ -152,8 +152,8 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
             "until_en": f" until {local_until} Beijing time{estimated_en}"
             if until
             else " with no end date",
-            "hint_zh": _freeze_hint(f)[0],
-            "hint_en": _freeze_hint(f)[1],
+            "hint_zh": freeze_hint(f)[0],
+            "hint_en": freeze_hint(f)[1],
         }
         if f.ends_at is not None:
             _note_policy_change(ctx, facts, "temporary_freeze_hours")
@@ -163,7 +163,7 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
     return reasons
 
 
-def _freeze_hint(f: Freeze) -> tuple[str, str]:
+def freeze_hint(f: Freeze) -> tuple[str, str]:
     if f.ends_at is not None:
         return (
             "到期自动解除，无需操作；如有异议可申诉",

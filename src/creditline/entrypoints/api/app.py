@@ -17,6 +17,7 @@ from creditline import Database
 from creditline.entrypoints.api import error_responses, scrape_metrics
 from creditline.entrypoints.api.calls import Api
 from creditline.entrypoints.api.observe import Observe, configure_logging
+from creditline.entrypoints.pages import mount as pages
 
 #: Threads that run use cases, per worker: below the engine's pool (5 + 10 overflow).
 API_THREADS = 12
@@ -80,6 +81,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     _system_routes(app, db)
+    pages.install(app, db)  # the pages (issue 14): same app, not in /openapi.json
     app.add_middleware(Observe)
     return app
 

@@ -272,3 +272,23 @@ def audit_list(
         _table(f"audit log 审计日志{more}", AUDIT_COLUMNS, rows)
 
     run(db, json_out, action, render)
+
+
+@operator_app.command("password")
+def operator_password(name: NameArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Set an operator's password for the pages' sign-in, read from stdin (one line; at least
+    12 characters), e.g. ``printf '%s\\n' "$PW" | creditline operator password risk-li``.
+    Kept as an argon2id hash. Like adding the first admin, this is done from the database's
+    own machine."""
+    import sys
+
+    from creditline.entrypoints.bootstrap import password_hasher
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    hasher = password_hasher()
+    run(
+        db,
+        json_out,
+        lambda d: creditline.set_password(d, name, password, hasher=hasher),
+        show("operator 操作员", ["id", "password_set"]),
+    )

@@ -65,11 +65,20 @@ class AccessRepo(Protocol):
     def operators(self) -> list[Operator]:
         """Every operator, by name."""
 
+    def set_password_hash(self, name: str, encoded: str) -> None:
+        """Store the operator's password hash (the operator exists)."""
+
+    def password_hash(self, name: str) -> str | None:
+        """The operator's password hash, or None when it has none (or there is no operator)."""
+
     def add_key(self, key: ApiKey, secret_hash: str) -> None:
         """Store a key by the hash of its secret."""
 
     def key_by_hash(self, secret_hash: str) -> ApiKey | None:
         """The key whose secret hashes to ``secret_hash``, revoked or not; None if none."""
+
+    def key_by_id(self, key_id: str) -> ApiKey | None:
+        """The key with that id, revoked or not; None if none."""
 
     def api_keys(self) -> list[ApiKey]:
         """Every key, newest first."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
+from creditline.domain.quota.evaluation import freeze_hint
 from creditline.domain.quota.freezes import (
     FREEZE_REASON_NAMES,
     Freeze,
@@ -166,6 +167,7 @@ def list_freezes(db: Database, line_id: str) -> Answer:
         for f in uow.freezes.freezes_of(line_id, active_only=False):
             item = freeze_json(f)
             item["in_force"] = f.in_force(now)
+            item["lifts_zh"], item["lifts_en"] = freeze_hint(f)  # what lifts it
             item.update(uow.freezes.freeze_history(f.id))
             items.append(item)
         return Answer({"line": line_id, "freezes": items})

@@ -42,6 +42,17 @@ class SqlAccess(SqlRepo):
     def operators(self) -> list[Operator]:
         return [_operator(r) for r in self._exec(select(t.operators).order_by(t.operators.c.name))]
 
+    def set_password_hash(self, name: str, encoded: str) -> None:
+        self._exec(
+            update(t.operators).where(t.operators.c.name == name).values(password_hash=encoded)
+        )
+
+    def password_hash(self, name: str) -> str | None:
+        found = self._exec(
+            select(t.operators.c.password_hash).where(t.operators.c.name == name)
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
+
     def add_key(self, key: ApiKey, secret_hash: str) -> None:
         self._exec(
             insert(t.api_keys),
@@ -59,6 +70,10 @@ class SqlAccess(SqlRepo):
     def key_by_hash(self, secret_hash: str) -> ApiKey | None:
         k = t.api_keys
         r = self._exec(select(k).where(k.c.secret_hash == secret_hash)).first()
+        return None if r is None else _key(r)
+
+    def key_by_id(self, key_id: str) -> ApiKey | None:
+        r = self._exec(select(t.api_keys).where(t.api_keys.c.id == key_id)).first()
         return None if r is None else _key(r)
 
     def api_keys(self) -> list[ApiKey]:

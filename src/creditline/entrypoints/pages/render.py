@@ -1,0 +1,154 @@
+"""Rendering the pages: the Jinja2 environment (autoescaped), the zh/en texts, money as
+¥1,234.56 and instants in Beijing time. The use cases give amounts as decimal strings and
+instants as ISO text with their offset; this module only formats them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import creditline
+
+HERE = Path(__file__).parent
+LANGS = ("zh", "en")
+SYMBOLS = {"CNY": "¥"}
+
+#: Every fixed text of the pages, Chinese first.
+TEXTS: dict[str, tuple[str, str]] = {
+    "site": ("额度中心", "Credit lines"),
+    "signin": ("登录", "Sign in"),
+    "signout": ("退出", "Sign out"),
+    "holder_signin": ("商户：使用 API 密钥登录", "Merchants: sign in with your API key"),
+    "operator_signin": ("操作员：用户名与口令", "Operators: name and password"),
+    "key": ("API 密钥", "API key"),
+    "name": ("用户名", "Name"),
+    "password": ("口令", "Password"),
+    "signed_in_as": ("当前登录", "Signed in as"),
+    "open_line": ("查看额度", "Open a line"),
+    "line_id": ("额度编号", "Line id"),
+    "home_hint": (
+        "输入额度编号（如 line_…）查看额度与冻结原因。",
+        "Enter a line id (line_…) to see its quota and why it may be unusable.",
+    ),
+    "quota": ("额度管理", "Quota"),
+    "status": ("状态", "Status"),
+    "limit": ("总额度", "Limit"),
+    "held": ("预占", "Held"),
+    "occupied": ("占用", "Occupied"),
+    "frozen": ("冻结", "Frozen"),
+    "available": ("可用额度", "Available"),
+    "fees_due": ("应付费用", "Fees due"),
+    "freezes": ("冻结记录", "Freezes"),
+    "no_freezes": (
+        "没有冻结。如额度仍不能用，请点击“额度为什么用不了”。",
+        "No freezes. If the quota still cannot be used, ask why below.",
+    ),
+    "reason": ("原因", "Reason"),
+    "since": ("开始", "Since"),
+    "until": ("结束", "Until"),
+    "no_end": ("无结束时间", "no end date"),
+    "lifts": ("如何解除", "What lifts it"),
+    "in_force": ("生效中", "in force"),
+    "alerts": ("预警", "Alerts"),
+    "level_yellow": ("黄色预警", "Yellow alert"),
+    "level_red": ("红色预警", "Red alert"),
+    "no_alerts": ("没有未关闭的预警。", "No open alerts."),
+    "why": ("额度为什么用不了", "Why can't I use my quota?"),
+    "amount": ("金额（元）", "Amount (CNY)"),
+    "purpose": ("用途", "Purpose"),
+    "ask": ("诊断", "Diagnose"),
+    "usable": ("这笔支付可以进行。", "This spend would go through."),
+    "facts": ("详情", "Facts"),
+    "todo": ("怎么办", "What to do"),
+    "clears_at": ("预计解除", "Clears at"),
+    "not_found": ("没有找到", "Not found"),
+    "not_found_text": (
+        "没有这个对象，或者您无权查看。请检查编号，或返回首页。",
+        "No such object, or it is not yours. Check the id, or go back home.",
+    ),
+    "too_many": (
+        "失败次数过多，请一分钟后再试。",
+        "Too many failed sign-ins: try again in a minute.",
+    ),
+    "bad_form": (
+        "表单已过期，请刷新页面后重试。",
+        "The form has expired: reload the page and try again.",
+    ),
+    "wrong": ("密钥、用户名或口令错误。", "The key, the name or the password is wrong."),
+    "home": ("首页", "Home"),
+    "back": ("返回额度", "Back to the line"),
+    "other_lang": ("English", "中文"),
+}
+
+PURPOSES = ("procurement", "commission", "logistics", "purchase")
+
+
+def lang_of(request: Request) -> str:
+    """``?lang=en`` switches (and is remembered in the session); Chinese by default."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        request.session["lang"] = asked
+        return asked
+    kept = request.session.get("lang")
+    return kept if kept in LANGS else "zh"
+
+
+def money(amount: Any, currency: str = "CNY") -> str:
+    """``"1234.5"`` → ``¥1,234.50``; text that is no amount is shown as it is."""
+    if amount is None:
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    symbol = SYMBOLS.get(currency, f"{currency} ")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.2f}"
+
+
+def beijing(iso: Any) -> str:
+    """An ISO instant as ``2024-05-01 10:00`` in Beijing time."""
+    if not iso:
+        return ""
+    try:
+        return creditline.local_text(datetime.fromisoformat(str(iso)))
+    except ValueError:
+        return str(iso)
+
+
+ENV = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["money"] = money
+ENV.filters["beijing"] = beijing
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    """Render ``template`` with the texts in the request's language and the CSRF token."""
+    lang = lang_of(request)
+    index = LANGS.index(lang)
+    t = {key: pair[index] for key, pair in TEXTS.items()}
+    from creditline.entrypoints.pages.session import csrf_token, visitor_label
+
+    html = ENV.get_template(template).render(
+        request=request,
+        lang=lang,
+        t=t,
+        other="en" if lang == "zh" else "zh",
+        csrf=csrf_token(request),
+        who=visitor_label(request),
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,89 @@
+"""Use cases for passwords (口令): an operator's password is set from the machine's shell and
+checked at the pages' sign-in. Only a memory-hard hash is kept; the hashing itself is a port
+(``PasswordHasher``), wired to argon2 by ``entrypoints/bootstrap.py``, so no I/O or C library
+reaches the service or the domain. The pages' session secret is a per-database setting."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Protocol
+
+from creditline.domain.access.roles import Principal
+from creditline.domain.errors import CreditlineError, InvalidInput, Unauthenticated
+from creditline.service.access.operators import MAX_NAME, operator_principal
+from creditline.service.idempotency import Answer
+from creditline.service.uow import Database
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+SESSION_SECRET_SETTING = "pages_session_secret"  # noqa: S105 (the setting's name)
+#: Said for every failed sign-in alike: which of name or password was wrong is not told.
+WRONG = "the name or the password is wrong"
+
+
+class PasswordHasher(Protocol):
+    """A memory-hard password hash (argon2id in production)."""
+
+    def hash(self, password: str) -> str:
+        """The encoded hash of ``password``, salt and parameters included."""
+
+    def verify(self, encoded: str, password: str) -> bool:
+        """Whether ``password`` matches ``encoded``; False (never an error) when it does not."""
+
+
+def set_password(db: Database, name: str, password: str, *, hasher: PasswordHasher) -> Answer:
+    """Set the operator ``name``'s password (at least ``MIN_PASSWORD`` characters)."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(
+            "password", f"password: {MIN_PASSWORD} to {MAX_PASSWORD} characters, please"
+        )
+    encoded = hasher.hash(password)
+    with db.transaction() as uow:
+        principal = operator_principal(uow, name[:MAX_NAME])
+        uow.access.set_password_hash(principal.name, encoded)
+    return Answer({"object": "operator", "id": principal.name, "password_set": True})
+
+
+def check_password(db: Database, name: str, password: str, *, hasher: PasswordHasher) -> Principal:
+    """The operator ``name`` when ``password`` is its password; ``Unauthenticated`` otherwise
+    (an unknown name, no password set, or a wrong one: one message for all three)."""
+    if not name or not password or len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
+        raise Unauthenticated(WRONG)
+    with db.transaction(write=False) as uow:
+        found = uow.access.operator(name)
+        encoded = uow.access.password_hash(name) if found is not None else None
+    if found is None or encoded is None or not hasher.verify(encoded, password):
+        raise Unauthenticated(WRONG)
+    return Principal(found.name, role=found.role)
+
+
+def holder_of_key(db: Database, key_id: str) -> Principal:
+    """The holder a page session was opened with, by its key's id, while the key is active
+    (``Unauthenticated`` once it is revoked: the session ends with the key)."""
+    with db.transaction(write=False) as uow:
+        key = uow.access.key_by_id(key_id)
+    if key is None or key.revoked_at is not None or key.party_id is None:
+        raise Unauthenticated("the API key this session was opened with is revoked")
+    return Principal(key.party_id, party_id=key.party_id, key_id=key.id)
+
+
+def session_secret(db: Database) -> str:
+    """The secret that signs the pages' session cookies: made once per database and kept in
+    its settings, so that every worker on the same database accepts the same cookies."""
+    with db.transaction(write=False) as uow:
+        found = uow.reference.meta_value(SESSION_SECRET_SETTING)
+    if found:
+        return found
+    try:
+        with db.transaction() as uow:
+            found = uow.reference.meta_value(SESSION_SECRET_SETTING)
+            if not found:
+                found = secrets.token_urlsafe(48)
+                uow.reference.set_meta_value(SESSION_SECRET_SETTING, found)
+            return found
+    except CreditlineError:  # another worker stored one first: use that one
+        with db.transaction(write=False) as uow:
+            found = uow.reference.meta_value(SESSION_SECRET_SETTING)
+        if not found:
+            raise
+        return found

@@ -33,18 +33,25 @@ def _may_see(request: Request, who: Principal, line_id: str) -> bool:
 
 @router.get("/lines/{line_id}", response_model=None)
 def line_page(request: Request, line_id: LineId) -> Response:
+    line = _visible_line(request, line_id)
+    if isinstance(line, Response):
+        return line
+    freezes = creditline.list_freezes(request.app.state.api.db, line_id).body["freezes"]
+    return page(request, "line.html", {"line": line, "freezes": freezes})
+
+
+def _visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
+    """The line the visitor may see, or the page to answer instead (sign in, or not found:
+    another holder's line is exactly as missing as no line)."""
     who = visitor(request)
     if who is None:
         return to_signin(request)
     if not _may_see(request, who, line_id):
         return _not_found(request)
-    db = request.app.state.api.db
     try:
-        line = creditline.show_line(db, line_id).body
-        freezes = creditline.list_freezes(db, line_id).body["freezes"]
+        return creditline.show_line(request.app.state.api.db, line_id).body
     except NotFound:
         return _not_found(request)
-    return page(request, "line.html", {"line": line, "freezes": freezes})
 
 
 @router.get("/lines/{line_id}/why", response_model=None)
@@ -54,16 +61,10 @@ def why_page(
     amount: Annotated[str, Query(max_length=32)] = "",
     purpose: Annotated[str, Query(max_length=32)] = "procurement",
 ) -> Response:
-    who = visitor(request)
-    if who is None:
-        return to_signin(request)
-    if not _may_see(request, who, line_id):
-        return _not_found(request)
+    line = _visible_line(request, line_id)
+    if isinstance(line, Response):
+        return line
     db = request.app.state.api.db
-    try:
-        line = creditline.show_line(db, line_id).body
-    except NotFound:
-        return _not_found(request)
     answer: dict[str, Any] | None = None
     error: str | None = None
     if amount:

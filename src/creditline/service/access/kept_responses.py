@@ -76,13 +76,11 @@ def claim_key(db: Database, principal: str, key: str, fingerprint: str) -> KeptR
 def keep_response(
     db: Database, principal: str, key: str, *, fingerprint: str, status: int, body: str
 ) -> None:
-    """Keep the response of the request that claimed ``key``."""
+    """Keep the response of the request that claimed ``key`` (``claim_key`` made its row)."""
+    checked = check_key(key)
     with db.transaction() as uow:
         response = KeptResponse(fingerprint, status, body, uow.reference.now())
-        if uow.access.kept_response(principal, check_key(key)) is None:
-            uow.access.keep_response(principal, check_key(key), response)
-        else:
-            uow.access.settle_response(principal, check_key(key), response)
+        uow.access.settle_response(principal, checked, response)
 
 
 def release_key(db: Database, principal: str, key: str) -> None:

@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint types imports unit pg-test bench test-long clean lock
+.PHONY: demo chromium test check lint types imports unit pg-test bench test-long clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,18 @@ imports: $(STAMP)
 # Tests run on SQLite and on a real PostgreSQL server (tests/pg.py finds or starts one).
 # Long hypothesis runs are marked slow: deselected here, run by `make test-long`.
 # $CREDITLINE_TEST_CLI_TIMEOUT bounds one CLI call in the tests (seconds, default 600).
-unit: $(STAMP)
+unit: $(STAMP) chromium
 	$(BIN)/coverage erase
 	$(BIN)/pytest -n 2 -m "not slow" --durations=15 --cov=creditline --cov-report=term --cov-report=html:htmlcov
 
 check: lint types imports unit
+
+# The browser tests drive Debian's Chromium (Playwright with executable_path): install it when
+# it is missing (as root, or through sudo).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
 test: check
 

@@ -12,7 +12,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import creditline
 from creditline import Database
-from creditline.entrypoints.pages import routes_holder, routes_signin
+from creditline.entrypoints.pages import (
+    routes_care,
+    routes_holder,
+    routes_ops,
+    routes_quota,
+    routes_signin,
+)
 from creditline.entrypoints.pages.render import HERE
 from creditline.entrypoints.pages.session import SESSION_SECONDS, SignInLimit
 
@@ -38,3 +44,6 @@ def install(app: FastAPI, db: Database) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="pages-static")
     app.include_router(routes_signin.router)
     app.include_router(routes_holder.router)
+    app.include_router(routes_quota.router)
+    app.include_router(routes_care.router)
+    app.include_router(routes_ops.router)

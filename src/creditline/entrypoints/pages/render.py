@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import creditline
+from creditline.entrypoints.pages import texts_care, texts_ops, texts_quota
 
 HERE = Path(__file__).parent
 LANGS = ("zh", "en")
 SYMBOLS = {"CNY": "¥"}
 
-#: Every fixed text of the pages, Chinese first.
-TEXTS: dict[str, tuple[str, str]] = {
+#: The fixed texts shared by every page, Chinese first; each area adds its own (``texts_*``).
+COMMON: dict[str, tuple[str, str]] = {
     "site": ("额度中心", "Credit lines"),
     "signin": ("登录", "Sign in"),
     "signout": ("退出", "Sign out"),
@@ -85,6 +86,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "back": ("返回额度", "Back to the line"),
     "other_lang": ("English", "中文"),
 }
+
+
+def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        clash = out.keys() & part.keys()
+        if clash:  # one key, one text: two areas must not silently override each other
+            raise ValueError(f"page texts defined twice: {sorted(clash)}")
+        out |= part
+    return out
+
+
+TEXTS = _merged(COMMON, texts_quota.TEXTS, texts_care.TEXTS, texts_ops.TEXTS)
 
 PURPOSES = ("procurement", "commission", "logistics", "purchase")
 

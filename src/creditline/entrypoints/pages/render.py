@@ -85,6 +85,13 @@ COMMON: dict[str, tuple[str, str]] = {
     "home": ("首页", "Home"),
     "back": ("返回额度", "Back to the line"),
     "other_lang": ("English", "中文"),
+    "holder_pages": ("商户页面", "Holder pages"),
+    "statements": ("对账单", "Statements"),
+    "monitor": ("额度监控表", "Daily quota monitor"),
+    "self_check": ("自测清单", "Self-check"),
+    "security": ("安全中心", "Security centre"),
+    "policy_changes": ("政策变更", "Policy changes"),
+    "ops_desk": ("风控工作台", "Operator desk"),
 }
 
 

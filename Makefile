@@ -38,12 +38,13 @@ unit: $(STAMP) chromium
 
 check: lint types imports unit
 
-# The browser tests drive Debian's Chromium (Playwright with executable_path): install it when
-# it is missing (as root, or through sudo).
+# The browser tests drive Debian's Chromium (Playwright with executable_path), with Noto CJK so
+# that the Chinese pages' screenshots are legible: installed when missing (as root, or sudo).
 chromium:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; }
 
 test: check
 

@@ -15,7 +15,7 @@ import creditline
 from creditline import Answer, Database, Refused
 from creditline.entrypoints.bootstrap import open_new_sandbox
 from creditline.entrypoints.cli.access_cmds import DEMO_OPERATORS, act_as_demo
-from creditline.entrypoints.cli.demo_api import api_epilogue
+from creditline.entrypoints.cli.demo_api import api_epilogue, pages_epilogue
 from creditline.entrypoints.cli.output import console
 from creditline.entrypoints.cli.rules_cmds import render_why
 
@@ -48,7 +48,8 @@ def run_demo(url: str) -> None:
     started = time.perf_counter()
     with open_new_sandbox(url) as db:
         wang_party, wang_line = _story(db)
-        api_epilogue(db, url, wang_party, wang_line)
+        key = api_epilogue(db, url, wang_party, wang_line)
+        pages_epilogue(db, wang_line, key)
     console().print(f"[dim]demo finished in {time.perf_counter() - started:.1f} s[/dim]")
 
 

@@ -92,6 +92,11 @@ COMMON: dict[str, tuple[str, str]] = {
     "security": ("安全中心", "Security centre"),
     "policy_changes": ("政策变更", "Policy changes"),
     "ops_desk": ("风控工作台", "Operator desk"),
+    "go_action": ("去处理", "Go and fix it"),
+    "go_occupancy_overdue": ("查看待还的订单", "See the orders to repay"),
+    "go_insufficient_available": ("查看占用明细", "See what occupies the quota"),
+    "go_line_frozen": ("查看冻结记录", "See the freezes"),
+    "go_funds_not_yet_available": ("查看对账单", "See the statement"),
 }
 
 
@@ -108,6 +113,20 @@ def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 TEXTS = _merged(COMMON, texts_quota.TEXTS, texts_care.TEXTS, texts_ops.TEXTS)
 
 PURPOSES = ("procurement", "commission", "logistics", "purchase")
+
+
+#: Where a reason's action is done, by reason code: a page of the holder's own (presentation
+#: only: the reason and its action text come from the diagnosis).
+ACTION_LINKS = {
+    "occupancy_overdue": "/lines/{line}#exposure",
+    "insufficient_available": "/lines/{line}#exposure",
+    "line_frozen": "/lines/{line}#freezes",
+    "funds_not_yet_available": "/lines/{line}/statements",
+    "split_no_repayment": "/parties/{party}/security#whitelist",
+    "core_share_below_advice": "/parties/{party}/security#whitelist",
+    "core_suppliers_below_advice": "/parties/{party}/security#whitelist",
+    "risk_review": "/parties/{party}/self-check",
+}
 
 
 def lang_of(request: Request) -> str:
@@ -153,6 +172,12 @@ ENV.filters["money"] = money
 ENV.filters["beijing"] = beijing
 
 
+def _switch_url(request: Request, lang: str) -> str:
+    """This page in the other language, its other query parameters kept (a why answer stays)."""
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
@@ -170,6 +195,8 @@ def page(
         csrf=csrf_token(request),
         who=visitor_label(request),
         path=request.url.path,
+        action_links=ACTION_LINKS,
+        switch_url=_switch_url(request, "en" if lang == "zh" else "zh"),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

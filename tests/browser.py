@@ -78,7 +78,10 @@ class Tab:
     shots: list[Path] = field(default_factory=list)
 
     def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
+        """Open ``path``; it must answer 200 (a 404 or 403 page is a failed step)."""
+        response = self.page.goto(self.base + path)
+        assert response is not None
+        assert response.status == 200, f"{path}: {response.status}"
         self.page.wait_for_load_state("networkidle")
 
     def check(self, step: str) -> None:

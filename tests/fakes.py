@@ -25,7 +25,9 @@ from creditline.service.reference_ports import StoredResponse
 from creditline.service.settlement.settlement_ports import PaymentChannel
 from tests.fakes_access import FakeAccess
 from tests.fakes_alerts import FakeAlerts
+from tests.fakes_care import FakeCare
 from tests.fakes_cases import FakeCases
+from tests.fakes_desk import FakeDesk
 from tests.fakes_ledger import FakeCheckpoints, new_signing_key, seal
 from tests.fakes_money import FakeFunds, FakeOrders, FakePayouts
 from tests.fakes_quota import FakeFreezes, FakeHolds, FakeLines, FakeParties
@@ -215,6 +217,8 @@ class FakeUnitOfWork:
         self.access = FakeAccess(state)
         self.webhooks = FakeWebhooks(state)
         self.alerts = FakeAlerts(state)
+        self.desk = FakeDesk(state)
+        self.care = FakeCare(state)
 
 
 class FakeDatabase:

@@ -97,3 +97,115 @@ def test_the_sign_in_page_passes_axe_in_both_languages(world: World) -> None:
         sign_in_with_password(tab, "risk", PASSWORD, "/")
         tab.check("home")
         tab.assert_clean()
+
+
+def queued_logins(world: World) -> list[str]:
+    """Alice's account logs in from four new devices within an hour: the login-anomaly rule
+    sends the later logins to review (R17)."""
+    party = world.parties["alice"]
+    for n in range(4):
+        creditline.record_login(world.db, party, device=f"dev-new-{n}", ip=f"10.9.0.{n}")
+    queued = creditline.queue(world.db).body["pending"]
+    assert queued, "the logins should be queued for review"
+    return [d["id"] for d in queued]
+
+
+def test_an_operator_works_the_review_queue(world: World) -> None:
+    queued = queued_logins(world)
+    operator_password(world, "risk")
+    with live_server(world.db) as base, browser_tabs(base, "operator-queue") as open_tab:
+        tab = open_tab()
+        sign_in_with_password(tab, "risk", PASSWORD, "/ops/")
+        tab.check_both("dashboard")
+        tab.page.get_by_role("link", name=re.compile("审核队列")).first.click()
+        first = tab.page.locator(f"#decision-{queued[0]}")
+        first.wait_for()
+        assert "login_anomaly" in first.inner_text() or "新设备" in first.inner_text()
+        tab.check_both("queue")
+        first.get_by_label(re.compile("备注")).fill("客户本人换手机，已电话核实")
+        first.get_by_role("button", name="批准").click()
+        tab.page.wait_for_load_state("networkidle")
+        assert tab.page.locator(f"#decision-{queued[0]}").count() == 0
+        left = creditline.queue(world.db).body["pending"]
+        assert queued[0] not in {d["id"] for d in left}
+        assert len(left) == len(queued) - 1
+        audit = creditline.list_audit(world.db).body["data"]
+        assert any(r["actor"] == "risk" and r["target"] == queued[0] for r in audit), audit
+        tab.check("queue-after")
+        tab.assert_clean()
+
+
+def test_an_operator_lifts_a_freeze_and_the_holder_s_page_updates(world: World) -> None:
+    line = world.lines["alice"]
+    creditline.add_freeze(world.db, line, reason="operator", key="j3-freeze", note="核查中")
+    operator_password(world, "ops")  # lifting is the operations role's
+    with live_server(world.db) as base, browser_tabs(base, "operator-freeze") as open_tab:
+        holder = open_tab(phone=True)
+        sign_in_with_key(holder, world.keys["alice"], f"/lines/{line}")
+        assert "生效中" in holder.text()
+        assert "冻结中，暂不可用" in holder.text(".balances .big")
+        assert holder.page.get_by_role("status").count() == 1
+        staff = open_tab()
+        sign_in_with_password(staff, "ops", PASSWORD, f"/ops/lines/{line}")
+        staff.check_both("line")
+        staff.page.get_by_label("解除说明").first.fill("核查完毕，解除")
+        staff.page.get_by_role("button", name="解除冻结").first.click()
+        staff.page.wait_for_load_state("networkidle")
+        assert not [
+            f for f in creditline.list_freezes(world.db, line).body["freezes"] if f["in_force"]
+        ]
+        staff.check("line-lifted")
+        holder.page.reload()
+        holder.page.wait_for_load_state("networkidle")
+        assert "生效中" not in holder.text()
+        assert "暂不可用" not in holder.text()
+        assert "¥100,000.00" in holder.text(".balances .big")
+        holder.check_both("quota-lifted")
+        holder.assert_clean()
+        staff.assert_clean()
+
+
+HOLDER_PAGES = [
+    ("quota", "/lines/{line}"),
+    ("why", "/lines/{line}/why?amount=500&purpose=procurement"),
+    ("statements", "/lines/{line}/statements?from=2024-05-01&to=2024-06-30"),
+    ("monitor", "/lines/{line}/monitor"),
+    ("self-check", "/parties/{party}/self-check"),
+    ("security", "/parties/{party}/security"),
+    ("policy-changes", "/parties/{party}/policy-changes"),
+]
+OPERATOR_PAGES = [
+    ("dashboard", "/ops/"),
+    ("queue", "/ops/queue"),
+    ("cases", "/ops/cases"),
+    ("rings", "/ops/rings"),
+    ("line", "/ops/lines/{line}"),
+    ("policy", "/ops/policy"),
+    ("payouts", "/ops/payouts"),
+    ("webhooks", "/ops/webhooks"),
+]
+
+
+def test_every_page_in_both_languages_has_no_console_error_nor_axe_violation(
+    world: World,
+) -> None:
+    """A tour of every page, holder's on a phone and operator's on a desk, with data on them:
+    an overdue line, a queued login, a statement; each page's screenshot is saved."""
+    line = overdue_line(world)
+    queued_logins(world)
+    operator_password(world, "root")
+    party = world.parties["alice"]
+    with live_server(world.db) as base, browser_tabs(base, "tour") as open_tab:
+        holder = open_tab(phone=True)
+        sign_in_with_key(holder, world.keys["alice"], f"/lines/{line}")
+        for step, path in HOLDER_PAGES:
+            holder.go(path.format(line=line, party=party))
+            assert holder.page.title(), step
+            holder.check_both(f"holder-{step}")
+        staff = open_tab()
+        sign_in_with_password(staff, "root", PASSWORD, "/ops/")
+        for step, path in OPERATOR_PAGES:
+            staff.go(path.format(line=line, party=party))
+            staff.check_both(f"ops-{step}")
+        holder.assert_clean()
+        staff.assert_clean()

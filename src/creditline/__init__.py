@@ -10,6 +10,10 @@ JSON body, and whether the rules refused it). Names load on first use (PEP 562),
 ``import creditline`` costs a few milliseconds and imports no database, CLI or rule-engine
 library: a command pays only for the use cases it calls.
 
+It is over 400 lines because it names every public name three times: for the type checker,
+for lazy loading (``_HOMES``) and in ``__all__``; ``test_public_surface`` keeps the three
+equal.
+
 The error tree, rooted at ``CreditlineError``, is drawn once, in the docstring of
 ``creditline.domain.errors``; every error carries a stable ``code``.
 """
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
         Unauthenticated,
     )
     from creditline.domain.money import Money
+    from creditline.domain.quota.purposes import PURPOSE_NAMES
     from creditline.domain.reasons import Reason, ReasonCode
     from creditline.domain.workdays import SHANGHAI, iso_local, local_text
     from creditline.service.access.audit import act, list_audit, new_request_id
@@ -62,20 +67,31 @@ if TYPE_CHECKING:
     from creditline.service.access.ownership import owner_of
     from creditline.service.access.passwords import (
         PasswordHasher,
+        check_holder_password,
         check_password,
         holder_of_key,
+        holder_of_password,
         session_secret,
+        set_holder_password,
         set_password,
     )
+    from creditline.service.care.policy_changes import policy_changes
+    from creditline.service.care.security import security_centre
+    from creditline.service.care.self_check import save_service_figures, self_check
     from creditline.service.cases.case_work import assign_case, close_case, show_case
+    from creditline.service.dashboard import dashboard
+    from creditline.service.desk import line_audit, line_events, list_rings, review_queue
     from creditline.service.due_jobs import run_due
     from creditline.service.event_log import event_counts, list_events
     from creditline.service.idempotency import Answer
     from creditline.service.ledger_verify import VerifyReport, verify_ledger
     from creditline.service.policy_admin import set_policy, show_policy
     from creditline.service.quota.alerts import line_alerts, refresh_alerts
+    from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
+    from creditline.service.quota.history import quota_history
     from creditline.service.quota.line_admin import activate_line, open_line, show_line
+    from creditline.service.quota.monitor import quota_monitor
     from creditline.service.quota.party_admin import (
         add_document,
         add_party,
@@ -147,11 +163,17 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.access.audit": ("act", "list_audit", "new_request_id"),
     "service.access.passwords": (
         "PasswordHasher",
+        "check_holder_password",
         "check_password",
         "holder_of_key",
+        "holder_of_password",
         "session_secret",
+        "set_holder_password",
         "set_password",
     ),
+    "service.care.policy_changes": ("policy_changes",),
+    "service.care.security": ("security_centre",),
+    "service.care.self_check": ("save_service_figures", "self_check"),
     "service.access.ownership": ("owner_of",),
     "service.access.kept_responses": (
         "forget_responses",
@@ -172,6 +194,9 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "service.webhooks.delivery": ("deliver_webhooks", "webhook_backlog"),
     "service.quota.alerts": ("line_alerts", "refresh_alerts"),
+    "service.quota.exposure": ("line_exposure",),
+    "service.quota.history": ("quota_history",),
+    "service.quota.monitor": ("quota_monitor",),
     "domain.errors": (
         "CalendarExhausted",
         "Conflict",
@@ -188,9 +213,12 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Unauthenticated",
     ),
     "domain.money": ("Money",),
+    "domain.quota.purposes": ("PURPOSE_NAMES",),
     "domain.reasons": ("Reason", "ReasonCode"),
     "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
     "service.cases.case_work": ("assign_case", "close_case", "show_case"),
+    "service.dashboard": ("dashboard",),
+    "service.desk": ("line_audit", "line_events", "list_rings", "review_queue"),
     "service.due_jobs": ("run_due",),
     "service.event_log": ("event_counts", "list_events"),
     "service.idempotency": ("Answer",),
@@ -232,6 +260,7 @@ _MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for n
 __all__ = [
     "ACTIONS",
     "PATTERNS",
+    "PURPOSE_NAMES",
     "SHANGHAI",
     "Answer",
     "CalendarExhausted",
@@ -272,12 +301,14 @@ __all__ = [
     "authorize",
     "backtest",
     "capture",
+    "check_holder_password",
     "check_password",
     "claim_key",
     "close_case",
     "close_violation",
     "confirm_order",
     "create_key",
+    "dashboard",
     "decide",
     "deliver_webhooks",
     "evaluate",
@@ -286,11 +317,15 @@ __all__ = [
     "features",
     "forget_responses",
     "holder_of_key",
+    "holder_of_password",
     "iso_local",
     "keep_response",
     "kept_response",
     "lift_freeze",
     "line_alerts",
+    "line_audit",
+    "line_events",
+    "line_exposure",
     "link",
     "list_attempts",
     "list_audit",
@@ -301,6 +336,7 @@ __all__ = [
     "list_keys",
     "list_operators",
     "list_payouts",
+    "list_rings",
     "load_calendar",
     "load_rules",
     "local_text",
@@ -309,7 +345,10 @@ __all__ = [
     "open_line",
     "owner_of",
     "parse_instant",
+    "policy_changes",
     "queue",
+    "quota_history",
+    "quota_monitor",
     "reconcile",
     "record_login",
     "redeliver",
@@ -319,13 +358,18 @@ __all__ = [
     "repay",
     "request_fingerprint",
     "return_order",
+    "review_queue",
     "revoke_key",
     "rings",
     "roles_table",
     "run_due",
+    "save_service_figures",
     "scoped_key",
+    "security_centre",
+    "self_check",
     "session_secret",
     "set_clock",
+    "set_holder_password",
     "set_password",
     "set_policy",
     "set_split_rule",

@@ -121,6 +121,20 @@ def statement_xlsx(body: dict[str, Any], path: Path) -> None:
     to_xlsx(body, path)
 
 
+def statement_xlsx_bytes(body: dict[str, Any]) -> bytes:
+    """A statement as an Excel workbook's bytes (the pages' download)."""
+    from creditline.adapters.spreadsheets import statement_xlsx_bytes as to_bytes
+
+    return to_bytes(body)
+
+
+def monitor_xlsx(body: dict[str, Any]) -> bytes:
+    """The daily quota monitor (额度监控表) as an Excel workbook's bytes."""
+    from creditline.adapters.spreadsheets import monitor_xlsx_bytes
+
+    return monitor_xlsx_bytes(body)
+
+
 def readiness(database: Database) -> dict[str, object]:
     """Whether the database answers and carries the newest migration (``/readyz``)."""
     from alembic.script import ScriptDirectory

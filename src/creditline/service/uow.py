@@ -6,7 +6,9 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from creditline.service.access.access_ports import AccessRepo
+from creditline.service.care.care_ports import CareRepo
 from creditline.service.cases.case_ports import CaseRepo
+from creditline.service.desk_ports import DeskRepo
 from creditline.service.ledger_ports import CheckpointRepo, KeyTrust
 from creditline.service.quota.alert_ports import AlertRepo
 from creditline.service.quota.quota_ports import FreezeRepo, HoldRepo, LineRepo, PartyRepo
@@ -96,6 +98,14 @@ class UnitOfWork(Protocol):
     @property
     def alerts(self) -> AlertRepo:
         """The alerts of lines."""
+
+    @property
+    def care(self) -> CareRepo:
+        """A holder's password and service figures; what its care pages measure."""
+
+    @property
+    def desk(self) -> DeskRepo:
+        """The operator desk's platform-wide reads (dashboard, a line's trail, rings)."""
 
 
 class Database(Protocol):

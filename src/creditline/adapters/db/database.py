@@ -19,8 +19,10 @@ from creditline.adapters.db.engine import make_engine
 from creditline.adapters.db.repos.access_sql import SqlAccess
 from creditline.adapters.db.repos.alerts_sql import SqlAlerts
 from creditline.adapters.db.repos.base import SqlSession
+from creditline.adapters.db.repos.care_sql import SqlCare
 from creditline.adapters.db.repos.cases_sql import SqlCases
 from creditline.adapters.db.repos.checkpoints_sql import SqlCheckpoints
+from creditline.adapters.db.repos.desk_sql import SqlDesk
 from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
 from creditline.adapters.db.repos.holds_sql import SqlHolds
 from creditline.adapters.db.repos.lines_sql import SqlLines
@@ -66,6 +68,8 @@ class SqlUnitOfWork:
         self.access = SqlAccess(session, self)
         self.webhooks = SqlWebhooks(session, self)
         self.alerts = SqlAlerts(session, self)
+        self.care = SqlCare(session, self)
+        self.desk = SqlDesk(session, self)
 
 
 def _wall_clock() -> datetime:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from creditline.adapters.db import (
     schema_access,
+    schema_care,
     schema_cases,
     schema_ledger,
     schema_risk,
@@ -72,6 +73,8 @@ parties = Table(
     Column("qualification_passed", Boolean, nullable=False, server_default="0"),
     Column("settlement_account", String(64)),
     Column("created_at", UtcDateTime, nullable=False),
+    # The pages' sign-in of a holder (0009): an argon2id hash set by an operator.
+    Column("password_hash", String(200)),
     CheckConstraint("kind IN ('merchant', 'consumer')", name="kind"),
 )
 
@@ -401,6 +404,7 @@ webhook_deliveries = _access["webhook_deliveries"]
 webhook_attempts = _access["webhook_attempts"]
 outbox_cursors = _access["outbox_cursors"]
 alerts = _access["alerts"]
+service_figures = schema_care.define(_table)["service_figures"]
 for _name, _table_name, _columns, _where in [
     *schema_settlement.INDEXES,
     *schema_risk.INDEXES,

@@ -145,24 +145,52 @@ def due_alerts(
     return {a.kind: a for a in found if a is not None}
 
 
-def _quota_low(ctx: SpendContext, sales: Money | None) -> Alert | None:
-    if sales is None or sales.currency != ctx.currency or not sales.is_positive:
+@dataclass(frozen=True, slots=True)
+class FlowMeasure:
+    """Available quota measured against the holder's average monthly flow (settled sales of
+    the ``FLOW_WINDOW`` / ``FLOW_MONTHS``): the level it reaches (None: above every line) and
+    the percentage of the flow it is, rounded down."""
+
+    available: Money
+    settled_sales: Money
+    monthly_flow: Money
+    available_percent: int
+    level: AlertLevel | None
+    threshold_percent: int | None
+
+
+def measure_flow(free: Money, sales: Money | None) -> FlowMeasure | None:
+    """``free`` against the flow of ``sales``, at whatever instant both were read (the alert
+    job's now, or the end of a past day for the daily monitor); None when there is no flow to
+    measure against (no settled sales, or sales in another currency)."""
+    if sales is None or sales.currency != free.currency or not sales.is_positive:
         return None
-    free = available(ctx)
     scaled = free.minor * FLOW_MONTHS * 100
-    for level, percent in FLOW_LEVELS:
-        if scaled < percent * sales.minor:
-            detail = {
-                "available": free.format(),
-                "settled_sales": sales.format(),
-                "months": FLOW_MONTHS,
-                # sales / 3, half up: the remainder is a third or two thirds of a fen
-                "monthly_flow": Money((sales.minor + 1) // FLOW_MONTHS, sales.currency).format(),
-                "available_percent": scaled // sales.minor,  # of the flow, rounded down
-                "threshold_percent": percent,
-            }
-            return Alert(AlertKind.QUOTA_LOW, level, detail)
-    return None
+    reached = next(((lv, p) for lv, p in FLOW_LEVELS if scaled < p * sales.minor), (None, None))
+    return FlowMeasure(
+        available=free,
+        settled_sales=sales,
+        # sales / 3, half up: the remainder is a third or two thirds of a fen
+        monthly_flow=Money((sales.minor + 1) // FLOW_MONTHS, sales.currency),
+        available_percent=scaled // sales.minor,  # of the flow, rounded down
+        level=reached[0],
+        threshold_percent=reached[1],
+    )
+
+
+def _quota_low(ctx: SpendContext, sales: Money | None) -> Alert | None:
+    measured = measure_flow(available(ctx), sales)
+    if measured is None or measured.level is None:
+        return None
+    detail = {
+        "available": measured.available.format(),
+        "settled_sales": measured.settled_sales.format(),
+        "months": FLOW_MONTHS,
+        "monthly_flow": measured.monthly_flow.format(),
+        "available_percent": measured.available_percent,
+        "threshold_percent": measured.threshold_percent,
+    }
+    return Alert(AlertKind.QUOTA_LOW, measured.level, detail)
 
 
 def _occupancy_overdue(ctx: SpendContext) -> Alert | None:

@@ -43,6 +43,10 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 CaseId = Annotated[str, Path(max_length=64, examples=["case_5f2a9c1e0b7d4a33"])]
 KeyId = Annotated[str, Path(max_length=64, examples=["key_5f2a9c1e0b7d4a33"])]
 Call = Annotated[Caller, Depends(Caller)]
+LineFilter = Annotated[
+    str | None,
+    Query(max_length=64, description="only what concerns this line", examples=["line_0a1b"]),
+]
 MAX_CURSOR = 10**18
 
 
@@ -164,15 +168,35 @@ def list_events(
     event_type: Annotated[
         str | None, Query(alias="type", max_length=64, examples=["order.confirmed"])
     ] = None,
+    line: LineFilter = None,
 ) -> JSONResponse:
     operators_only(call.principal, "the event outbox")
     after = cursor(starting_after, "evt_")
+    if line is not None:  # one line's events (the operator desk's line page)
+        if event_type is not None:
+            raise InvalidInput("type", "type and line cannot be combined")
+        return call.read(
+            lambda db: listed(
+                creditline.line_events(db, line, after=after, limit=limit), "/v1/events"
+            )
+        )
     return call.read(
         lambda db: listed(
             creditline.list_events(db, event_type=event_type, after=after, limit=limit),
             "/v1/events",
         )
     )
+
+
+@router.get(
+    "/dashboard",
+    responses=ERRORS,
+    summary="The operator desk: today's authorisations by outcome, review backlog, red alerts, "
+    "failing payouts",
+)
+def dashboard(call: Call) -> JSONResponse:
+    operators_only(call.principal, "the dashboard")
+    return call.read(creditline.dashboard)
 
 
 # -- cases ---------------------------------------------------------------------------------------
@@ -304,8 +328,18 @@ def list_audit(
     actor: Annotated[
         str | None, Query(max_length=64, description="only this operator's acts", examples=["ops"])
     ] = None,
+    line: LineFilter = None,
 ) -> JSONResponse:
     after = cursor(starting_after, "aud_")
+    if line is not None:  # acts on one line, its holds, occupancies, freezes and decisions
+        if actor is not None:
+            raise InvalidInput("actor", "actor and line cannot be combined")
+        return call.read(
+            lambda db: listed(
+                creditline.line_audit(db, line, after=after, limit=limit), "/v1/audit"
+            ),
+            action="audit.read",
+        )
     return call.read(
         lambda db: listed(
             creditline.list_audit(db, after=after, limit=limit, actor=actor), "/v1/audit"

@@ -229,3 +229,36 @@ def list_alerts(
     return call.read(
         lambda db: creditline.line_alerts(db, line_id, include_closed=include_closed, limit=limit)
     )
+
+
+@router.get(
+    "/lines/{line_id}/exposure",
+    responses=ERRORS,
+    summary="Open holds and occupancy by order, with age and days left before the limit",
+)
+def get_exposure(line_id: LineId, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.line_exposure(db, line_id))
+
+
+Days = Annotated[int, Query(ge=1, le=366, description="days back, today included")]
+
+
+@router.get(
+    "/lines/{line_id}/history",
+    responses=ERRORS,
+    summary="Limit, used and available at the end of each Beijing day, with freezes",
+)
+def get_history(line_id: LineId, call: Call, days: Days = 90) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.quota_history(db, line_id, days=days))
+
+
+@router.get(
+    "/lines/{line_id}/monitor",
+    responses=ERRORS,
+    summary="Daily quota monitor (额度监控表): available quota against the monthly flow",
+)
+def get_monitor(line_id: LineId, call: Call, days: Days = 30) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.quota_monitor(db, line_id, days=days))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field, StrictInt, StrictStr
 
 import creditline
 from creditline import Answer
@@ -27,7 +28,7 @@ from creditline.entrypoints.api.bodies import (
     WithdrawalIn,
 )
 from creditline.entrypoints.api.calls import Caller, page
-from creditline.entrypoints.api.models import ERRORS, REFUSABLE
+from creditline.entrypoints.api.models import ERRORS, REFUSABLE, Body
 from creditline.entrypoints.api.shape import from_minor
 
 router = APIRouter(prefix="/v1", tags=["parties"])
@@ -225,3 +226,101 @@ def list_party_payouts(
         return Answer(page(items, limit=limit, starting_after=starting_after, url=url))
 
     return call.read(run)
+
+
+# -- the holder's care pages: password, self-check, security centre, policy changes ----------
+class PasswordIn(Body):
+    password: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            max_length=1024,
+            description="at least 12 characters; kept as an argon2id hash, never echoed",
+            examples=["correct horse battery"],
+        ),
+    ]
+
+
+Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+
+
+class ServiceFiguresIn(Body):
+    day: Annotated[StrictStr, Field(max_length=10, examples=["2024-04-30"])]
+    chats: Annotated[Count, Field(examples=[120])]
+    answered_within_30s: Annotated[Count, Field(examples=[110])]
+    median_seconds: Annotated[StrictInt, Field(ge=0, le=86_400, examples=[12])]
+
+
+@router.post(
+    "/parties/{party_id}/password",
+    responses=REFUSABLE,
+    summary="Set a holder's password for the pages' sign-in (an operator's action, audited)",
+)
+def set_party_password(
+    party_id: PartyId, body: PasswordIn, call: Call, request: Request
+) -> JSONResponse:
+    call.own(party_id, "party_id")
+    hasher = request.app.state.password_hasher
+    return call.write(
+        "keys.write",
+        lambda db, _key: creditline.set_holder_password(db, party_id, body.password, hasher=hasher),
+        target=party_id,
+        # The password is not part of the idempotency fingerprint, nor of anything kept.
+        body={"party": party_id},
+    )
+
+
+@router.post(
+    "/parties/{party_id}/service_figures",
+    responses=REFUSABLE,
+    summary="Post a holder's customer-service figures of a day (a repeat replaces the day's)",
+)
+def post_service_figures(party_id: PartyId, body: ServiceFiguresIn, call: Call) -> JSONResponse:
+    call.own(party_id, "party_id")
+    return call.write(
+        "party.write",
+        lambda db, _key: creditline.save_service_figures(
+            db,
+            party_id,
+            day=body.day,
+            chats=body.chats,
+            answered_within_30s=body.answered_within_30s,
+            median_seconds=body.median_seconds,
+        ),
+        target=party_id,
+        body=body.model_dump(),
+    )
+
+
+@router.get(
+    "/parties/{party_id}/self_check",
+    responses=ERRORS,
+    summary="The holder's self-check (自测清单): four items scored 1-5 against a pass line of 4",
+)
+def get_self_check(party_id: PartyId, call: Call) -> JSONResponse:
+    call.own(party_id, "party_id")
+    return call.read(lambda db: creditline.self_check(db, party_id))
+
+
+@router.get(
+    "/parties/{party_id}/security",
+    responses=ERRORS,
+    summary="The holder's security centre (安全中心): devices, abnormal logins, core suppliers",
+)
+def get_security(party_id: PartyId, call: Call) -> JSONResponse:
+    call.own(party_id, "party_id")
+    return call.read(lambda db: creditline.security_centre(db, party_id))
+
+
+@router.get(
+    "/parties/{party_id}/policy_changes",
+    responses=ERRORS,
+    summary="The policy changes (政策变更) that touched the holder in the last days",
+)
+def get_policy_changes(
+    party_id: PartyId,
+    call: Call,
+    days: Annotated[int, Query(ge=1, le=366, examples=[30])] = 30,
+) -> JSONResponse:
+    call.own(party_id, "party_id")
+    return call.read(lambda db: creditline.policy_changes(db, party_id, days))

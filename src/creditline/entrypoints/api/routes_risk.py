@@ -87,12 +87,18 @@ def list_features(call: Call) -> JSONResponse:
     summary="Events held for an operator's review (待审核), oldest first",
 )
 def review_queue(
-    call: Call, limit: Limit = 10, starting_after: StartingAfter = None
+    call: Call,
+    limit: Limit = 10,
+    starting_after: StartingAfter = None,
+    features: Annotated[
+        bool, Query(description="each decision with the features it was scored on")
+    ] = False,
 ) -> JSONResponse:
     operators_only(call.principal, "the review queue")
 
     def run(db: creditline.Database) -> Answer:
-        items = creditline.queue(db, limit=QUEUE_MOST).body["pending"]
+        use = creditline.review_queue if features else creditline.queue
+        items = use(db, limit=QUEUE_MOST).body["pending"]
         url = "/v1/risk/queue"
         return Answer(page(items, limit=limit, starting_after=starting_after, url=url))
 
@@ -132,6 +138,21 @@ def run_rings(call: Call, body: RingsIn | None = None) -> JSONResponse:
         target=since_text or "all",
         body={} if body is None else body.model_dump(),
     )
+
+
+@router.get(
+    "/rings",
+    responses=ERRORS,
+    summary="The cash-out rings found so far, with which member holds which shared identifier",
+)
+def list_rings(call: Call, limit: Limit = 10) -> JSONResponse:
+    operators_only(call.principal, "the rings")
+
+    def run(db: creditline.Database) -> Answer:
+        found = creditline.list_rings(db, limit=limit + 1).body["data"]
+        return Answer(page(found, limit=limit, starting_after=None, url="/v1/risk/rings"))
+
+    return call.read(run)
 
 
 @router.post(

@@ -134,6 +134,11 @@ MONEY_KEYS: frozenset[str] = frozenset(
         "income",
         "settled_sales",
         "monthly_flow",
+        # a line's exposure, history and daily monitor (额度管理, 额度监控表)
+        "used",
+        "yellow_line",
+        "red_line",
+        "reserve",
     }
 )
 

@@ -13,7 +13,7 @@ from creditline.entrypoints.cli.output import console
 
 def api_epilogue(db: Database, url: str, party: str, line: str) -> str:
     """Print how to reach the demo over HTTP; the holder's key made for it is returned."""
-    key = creditline.create_key(db, party=party).body["key"]
+    key = str(creditline.create_key(db, party=party).body["key"])
     auth = shlex.quote(f"Authorization: Bearer {key}")
     api = "http://127.0.0.1:8000"
     out = console()

@@ -3,11 +3,13 @@ capture, void, refund, repay."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 import creditline
+from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import (
     PURPOSE_HELP,
     DbOpt,
@@ -20,6 +22,9 @@ from creditline.entrypoints.cli.common import (
     show,
 )
 from creditline.entrypoints.cli.output import console
+
+if TYPE_CHECKING:
+    from creditline import Answer, Database
 
 app = typer.Typer()
 line_app = typer.Typer(help="Credit lines (额度).", no_args_is_help=True)
@@ -91,6 +96,88 @@ def line_activate(
 def lineshow(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Show a line's status and balances (derived from its ledger)."""
     run(db, json_out, lambda d: creditline.show_line(d, line), show("line 额度", LINE_KEYS))
+
+
+DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="days back, today included")]
+
+
+def _rows(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    from rich.table import Table
+
+    from creditline.entrypoints.cli.output import add_columns
+
+    table = Table(title=title, title_justify="left")
+    add_columns(table, columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console().print(table)
+
+
+@line_app.command("exposure")
+def line_exposure(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Open holds and occupancy by order, with age and days left before the occupancy limit."""
+
+    def render(body: dict[str, Any]) -> None:
+        show("exposure 占用与预授权", ["line", "as_of", "limit_days", "held", "occupied", "used"])(
+            body
+        )
+        columns = ["order", "occupancy", "amount", "since", "age_days", "days_left", "overdue"]
+        _rows("occupancy 占用 (nearest to the limit first)", body["occupancy"], columns)
+        _rows("holds 预授权", body["holds"], ["order", "hold", "amount", "since", "age_days"])
+
+    run(db, json_out, lambda d: creditline.line_exposure(d, line), render)
+
+
+@line_app.command("history")
+def line_history(
+    line: LineArg, days: DaysOpt = 90, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Limit, used and available at the end of each Beijing day, with the freezes standing."""
+
+    def render(body: dict[str, Any]) -> None:
+        columns = ["date", "limit", "used", "available", "frozen", "line_frozen"]
+        _rows(f"history 额度历史 {body['line']} ({body['currency']})", body["days"], columns)
+        _rows("freezes 冻结", body["freezes"], ["id", "reason", "scope", "first_day", "last_day"])
+
+    run(db, json_out, lambda d: creditline.quota_history(d, line, days=days), render)
+
+
+@line_app.command("monitor")
+def line_monitor(
+    line: LineArg,
+    days: DaysOpt = 30,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="also write the monitor as an Excel file")
+    ] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The daily quota monitor (额度监控表): available quota against the monthly flow, with
+    the yellow (50%) and red (30%) lines and the 20% reserve."""
+
+    def action(d: Database) -> Answer:
+        answer = creditline.quota_monitor(d, line, days=days)
+        if xlsx is not None:
+            try:
+                xlsx.write_bytes(bootstrap.monitor_xlsx(answer.body))
+            except OSError as exc:
+                raise creditline.InvalidInput("xlsx", f"cannot write {xlsx}: {exc}") from None
+        return answer
+
+    def render(body: dict[str, Any]) -> None:
+        columns = ["date", "available", "monthly_flow", "yellow_line", "red_line", "level"]
+        _rows(f"monitor 额度监控表 {body['line']} ({body['currency']})", body["days"], columns)
+        today = body["today"]
+        if today["reserve"] is not None:
+            covered = "yes 是" if today["covers_reserve"] else "no 否"
+            console().print(
+                f"reserve 储备 ({body['reserve_percent']}% of the monthly flow): "
+                f"{today['reserve']}; covered by today's available {today['available']}: {covered}"
+            )
+        if xlsx is not None:
+            console().print(f"→ {xlsx}")
+
+    run(db, json_out, action, render)
 
 
 @spend_app.command("authorize")

@@ -77,6 +77,7 @@ COMMANDS: dict[str, Entry] = {
         "per pass; SIGTERM or Ctrl-C finishes the pass and exits).",
     ),
     "clock": Entry("ops_cmds", "The sandbox clock (测试时钟)."),
+    "ops": Entry("ops_cmds", "The operator desk (风控工作台)."),
     "party": Entry("party_cmds", "Merchants (商家) and consumers (消费者)."),
     "line": Entry("line_cmds", "Credit lines (额度)."),
     "spend": Entry("line_cmds", "The spend flow (额度支付)."),

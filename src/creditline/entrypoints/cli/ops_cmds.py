@@ -3,6 +3,7 @@ ledger verification and the demo."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,8 +11,14 @@ import typer
 import creditline
 from creditline import CreditlineError, InvalidInput
 from creditline.entrypoints import bootstrap
-from creditline.entrypoints.cli.common import STATE, DbOpt, JsonOpt, run, show
-from creditline.entrypoints.cli.output import EXIT_ERROR, console, fail, print_json
+from creditline.entrypoints.cli.common import STATE, AsOpt, DbOpt, JsonOpt, LineArg, run, show
+from creditline.entrypoints.cli.output import (
+    EXIT_ERROR,
+    add_columns,
+    console,
+    fail,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from creditline import Answer, Database
@@ -20,7 +27,9 @@ app = typer.Typer()
 clock_app = typer.Typer(help="The sandbox clock (测试时钟).", no_args_is_help=True)
 ledger_app = typer.Typer(help="The ledger (账本).", no_args_is_help=True)
 app.add_typer(clock_app, name="clock")
+desk_app = typer.Typer(help="The operator desk (风控工作台).", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(desk_app, name="ops")
 
 
 @app.command()
@@ -126,3 +135,154 @@ def demo(db: DbOpt = None) -> None:
         run_demo(bootstrap.database_url(db or STATE.db))
     except CreditlineError as exc:
         fail(exc, as_json=False)
+
+
+# -- the operator desk ---------------------------------------------------------------------------
+AfterOpt = Annotated[int, typer.Option("--after", min=0, help="only after this id (a cursor)")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=100, help="at most this many")]
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    add_columns(table, columns)
+    for row in rows:
+        table.add_row(*row)
+    console().print(table)
+
+
+def _local(iso: str | None) -> str:
+    return "" if not iso else creditline.local_text(datetime.fromisoformat(iso))
+
+
+@desk_app.command("dashboard")
+def ops_dashboard(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Today's authorisations by outcome, the review backlog, red alerts, failing payouts."""
+
+    def render(body: dict[str, Any]) -> None:
+        out = console()
+        a, backlog = body["authorizations"], body["review_backlog"]
+        out.print(f"[bold]dashboard 风控看板[/bold] {body['day']} (北京时间 {_local(body['at'])})")
+        out.print(
+            f"authorisations 今日授权: {a['total']} · approved 通过 {a['approved']} · "
+            f"review 待审 {a['review']} · declined 拒绝 {a['declined']}"
+        )
+        oldest = backlog["oldest_age_minutes"]
+        age = "" if oldest is None else f" · oldest 最早 {oldest // 60} h {oldest % 60} min"
+        out.print(f"review backlog 待审核: {backlog['count']}{age}")
+        red = body["red_alerts"]
+        _table(
+            f"red alerts 红色预警: {red['count']}",
+            ["line", "kind", "since", "message"],
+            [[r["line"], r["kind"], _local(r["opened_at"]), r["message_zh"]] for r in red["data"]],
+        )
+        failing = body["failing_payouts"]
+        _table(
+            f"failing payouts 出款失败: {failing['count']}",
+            ["id", "party", "amount", "attempts", "last_error"],
+            [
+                [p["id"], p["party"], p["amount"], str(p["attempts"]), p["last_error"] or ""]
+                for p in failing["data"]
+            ],
+        )
+
+    run(db, json_out, creditline.dashboard, render)
+
+
+@desk_app.command("queue")
+def ops_queue(limit: LimitOpt = 100, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The review queue (待审核), each decision with its rules and features."""
+
+    def render(body: dict[str, Any]) -> None:
+        out = console()
+        if not body["pending"]:
+            out.print("the queue is clear 待审核队列为空")
+        for d in body["pending"]:
+            out.print(
+                f"[bold]{d['id']}[/bold] {d['event']} {d['amount']} · {d['line'] or d['party']}"
+                f" · score {d['score']} · {_local(d['at'])}"
+            )
+            for r in d["reasons"]:
+                out.print(f"  rule {r['rule']}: {r['message_zh']} / {r['message_en']}")
+            for f in d["features"]:
+                out.print(f"  {f['name']} = {f['value']}  ({f['meaning']})")
+
+    run(db, json_out, lambda d: creditline.review_queue(d, limit=limit), render)
+
+
+def _audit_rows(body: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            str(r["seq"]),
+            _local(r["at"]),
+            f"{r['actor']} ({r['role']})",
+            r["action"] + ("" if r["outcome"] == "committed" else f" ({r['outcome']})"),
+            r["target"],
+            r["note"],
+        ]
+        for r in body["data"]
+    ]
+
+
+@desk_app.command("audit")
+def ops_audit(
+    line: LineArg,
+    after: AfterOpt = 0,
+    limit: LimitOpt = 100,
+    as_name: AsOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Operator actions on one line, its holds, freezes and decisions (admin or risk)."""
+
+    def action(d: Database) -> Answer:
+        creditline.as_operator(d, as_name, "audit.read")
+        return creditline.line_audit(d, line, after=after, limit=limit)
+
+    def render(body: dict[str, Any]) -> None:
+        more = " (more: --after the last seq)" if body["has_more"] else ""
+        columns = ["seq", "at", "who", "action", "target", "note"]
+        _table(f"audit trail 审计记录 {line}{more}", columns, _audit_rows(body))
+
+    run(db, json_out, action, render)
+
+
+@desk_app.command("events")
+def ops_events(
+    line: LineArg,
+    after: AfterOpt = 0,
+    limit: LimitOpt = 100,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """One line's events (事件), oldest first."""
+
+    def render(body: dict[str, Any]) -> None:
+        more = " (more: --after the last id)" if body["has_more"] else ""
+        rows = [[str(e["id"]), _local(e["created_at"]), e["type"]] for e in body["data"]]
+        _table(f"events 事件 {line}{more}", ["id", "at", "type"], rows)
+
+    run(db, json_out, lambda d: creditline.line_events(d, line, after=after, limit=limit), render)
+
+
+@desk_app.command("rings")
+def ops_rings(limit: LimitOpt = 50, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The cash-out rings (套现团伙) found so far, with the identifiers members share."""
+
+    def render(body: dict[str, Any]) -> None:
+        rows = [
+            [
+                r["id"],
+                ", ".join(r["members"]),
+                str(r["score"]),
+                r["pattern"],
+                r["case"],
+                ", ".join(f"{s['kind']}:{s['value']}" for s in r["shared"]),
+            ]
+            for r in body["data"]
+        ]
+        columns = ["id", "members", "score", "pattern", "case", "shared"]
+        _table(f"rings 套现团伙: {body['count']}", columns, rows)
+
+    run(db, json_out, lambda d: creditline.list_rings(d, limit=limit), render)

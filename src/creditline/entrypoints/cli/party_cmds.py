@@ -8,7 +8,21 @@ from typing import Annotated, Any
 import typer
 
 import creditline
-from creditline.entrypoints.cli.common import DbOpt, JsonOpt, KeyOpt, PartyArg, run, show
+from creditline.entrypoints.cli.care_view import (
+    render_policy_changes,
+    render_security,
+    render_self_check,
+)
+from creditline.entrypoints.cli.common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    KeyOpt,
+    PartyArg,
+    run,
+    run_as,
+    show,
+)
 from creditline.entrypoints.cli.output import console
 
 app = typer.Typer()
@@ -189,3 +203,85 @@ def document_add(
         ),
         show("document 资质材料"),
     )
+
+
+# -- the holder's care pages: password, service figures, self-check, security, policy ---------
+@party_app.command("password")
+def party_password(
+    party: PartyArg, as_name: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Set a holder's password for the pages' sign-in, read from stdin (one line; at least 12
+    characters), e.g. ``printf '%s\\n' "$PW" | creditline party password mer_... --as root``.
+    Kept as an argon2id hash; an admin's action (keys.write), audited."""
+    import sys
+
+    from creditline.entrypoints.bootstrap import password_hasher
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    hasher = password_hasher()
+    run_as(
+        db,
+        json_out,
+        as_name,
+        "keys.write",
+        lambda d, _who: creditline.set_holder_password(d, party, password, hasher=hasher),
+        show("party 主体", ["id", "password_set"]),
+        target=party,
+    )
+
+
+@party_app.command("service-figures")
+def party_service_figures(
+    party: PartyArg,
+    day: Annotated[str, typer.Option("--day", help="the day, 2026-11-30 (Beijing time)")],
+    chats: Annotated[int, typer.Option("--chats", help="chats that day")],
+    within_30s: Annotated[
+        int, typer.Option("--within-30s", help="chats answered within 30 seconds")
+    ],
+    median_seconds: Annotated[
+        int, typer.Option("--median-seconds", help="the median first response, seconds")
+    ],
+    as_name: AsOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a holder's customer-service figures of a day (a repeat replaces the day's)."""
+    run_as(
+        db,
+        json_out,
+        as_name,
+        "party.write",
+        lambda d, _who: creditline.save_service_figures(
+            d,
+            party,
+            day=day,
+            chats=chats,
+            answered_within_30s=within_30s,
+            median_seconds=median_seconds,
+        ),
+        show("service figures 客服数据"),
+        target=party,
+    )
+
+
+@party_app.command("self-check")
+def party_self_check(party: PartyArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The self-check (自测清单): four items scored 1-5 against the pass line of 4."""
+    run(db, json_out, lambda d: creditline.self_check(d, party), render_self_check)
+
+
+@party_app.command("security")
+def party_security(party: PartyArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The security centre (安全中心): devices, abnormal logins, core suppliers."""
+    run(db, json_out, lambda d: creditline.security_centre(d, party), render_security)
+
+
+@party_app.command("policy-changes")
+def party_policy_changes(
+    party: PartyArg,
+    days: Annotated[int, typer.Option("--days", help="how many days back (1-366)")] = 30,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The policy changes (政策变更) that touched the holder in the last days."""
+    run(db, json_out, lambda d: creditline.policy_changes(d, party, days), render_policy_changes)

@@ -93,6 +93,14 @@ COMMON: dict[str, tuple[str, str]] = {
     "policy_changes": ("政策变更", "Policy changes"),
     "ops_desk": ("风控工作台", "Operator desk"),
     "go_action": ("去处理", "Go and fix it"),
+    "frozen_banner": (
+        "额度已被冻结：下面的可用额度暂时不能使用，直到冻结解除。",
+        "The line is frozen: the available quota below cannot be used until the freeze lifts.",
+    ),
+    "status_active": ("正常", "active"),
+    "status_pending_activation": ("待激活", "pending activation"),
+    "status_closed": ("已关闭", "closed"),
+    "not_usable_now": ("冻结中，暂不可用", "frozen: not usable now"),
     "go_occupancy_overdue": ("查看待还的订单", "See the orders to repay"),
     "go_insufficient_available": ("查看占用明细", "See what occupies the quota"),
     "go_line_frozen": ("查看冻结记录", "See the freezes"),
@@ -172,6 +180,13 @@ ENV.filters["money"] = money
 ENV.filters["beijing"] = beijing
 
 
+def _purpose_name(purpose: str, index: int) -> str:
+    """A purpose's name in the page's language (its code when it has none)."""
+    names = {str(k): v for k, v in creditline.PURPOSE_NAMES.items()}
+    pair = names.get(purpose)
+    return pair[index] if pair else purpose
+
+
 def _switch_url(request: Request, lang: str) -> str:
     """This page in the other language, its other query parameters kept (a why answer stays)."""
     url = request.url.include_query_params(lang=lang)
@@ -196,6 +211,7 @@ def page(
         who=visitor_label(request),
         path=request.url.path,
         action_links=ACTION_LINKS,
+        purpose_name=lambda p: _purpose_name(p, index),
         switch_url=_switch_url(request, "en" if lang == "zh" else "zh"),
         **context,
     )

@@ -1,10 +1,13 @@
-"""The holder's pages: 额度管理 (``/lines/{id}``: balances, freezes and what lifts them, open
-alerts) and 额度为什么用不了 (``/lines/{id}/why?amount=&purpose=``: every reason of the
-diagnosis with its facts, what to do and when it clears). A holder sees only its own lines;
-another's is the same 404 page as a line that does not exist. Operators see every line."""
+"""The holder's pages: 额度管理 (``/lines/{id}``: balances with used, freezes and what lifts
+them, open alerts, holds and occupancy by order with the days left before the occupancy limit,
+and a chart of the last 90 days) and 额度为什么用不了 (``/lines/{id}/why?amount=&purpose=``:
+every reason of the diagnosis with its facts, what to do and when it clears). A holder sees
+only its own lines; another's is the same 404 page as a line that does not exist. Operators
+see every line."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -12,12 +15,15 @@ from fastapi.responses import Response
 
 import creditline
 from creditline import CreditlineError, NotFound, Principal
-from creditline.entrypoints.pages.render import PURPOSES, lang_of, page
+from creditline.entrypoints.pages.charts import history_chart
+from creditline.entrypoints.pages.render import LANGS, PURPOSES, TEXTS, lang_of, money, page
 from creditline.entrypoints.pages.routes_signin import to_signin
 from creditline.entrypoints.pages.session import visitor
 
 router = APIRouter(include_in_schema=False)
 LineId = Annotated[str, Path(max_length=64)]
+#: The days the quota page's chart covers.
+HISTORY_DAYS = 90
 
 
 def _not_found(request: Request) -> Response:
@@ -31,16 +37,38 @@ def _may_see(request: Request, who: Principal, line_id: str) -> bool:
     return bool(request.app.state.api.owner(line_id) == who.party_id)
 
 
+def texts(request: Request) -> dict[str, str]:
+    """The page texts in the request's language (what ``render.page`` gives as ``t``)."""
+    index = LANGS.index(lang_of(request))
+    return {key: pair[index] for key, pair in TEXTS.items()}
+
+
+def tick(amount: Decimal) -> str:
+    """A chart's amount tick: ``¥12,500`` (whole yuan)."""
+    return money(amount.quantize(Decimal(1))).removesuffix(".00")
+
+
 @router.get("/lines/{line_id}", response_model=None)
 def line_page(request: Request, line_id: LineId) -> Response:
-    line = _visible_line(request, line_id)
+    line = visible_line(request, line_id)
     if isinstance(line, Response):
         return line
-    freezes = creditline.list_freezes(request.app.state.api.db, line_id).body["freezes"]
-    return page(request, "line.html", {"line": line, "freezes": freezes})
+    db = request.app.state.api.db
+    freezes = creditline.list_freezes(db, line_id).body["freezes"]
+    exposure = creditline.line_exposure(db, line_id).body
+    history = creditline.quota_history(db, line_id, days=HISTORY_DAYS).body
+    chart = history_chart(history, texts(request), tick, lang=lang_of(request))
+    context = {
+        "line": line,
+        "freezes": freezes,
+        "exposure": exposure,
+        "history": history,
+        "chart": chart,
+    }
+    return page(request, "line.html", context)
 
 
-def _visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
+def visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
     """The line the visitor may see, or the page to answer instead (sign in, or not found:
     another holder's line is exactly as missing as no line)."""
     who = visitor(request)
@@ -54,6 +82,10 @@ def _visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
         return _not_found(request)
 
 
+#: The name other modules may already use for it.
+_visible_line = visible_line
+
+
 @router.get("/lines/{line_id}/why", response_model=None)
 def why_page(
     request: Request,
@@ -61,7 +93,7 @@ def why_page(
     amount: Annotated[str, Query(max_length=32)] = "",
     purpose: Annotated[str, Query(max_length=32)] = "procurement",
 ) -> Response:
-    line = _visible_line(request, line_id)
+    line = visible_line(request, line_id)
     if isinstance(line, Response):
         return line
     db = request.app.state.api.db

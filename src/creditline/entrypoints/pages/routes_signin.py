@@ -56,29 +56,42 @@ def signin(
     limit = request.app.state.signin_limit
     if limit.blocked(client, who):
         return page(request, "signin.html", context | {"error": "too_many"}, status=429)
-    principal = _check(request, key=key.strip(), name=name.strip(), password=password)
-    if principal is None:
+    checked = _check(request, key=key.strip(), name=name.strip(), password=password)
+    if checked is None:
         limit.failed(client, who)
         return page(request, "signin.html", context | {"error": "wrong"}, status=401)
-    sign_in(request, principal)
+    sign_in(request, checked[0], password_fingerprint=checked[1])
     return RedirectResponse(safe_next(next), status_code=303)
 
 
-def _check(request: Request, *, key: str, name: str, password: str) -> Principal | None:
-    """The holder behind ``key``, or the operator ``name`` with ``password``; None if neither
-    holds (an operator's key is not for the pages: operators sign in with a password)."""
+def _looks_like_party(name: str) -> bool:
+    kind, _, rest = name.partition("_")
+    return kind in {"mer", "con"} and 0 < len(rest) <= 32 and rest.isalnum()
+
+
+def _check(
+    request: Request, *, key: str, name: str, password: str
+) -> tuple[Principal, str | None] | None:
+    """The holder behind ``key``; or, with ``name`` and ``password``, the holder whose party id
+    is ``name`` (its password set by an operator; then with its hash's fingerprint) or the
+    operator ``name``. None if none holds (an operator's key is not for the pages: operators
+    sign in with a password)."""
     db = request.app.state.api.db
+    hasher = request.app.state.password_hasher
     try:
         if key:
             found = creditline.authenticate(db, key)
-            return found if found.party_id is not None else None
-        if name and password:
-            return creditline.check_password(
-                db, name, password, hasher=request.app.state.password_hasher
-            )
+            return (found, None) if found.party_id is not None else None
+        if not (name and password):
+            return None
+        if _looks_like_party(name):
+            try:
+                return creditline.check_holder_password(db, name, password, hasher=hasher)
+            except CreditlineError:
+                pass  # an operator may be named like a party: try that too
+        return creditline.check_password(db, name, password, hasher=hasher), None
     except CreditlineError:
         return None
-    return None
 
 
 @router.post("/signout", response_model=None)

@@ -3,9 +3,10 @@ failed sign-ins.
 
 The session is Starlette's ``SessionMiddleware``: a cookie signed with itsdangerous (HMAC) under
 a secret kept per database (``creditline.session_secret``), HttpOnly, SameSite=Lax, eight hours.
-It is signed, not encrypted: it holds who signed in (a party and its key's id, or an
-operator's name) and the CSRF token, never a key or a password. Every request reads again
-whether the holder's key is still active and what the operator's role is now.
+It is signed, not encrypted: it holds who signed in (a party and its key's id or a short
+fingerprint of its password hash, or an operator's name) and the CSRF token, never a key or a
+password. Every request reads again whether the holder's key is still active (or its password
+unchanged) and what the operator's role is now.
 
 Failed sign-ins are limited in this process (``FAILURES`` per ``WINDOW_SECONDS`` per client
 address and per name): with several workers each keeps its own count."""
@@ -47,8 +48,11 @@ def csrf_ok(request: Request, sent: str | None) -> bool:
     return hmac.compare_digest(kept.encode(), sent.encode())
 
 
-def sign_in(request: Request, principal: Principal) -> None:
-    """Start a fresh session for ``principal`` (a new CSRF token: no fixation)."""
+def sign_in(
+    request: Request, principal: Principal, *, password_fingerprint: str | None = None
+) -> None:
+    """Start a fresh session for ``principal`` (a new CSRF token: no fixation); a holder
+    signed in with a password keeps its hash's fingerprint, so a new password ends it."""
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -58,6 +62,7 @@ def sign_in(request: Request, principal: Principal) -> None:
         "role": principal.role.value if principal.role is not None else None,
         "party": principal.party_id,
         "key": principal.key_id,
+        "pw": password_fingerprint,
     }
     request.session["at"] = time.time()
     csrf_token(request)
@@ -78,6 +83,8 @@ def visitor(request: Request) -> Principal | None:
         return None
     db = request.app.state.api.db
     try:
+        if who.get("party") and who.get("pw"):  # while its password is the one signed in with
+            return creditline.holder_of_password(db, str(who["party"]), str(who["pw"]))
         if who.get("party"):  # while its key is active: revoking the key ends the session
             return creditline.holder_of_key(db, str(who.get("key")))
         # the operator's role as it is now, not as it was at sign-in

@@ -1,10 +1,13 @@
-"""Use cases for passwords (口令): an operator's password is set from the machine's shell and
-checked at the pages' sign-in. Only a memory-hard hash is kept; the hashing itself is a port
-(``PasswordHasher``), wired to argon2 by ``entrypoints/bootstrap.py``, so no I/O or C library
-reaches the service or the domain. The pages' session secret is a per-database setting."""
+"""Use cases for passwords (口令): an operator's password is set from the machine's shell, a
+holder's by an operator (audited), and both are checked at the pages' sign-in. Only a
+memory-hard hash is kept; the hashing itself is a port (``PasswordHasher``), wired to argon2
+by ``entrypoints/bootstrap.py``, so no I/O or C library reaches the service or the domain.
+The pages' session secret is a per-database setting."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from typing import Protocol
 
@@ -31,12 +34,16 @@ class PasswordHasher(Protocol):
         """Whether ``password`` matches ``encoded``; False (never an error) when it does not."""
 
 
-def set_password(db: Database, name: str, password: str, *, hasher: PasswordHasher) -> Answer:
-    """Set the operator ``name``'s password (at least ``MIN_PASSWORD`` characters)."""
+def _check_length(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(
             "password", f"password: {MIN_PASSWORD} to {MAX_PASSWORD} characters, please"
         )
+
+
+def set_password(db: Database, name: str, password: str, *, hasher: PasswordHasher) -> Answer:
+    """Set the operator ``name``'s password (at least ``MIN_PASSWORD`` characters)."""
+    _check_length(password)
     encoded = hasher.hash(password)
     with db.transaction() as uow:
         principal = operator_principal(uow, name[:MAX_NAME])
@@ -55,6 +62,51 @@ def check_password(db: Database, name: str, password: str, *, hasher: PasswordHa
     if found is None or encoded is None or not hasher.verify(encoded, password):
         raise Unauthenticated(WRONG)
     return Principal(found.name, role=found.role)
+
+
+def set_holder_password(
+    db: Database, party_id: str, password: str, *, hasher: PasswordHasher
+) -> Answer:
+    """Set the holder ``party_id``'s password for the pages' sign-in (an operator's action; at
+    least ``MIN_PASSWORD`` characters). The sessions opened with the old one end."""
+    _check_length(password)
+    encoded = hasher.hash(password)
+    with db.transaction() as uow:
+        uow.parties.get_party(party_id)  # NotFound for no such party
+        uow.care.set_holder_password_hash(party_id, encoded)
+    return Answer({"object": "party", "id": party_id, "password_set": True})
+
+
+def password_fingerprint(encoded: str) -> str:
+    """A short fingerprint of a password hash, kept in a page session instead of the hash:
+    a new password makes a new one, which ends the sessions opened with the old."""
+    return hashlib.sha256(encoded[-16:].encode()).hexdigest()[:16]
+
+
+def check_holder_password(
+    db: Database, party_id: str, password: str, *, hasher: PasswordHasher
+) -> tuple[Principal, str]:
+    """The holder ``party_id`` and its hash's fingerprint when ``password`` is its password;
+    ``Unauthenticated`` otherwise (no such party, no password set, or a wrong one alike)."""
+    if not party_id or not password or len(party_id) > MAX_NAME or len(password) > MAX_PASSWORD:
+        raise Unauthenticated(WRONG)
+    with db.transaction(write=False) as uow:
+        encoded = uow.care.holder_password_hash(party_id)
+    if encoded is None or not hasher.verify(encoded, password):
+        raise Unauthenticated(WRONG)
+    return Principal(party_id, party_id=party_id), password_fingerprint(encoded)
+
+
+def holder_of_password(db: Database, party_id: str, fingerprint: str) -> Principal:
+    """The holder a page session was opened with by password, while that password is still
+    its password (``Unauthenticated`` once it is changed, or the party is gone)."""
+    with db.transaction(write=False) as uow:
+        encoded = uow.care.holder_password_hash(party_id)
+    if encoded is None or not hmac.compare_digest(
+        password_fingerprint(encoded).encode(), fingerprint.encode()
+    ):
+        raise Unauthenticated("the password this session was opened with has changed")
+    return Principal(party_id, party_id=party_id)
 
 
 def holder_of_key(db: Database, key_id: str) -> Principal:

@@ -1,0 +1,1 @@
+"""The holder's care pages: self-check, security centre, policy changes, holder passwords."""

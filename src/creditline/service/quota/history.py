@@ -1,0 +1,115 @@
+"""A line's quota over its last days (额度管理's chart): limit, used (held + occupied) and
+available at the end of each Beijing day, replayed from the line's book with running
+``Balances`` as statements are, and the freezes that stood in the window, as intervals of
+days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from creditline.domain.errors import InvalidInput
+from creditline.domain.ledger import LINE_BOOK, Balances
+from creditline.domain.quota.freezes import FREEZE_REASON_NAMES
+from creditline.domain.quota.quota_views import (
+    MAX_DAYS,
+    day_range,
+    end_of_day_balances,
+    freeze_days,
+    freeze_end,
+)
+from creditline.domain.workdays import iso_local, local_date
+from creditline.service.idempotency import Answer
+from creditline.service.uow import Database, UnitOfWork
+
+
+def check_days(days: int) -> int:
+    """``days`` when it is a whole number from 1 to ``MAX_DAYS``; else bad input."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise InvalidInput("days", f"days must be a whole number from 1 to {MAX_DAYS}")
+    return days
+
+
+def balances_json(b: Balances) -> dict[str, str]:
+    """A day's balances as the history and the monitor give them; used = held + occupied."""
+    return {
+        "limit": b.limit.format(),
+        "used": (b.held + b.occupied).format(),
+        "held": b.held.format(),
+        "occupied": b.occupied.format(),
+        "frozen": b.frozen.format(),
+        "available": b.available.format(),
+    }
+
+
+def daily_balances(uow: UnitOfWork, line_id: str, days: list[date]) -> list[Balances]:
+    """The line's balances at the end of each of ``days`` (the last one: now)."""
+    currency = uow.lines.read_line(line_id).state.currency
+    empty = Balances.empty(LINE_BOOK, currency)
+    return end_of_day_balances(uow.lines.transfers_of(line_id), empty, days)
+
+
+def quota_history(db: Database, line_id: str, *, days: int = 90) -> Answer:
+    """The line's balances at the end of each of its last ``days`` Beijing days (1-366,
+    today included, as of now), oldest first, each day with the freezes standing on it; and
+    those freezes, with the first and last day of the window they stood on."""
+    check_days(days)
+    with db.transaction(write=False) as uow:
+        now = uow.reference.now()
+        line = uow.lines.read_line(line_id)
+        window = day_range(local_date(now), days)
+        balances = daily_balances(uow, line_id, window)
+        freezes = _freezes(uow, line_id, now, window[0], window[-1])
+    rows: list[dict[str, Any]] = []
+    for day, b in zip(window, balances, strict=True):
+        standing = [f for f in freezes if f["first_day"] <= day.isoformat() <= f["last_day"]]
+        rows.append(
+            {
+                "date": day.isoformat(),
+                **balances_json(b),
+                "freezes": [f["id"] for f in standing],
+                "line_frozen": any(f["scope"] == "line" for f in standing),
+            }
+        )
+    return Answer(
+        {
+            "line": line_id,
+            "currency": line.state.currency,
+            "as_of": iso_local(now),
+            "from": window[0].isoformat(),
+            "to": window[-1].isoformat(),
+            "days": rows,
+            "freezes": freezes,
+        }
+    )
+
+
+def _freezes(
+    uow: UnitOfWork, line_id: str, now: datetime, first: date, last: date
+) -> list[dict[str, Any]]:
+    out = []
+    for f in uow.freezes.freezes_of(line_id, active_only=False):
+        closed = uow.freezes.freeze_history(f.id)["closed_at"]
+        closed_at = datetime.fromisoformat(closed) if closed else None
+        ended = freeze_end(f, closed_at, now)
+        span = freeze_days(f.starts_at, ended, first, last)
+        if span is None:
+            continue
+        zh, en = FREEZE_REASON_NAMES[f.reason]
+        out.append(
+            {
+                "id": f.id,
+                "reason": f.reason.value,
+                "reason_zh": zh,
+                "reason_en": en,
+                "scope": "line" if f.whole_line else "amount",
+                "amount": None if f.amount is None else f.amount.format(),
+                "status": f.status.value,
+                "starts_at": iso_local(f.starts_at),
+                "ended_at": iso_local(ended) if ended else None,
+                "first_day": span[0].isoformat(),
+                "last_day": span[1].isoformat(),
+            }
+        )
+    out.sort(key=lambda item: (item["starts_at"], item["id"]))
+    return out

@@ -209,3 +209,39 @@ def test_every_page_in_both_languages_has_no_console_error_nor_axe_violation(
             staff.check_both(f"ops-{step}")
         holder.assert_clean()
         staff.assert_clean()
+
+
+def test_a_holder_asks_why_with_the_keyboard_only(world: World) -> None:
+    """Keyboard use: Tab reaches the amount field, Enter submits, the answer is announced."""
+    line = overdue_line(world)
+    with live_server(world.db) as base, browser_tabs(base, "keyboard") as open_tab:
+        tab = open_tab(phone=True)
+        sign_in_with_key(tab, world.keys["alice"], f"/lines/{line}/why")
+        for _ in range(40):
+            tab.page.keyboard.press("Tab")
+            if tab.page.evaluate("document.activeElement.id") == "amount":
+                break
+        else:
+            raise AssertionError("Tab never reached the amount field")
+        tab.page.keyboard.type("800")
+        tab.page.keyboard.press("Enter")
+        tab.page.locator("#answer .reason").first.wait_for()
+        assert tab.page.get_attribute("#answer", "aria-live") == "polite"
+        assert "occupancy_overdue" in tab.text("#answer")
+        tab.assert_clean()
+
+
+def test_an_operator_starts_a_ring_run_and_watches_its_progress(world: World) -> None:
+    """A long job started from a page shows its progress until it is done."""
+    operator_password(world, "risk")
+    with live_server(world.db) as base, browser_tabs(base, "operator-job") as open_tab:
+        tab = open_tab()
+        sign_in_with_password(tab, "risk", PASSWORD, "/ops/jobs")
+        tab.page.get_by_role("button", name="运行团伙识别").click()
+        tab.page.wait_for_url(re.compile(r"/ops/jobs/[\w-]+$"))
+        bar = tab.page.get_by_role("progressbar")
+        bar.wait_for()
+        tab.page.get_by_text("已完成").first.wait_for(timeout=60_000)
+        assert tab.page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
+        tab.check_both("done")
+        tab.assert_clean()

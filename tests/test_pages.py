@@ -154,3 +154,23 @@ def test_revoking_the_key_ends_the_holders_page_session(world: World) -> None:
     assert client.get(f"/lines/{world.lines['alice']}").status_code == 200
     creditline.revoke_key(world.db, world.key_ids["alice"])
     assert client.get(f"/lines/{world.lines['alice']}").status_code == 303  # back to /signin
+
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def test_a_browser_gets_error_pages_and_a_script_the_api_s_json(world: World) -> None:
+    client = browser(world)
+    sign_in(client, key=world.keys["alice"])
+    missing = client.get("/no-such-page", headers=HTML)
+    assert missing.status_code == 404
+    assert "没有找到" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    assert client.get("/no-such-page").json()["error"]["code"] == "route_missing"
+    assert client.get("/v1/no-such-route", headers=HTML).json()["error"]["code"] == "route_missing"
+    line = world.lines["alice"]
+    bad = client.get(f"/lines/{line}/why?amount={'9' * 40}&lang=en", headers=HTML)
+    assert bad.status_code == 400
+    assert "Bad request" in bad.text
+    assert "<code>amount</code>" in bad.text
+    assert client.get(f"/lines/{line}/why?amount={'9' * 40}").status_code == 400

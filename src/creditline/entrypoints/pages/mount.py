@@ -5,10 +5,14 @@ routes, all left out of ``/openapi.json``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
 
 import creditline
 from creditline import Database
@@ -43,7 +47,52 @@ def install(app: FastAPI, db: Database) -> None:
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="pages-static")
     app.include_router(routes_signin.router)
+    _page_errors(app)
     app.include_router(routes_holder.router)
     app.include_router(routes_quota.router)
     app.include_router(routes_care.router)
     app.include_router(routes_ops.router)
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
+#: Paths that are the API's or the server's: their errors stay JSON, whoever asks.
+API_PREFIXES = ("/v1/", "/openapi.json", "/docs", "/redoc", "/healthz", "/readyz", "/metrics")
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser asking for a page (not the API, not a script asking for JSON)."""
+    if request.url.path.startswith(API_PREFIXES) or request.url.path.startswith("/static/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page_errors(app: FastAPI) -> None:
+    """A browser gets an error page, not the API's JSON, for a path that does not exist
+    (404), a parameter out of bounds (400, the field named) or a bug (500); the API's
+    handlers answer everyone else exactly as before."""
+    from creditline.entrypoints.pages.render import page
+
+    def wrap(kind: type[Exception], what: Callable[[Exception], tuple[str, int, str]]) -> None:
+        api: Handler = app.exception_handlers[kind]
+
+        async def handler(request: Request, exc: Exception) -> Response:
+            if wants_page(request):
+                key, status, detail = what(exc)
+                return page(request, "error.html", {"what": key, "detail": detail}, status=status)
+            answer = api(request, exc)
+            return await answer if isinstance(answer, Awaitable) else answer
+
+        app.add_exception_handler(kind, handler)
+
+    def http(exc: Exception) -> tuple[str, int, str]:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return ("not_found", 404, "") if status == 404 else ("bad_request", status, "")
+
+    def invalid(exc: Exception) -> tuple[str, int, str]:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        fields = [str(e.get("loc", ["", ""])[-1]) for e in errors]
+        return "bad_request", 400, ", ".join(dict.fromkeys(f for f in fields if f))
+
+    wrap(HTTPException, http)
+    wrap(RequestValidationError, invalid)
+    wrap(Exception, lambda _exc: ("server_error", 500, ""))

@@ -73,6 +73,17 @@ COMMON: dict[str, tuple[str, str]] = {
         "没有这个对象，或者您无权查看。请检查编号，或返回首页。",
         "No such object, or it is not yours. Check the id, or go back home.",
     ),
+    "bad_request": ("请求有误", "Bad request"),
+    "bad_request_text": (
+        "这个地址的参数不对。请检查输入后重试，或返回首页。",
+        "The address's parameters are wrong: check what you entered and try again, or go home.",
+    ),
+    "bad_fields": ("有误的字段", "Fields to check"),
+    "server_error": ("出错了", "Something went wrong"),
+    "server_error_text": (
+        "服务出错，什么都没有改变。请稍后再试；如果一再出现，请联系平台。",
+        "The server failed and nothing changed: try again later; tell the platform if it recurs.",
+    ),
     "too_many": (
         "失败次数过多，请一分钟后再试。",
         "Too many failed sign-ins: try again in a minute.",

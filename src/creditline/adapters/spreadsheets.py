@@ -30,7 +30,7 @@ def statement_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow([zh for _, zh in COLUMNS])
     for row in rows:
-        writer.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+        writer.writerow([_cell(k, row[k]) for k, _ in COLUMNS])
     return out.getvalue()
 
 
@@ -143,4 +143,18 @@ def _cell(key: str, value: Any) -> Any:
     float ever touches money."""
     if value is None:
         return ""
-    return Decimal(value) if key in AMOUNTS else value
+    if key in AMOUNTS:
+        return Decimal(value)
+    return _inert(value)
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text a holder chose (an order id, a note) that a spreadsheet would run as a formula is
+    written with a leading apostrophe: shown as text in Excel, WPS and LibreOffice."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -47,24 +47,30 @@ def review_queue(db: Database, *, limit: int = 100) -> Answer:
     return Answer({"pending": items, "count": len(items)})
 
 
-def line_audit(db: Database, line_id: str, *, after: int = 0, limit: int = MAX_PAGE) -> Answer:
+def line_audit(
+    db: Database, line_id: str, *, after: int = 0, limit: int = MAX_PAGE, newest: bool = False
+) -> Answer:
     """Operator actions on a line (the line, its holds, occupancies and freezes, its risk
-    decisions), oldest first after sequence ``after``."""
+    decisions), oldest first after sequence ``after``; the latest ``limit`` first with
+    ``newest`` (what a person looking at the line wants first)."""
     _limit(limit, MAX_PAGE)
     _after(after)
     with db.transaction(write=False) as uow:
         uow.lines.read_line(line_id)  # NotFound for a line that does not exist
-        rows = uow.desk.line_audit(line_id, after, limit + 1)
+        rows = uow.desk.line_audit(line_id, after, limit + 1, newest=newest)
     return Answer({"data": [audit_json(r) for r in rows[:limit]], "has_more": len(rows) > limit})
 
 
-def line_events(db: Database, line_id: str, *, after: int = 0, limit: int = MAX_PAGE) -> Answer:
-    """The line's events from the outbox, oldest first after event id ``after``."""
+def line_events(
+    db: Database, line_id: str, *, after: int = 0, limit: int = MAX_PAGE, newest: bool = False
+) -> Answer:
+    """The line's events from the outbox, oldest first after event id ``after``; the latest
+    ``limit`` first with ``newest``."""
     _limit(limit, MAX_PAGE)
     _after(after)
     with db.transaction(write=False) as uow:
         uow.lines.read_line(line_id)
-        rows = uow.desk.line_events(line_id, after, limit + 1)
+        rows = uow.desk.line_events(line_id, after, limit + 1, newest=newest)
     return Answer({"data": rows[:limit], "has_more": len(rows) > limit})
 
 

@@ -25,12 +25,18 @@ class DeskRepo(Protocol):
     def failing_payouts(self, limit: int) -> tuple[int, list[PayoutRecord]]:
         """How many unpaid payouts failed at their last attempt, and the oldest ``limit``."""
 
-    def line_audit(self, line_id: str, after: int, limit: int) -> list[AuditRecord]:
-        """Audit records after ``after`` (oldest first) whose target is the line, one of its
-        holds, occupancies or freezes, or a risk decision on it."""
+    def line_audit(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[AuditRecord]:
+        """Audit records after ``after`` (oldest first; the latest first with ``newest``) whose
+        target is the line, one of its holds, occupancies or freezes, or a risk decision on
+        it."""
 
-    def line_events(self, line_id: str, after: int, limit: int) -> list[dict[str, Any]]:
-        """The line's events after id ``after``, oldest first (as ``EventRepo.events``)."""
+    def line_events(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[dict[str, Any]]:
+        """The line's events after id ``after``, oldest first (as ``EventRepo.events``); the
+        latest first with ``newest``."""
 
     def rings(self, limit: int) -> list[dict[str, Any]]:
         """Stored rings, last seen first: id, members, score, pattern, evidence, case, seen."""

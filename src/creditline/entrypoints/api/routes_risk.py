@@ -140,17 +140,22 @@ def run_rings(call: Call, body: RingsIn | None = None) -> JSONResponse:
     )
 
 
+RINGS_READ = 200  # the most rings the use case lists
+
+
 @router.get(
     "/rings",
     responses=ERRORS,
     summary="The cash-out rings found so far, with which member holds which shared identifier",
 )
-def list_rings(call: Call, limit: Limit = 10) -> JSONResponse:
+def list_rings(call: Call, limit: Limit = 10, starting_after: StartingAfter = None) -> JSONResponse:
     operators_only(call.principal, "the rings")
 
     def run(db: creditline.Database) -> Answer:
-        found = creditline.list_rings(db, limit=limit + 1).body["data"]
-        return Answer(page(found, limit=limit, starting_after=None, url="/v1/risk/rings"))
+        # the rings kept are few (the use case reads at most its MAX_RINGS, last seen first):
+        # paged here, in that order, after ``starting_after``
+        found = creditline.list_rings(db, limit=RINGS_READ).body["data"]
+        return Answer(page(found, limit=limit, starting_after=starting_after, url="/v1/risk/rings"))
 
     return call.read(run)
 

@@ -72,8 +72,8 @@ def line_picture(request: Request, line_id: LineId) -> Response:
     freezes = creditline.list_freezes(db, line_id).body["freezes"]
     audit: dict[str, Any] | None = None
     if who.may("audit.read"):
-        audit = creditline.line_audit(db, line_id, limit=TRAIL).body
-    events = creditline.line_events(db, line_id, limit=TRAIL).body
+        audit = creditline.line_audit(db, line_id, limit=TRAIL, newest=True).body
+    events = creditline.line_events(db, line_id, limit=TRAIL, newest=True).body
     context = {
         "line": line,
         "freezes": freezes,
@@ -92,7 +92,7 @@ def _optional_int(text: str, field: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidInput(field, f"{field} must be a whole number")
     return int(text)
 

@@ -118,7 +118,7 @@ def _monitor(
         return line
     context: dict[str, Any] = {"line": line, "days": days, "monitor": None}
     # A word where a number goes is asked as 0 days: the use case refuses it, naming "days".
-    count = int(days) if days.strip().isdigit() else 0
+    count = int(days) if days.strip().isascii() and days.strip().isdigit() else 0
     try:
         body = creditline.quota_monitor(request.app.state.api.db, line_id, days=count).body
     except InvalidInput as exc:

@@ -54,12 +54,14 @@ def signin(
     client = f"ip:{request.client.host if request.client else '-'}"
     who = f"name:{name.strip().lower()}" if name else ""
     limit = request.app.state.signin_limit
-    if limit.blocked(client, who):
+    # The attempt counts before the (slow) check, so parallel guesses cannot all slip under
+    # the limit; a sign-in that succeeds takes its count back.
+    if not limit.attempt(client, who):
         return page(request, "signin.html", context | {"error": "too_many"}, status=429)
     checked = _check(request, key=key.strip(), name=name.strip(), password=password)
     if checked is None:
-        limit.failed(client, who)
         return page(request, "signin.html", context | {"error": "wrong"}, status=401)
+    limit.succeeded(client, who)
     sign_in(request, checked[0], password_fingerprint=checked[1])
     return RedirectResponse(safe_next(next), status_code=303)
 

@@ -118,17 +118,25 @@ class SignInLimit:
             times.popleft()
         return times
 
-    def blocked(self, *keys: str) -> bool:
+    def attempt(self, *keys: str) -> bool:
+        """Count a sign-in attempt before it is checked; False (and not counted) when one of
+        ``keys`` has used up its attempts in the window. Check and count are one step under
+        the lock, so concurrent guesses cannot all pass the check first."""
         now = time.monotonic()
         with self.lock:
-            return any(len(self._recent(k, now)) >= self.failures for k in keys if k)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self.lock:
+            if any(len(self._recent(k, now)) >= self.failures for k in keys if k):
+                return False
             for key in keys:
                 if key:
                     self._recent(key, now).append(now)
             if len(self.seen) > 100_000:  # a flood of names: forget the quiet ones
                 for stale in [k for k, v in self.seen.items() if not v]:
                     del self.seen[stale]
+            return True
+
+    def succeeded(self, *keys: str) -> None:
+        """Take back the attempt of a sign-in that succeeded: only failures count."""
+        with self.lock:
+            for key in keys:
+                if key and self.seen.get(key):
+                    self.seen[key].pop()

@@ -4,6 +4,7 @@ Chinese first (merged into ``render.TEXTS``)."""
 from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "ops_newest_first": ("最新的在前，最多 100 条。", "Newest first, up to 100."),
     # the nav and the gate
     "ops_nav": ("风控工作台导航", "Operator desk"),
     "ops_dashboard": ("看板", "Dashboard"),

@@ -59,9 +59,26 @@ def check_password(db: Database, name: str, password: str, *, hasher: PasswordHa
     with db.transaction(write=False) as uow:
         found = uow.access.operator(name)
         encoded = uow.access.password_hash(name) if found is not None else None
-    if found is None or encoded is None or not hasher.verify(encoded, password):
+    if not _verified(hasher, encoded if found is not None else None, password):
         raise Unauthenticated(WRONG)
+    assert found is not None
     return Principal(found.name, role=found.role)
+
+
+_STAND_INS: dict[type, str] = {}
+
+
+def _verified(hasher: PasswordHasher, encoded: str | None, password: str) -> bool:
+    """``hasher.verify``, and as slow when there is no hash to check against: a name without
+    a password is checked against a stand-in hash, so the time a sign-in takes does not tell
+    which names have a password."""
+    if encoded is not None:
+        return hasher.verify(encoded, password)
+    stand_in = _STAND_INS.get(type(hasher))
+    if stand_in is None:
+        stand_in = _STAND_INS.setdefault(type(hasher), hasher.hash(secrets.token_urlsafe(16)))
+    hasher.verify(stand_in, password)
+    return False
 
 
 def set_holder_password(
@@ -92,8 +109,9 @@ def check_holder_password(
         raise Unauthenticated(WRONG)
     with db.transaction(write=False) as uow:
         encoded = uow.care.holder_password_hash(party_id)
-    if encoded is None or not hasher.verify(encoded, password):
+    if not _verified(hasher, encoded, password):
         raise Unauthenticated(WRONG)
+    assert encoded is not None
     return Principal(party_id, party_id=party_id), password_fingerprint(encoded)
 
 

@@ -74,7 +74,9 @@ class SqlDesk(SqlRepo):
         records = self.uow.payouts.payout_records(ids)
         return int(count), sorted(records, key=lambda r: (r.created_at, r.payout.id))
 
-    def line_audit(self, line_id: str, after: int, limit: int) -> list[AuditRecord]:
+    def line_audit(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[AuditRecord]:
         a, d = t.audit_log, t.risk_decisions
         tail = line_id.removeprefix("line_")
         decisions = select(d.c.id).where(d.c.line_id == line_id)
@@ -83,7 +85,8 @@ class SqlDesk(SqlRepo):
             *(a.c.target.startswith(f"{k}_{tail}", autoescape=True) for k in CHILD_KINDS),
             a.c.target.in_(decisions),
         )
-        rows = self._exec(select(a).where(a.c.seq > after, mine).order_by(a.c.seq).limit(limit))
+        order = a.c.seq.desc() if newest else a.c.seq
+        rows = self._exec(select(a).where(a.c.seq > after, mine).order_by(order).limit(limit))
         return [
             AuditRecord(
                 r.at,
@@ -100,10 +103,13 @@ class SqlDesk(SqlRepo):
             for r in rows
         ]
 
-    def line_events(self, line_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+    def line_events(
+        self, line_id: str, after: int, limit: int, *, newest: bool = False
+    ) -> list[dict[str, Any]]:
         e = t.events
+        order = e.c.id.desc() if newest else e.c.id
         rows = self._exec(
-            select(e).where(e.c.line_id == line_id, e.c.id > after).order_by(e.c.id).limit(limit)
+            select(e).where(e.c.line_id == line_id, e.c.id > after).order_by(order).limit(limit)
         )
         return [
             {

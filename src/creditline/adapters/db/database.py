@@ -3,6 +3,7 @@ repositories, one per aggregate, on one connection."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -224,6 +226,12 @@ class SqlDatabase:
     def _connection(self) -> Connection:
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
+            pool = self.engine.pool
+            if isinstance(pool, QueuePool) and pool.checkedin() == 0:
+                # A thread that ended leaves its connection in its thread-local; it goes back
+                # to the pool when collected, which a reference cycle can delay past the
+                # pool's timeout (servers and test clients start and end worker threads).
+                gc.collect()
             conn = self.engine.connect()
             self._local.conn = conn
         return conn

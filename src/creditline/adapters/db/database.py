@@ -227,7 +227,7 @@ class SqlDatabase:
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
             pool = self.engine.pool
-            if isinstance(pool, QueuePool) and pool.checkedin() == 0:
+            if isinstance(pool, QueuePool) and _exhausted(pool):
                 # A thread that ended leaves its connection in its thread-local; it goes back
                 # to the pool when collected, which a reference cycle can delay past the
                 # pool's timeout (servers and test clients start and end worker threads).
@@ -248,6 +248,12 @@ class SqlDatabase:
     def dispose(self) -> None:
         self._drop_connection()
         self.engine.dispose()
+
+
+def _exhausted(pool: QueuePool) -> bool:
+    """Whether taking a connection now would wait: none idle and the overflow used up."""
+    most = getattr(pool, "_max_overflow", 0)
+    return pool.checkedin() == 0 and most >= 0 and pool.overflow() >= most
 
 
 def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:

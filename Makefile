@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/authorize.py
 	$(BIN)/python bench/risk.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/scorecard.py
 
 test-long: $(STAMP)
 	$(BIN)/pytest -n 2 -m slow --durations=15

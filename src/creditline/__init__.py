@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from creditline.service.care.security import security_centre
     from creditline.service.care.self_check import save_service_figures, self_check
     from creditline.service.cases.case_work import assign_case, close_case, show_case
+    from creditline.service.credit.scorecards import show_scorecard, train_scorecard
     from creditline.service.dashboard import dashboard
     from creditline.service.desk import line_audit, line_events, list_rings, review_queue
     from creditline.service.due_jobs import run_due
@@ -252,6 +253,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "service.settlement.split_runs": ("add_supplier", "set_split_rule"),
     "service.settlement.statements": ("reconcile", "statement"),
+    "service.credit.scorecards": ("show_scorecard", "train_scorecard"),
     "service.uow": ("Database",),
     "service.workday_notices": ("load_calendar", "next_working_day"),
 }
@@ -383,8 +385,10 @@ __all__ = [
     "show_party",
     "show_policy",
     "show_rules",
+    "show_scorecard",
     "statement",
     "store_labels",
+    "train_scorecard",
     "update_endpoint",
     "verify_ledger",
     "verify_party",

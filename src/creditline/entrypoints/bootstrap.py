@@ -158,3 +158,22 @@ def password_hasher() -> PasswordHasher:
     from creditline.adapters.argon2_hasher import Argon2Hasher
 
     return Argon2Hasher()
+
+
+#: Where scorecard versions are kept unless ``--dir`` says: ``$CREDITLINE_SCORECARDS``, else
+#: ``scorecards/`` in the working directory.
+ENV_SCORECARDS = "CREDITLINE_SCORECARDS"
+
+
+def scorecard_store(folder: str | None) -> Any:
+    """The folder of scorecard versions (``ScorecardStore``)."""
+    from creditline.adapters.credit.scorecard_store import FolderStore
+
+    return FolderStore(Path(folder or os.environ.get(ENV_SCORECARDS) or "scorecards"))
+
+
+def scorecard_fitter() -> Any:
+    """Fitting with optbinning (``ScorecardFitter``)."""
+    from creditline.adapters.credit.scorecard_fit import fit_scorecard
+
+    return fit_scorecard

@@ -98,6 +98,7 @@ COMMANDS: dict[str, Entry] = {
     "operator": Entry("access_cmds", "Operators (操作员) and the roles that gate their actions."),
     "apikey": Entry("access_cmds", "API keys (密钥): shown once, kept only as a hash."),
     "audit": Entry("access_cmds", "The audit log (审计日志) of operator actions."),
+    "scorecard": Entry("credit_cmds", "The credit scorecard (评分卡)."),
 }
 
 

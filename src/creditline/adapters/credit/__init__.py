@@ -1,0 +1,1 @@
+"""Credit decisions' adapters: fitting scorecards (optbinning) and the data they use."""

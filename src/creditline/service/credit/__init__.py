@@ -1,0 +1,1 @@
+"""Credit decisions (授信): scorecards, and later initial limits, reviews and appeals."""

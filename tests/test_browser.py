@@ -6,6 +6,7 @@ passes, in Chinese and English, as test artefacts (``tests/browser.py`` says whe
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from creditline.adapters.db.database import SqlDatabase
 from creditline.entrypoints.bootstrap import password_hasher
 from tests.api_helpers import World, make_world
 from tests.browser import browser_tabs, live_server, sign_in_with_key, sign_in_with_password
+from tests.test_scorecard import kept_scorecard
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
@@ -183,17 +185,20 @@ OPERATOR_PAGES = [
     ("policy", "/ops/policy"),
     ("payouts", "/ops/payouts"),
     ("webhooks", "/ops/webhooks"),
+    ("scorecard", "/ops/scorecard"),
 ]
 
 
 def test_every_page_in_both_languages_has_no_console_error_nor_axe_violation(
-    world: World,
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A tour of every page, holder's on a phone and operator's on a desk, with data on them:
     an overdue line, a queued login, a statement; each page's screenshot is saved."""
     line = overdue_line(world)
     queued_logins(world)
     operator_password(world, "root")
+    monkeypatch.setenv("CREDITLINE_SCORECARDS", str(tmp_path / "cards"))
+    kept_scorecard(tmp_path / "cards")
     party = world.parties["alice"]
     with live_server(world.db) as base, browser_tabs(base, "tour") as open_tab:
         holder = open_tab(phone=True)

@@ -13,7 +13,11 @@ import pytest
 import creditline
 from creditline.adapters.credit import scorecard_fit as fit
 from creditline.adapters.credit.scorecard_store import FolderStore
+from creditline.adapters.db.database import SqlDatabase
+from creditline.entrypoints.bootstrap import password_hasher
+from tests.api_helpers import make_world
 from tests.helpers import cli
+from tests.test_pages import PASSWORD, browser, sign_in
 
 AT = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
 
@@ -92,3 +96,61 @@ def test_the_scorecard_fitted_on_the_german_data_reaches_its_aim_through_the_cli
     )
     assert json.loads(missing.stdout)["error"]["param"] == "data"
     assert FolderStore(folder).versions() == [1]
+
+
+FAKE = {
+    "data": {"source": "test data", "rows": 10, "bad": 3},
+    "method": {
+        "split": "stratified 5-fold, seed 0",
+        "scaling": {"pdo": 20, "odds": 50, "points": 600},
+    },
+    "metrics": {"auc": 0.8, "ks": 0.5, "gini": 0.6, "psi_halves": 0.01},
+    "bins": [
+        {
+            "variable": "age_in_years",
+            "bin": "[-inf, 25.50)",
+            "count": 4,
+            "event_rate": 0.5,
+            "woe": -0.8,
+            "points": 12.5,
+        },
+        {
+            "variable": "age_in_years",
+            "bin": "Missing",
+            "count": 0,
+            "event_rate": 0.0,
+            "woe": 0.0,
+            "points": 20.0,
+        },
+    ],
+    "libraries": {"optbinning": "1.0.0"},
+}
+
+
+def kept_scorecard(folder: Path) -> None:
+    creditline.train_scorecard(FolderStore(folder), lambda _data: FAKE, at=AT)
+
+
+def test_operators_read_the_scorecard_over_the_api_and_on_the_desk(
+    db: SqlDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDITLINE_SCORECARDS", str(tmp_path / "cards"))
+    w = make_world(db)
+    assert w.get("risk", "/v1/risk/scorecard").status_code == 404  # none yet
+    kept_scorecard(tmp_path / "cards")
+    got = w.get("risk", "/v1/risk/scorecard").json()
+    assert (got["object"], got["version"], got["metrics"]["auc"]) == ("scorecard", 1, 0.8)
+    assert w.get("risk", "/v1/risk/scorecard?version=2").status_code == 404
+    assert w.get("risk", "/v1/risk/scorecard?version=0").status_code == 400
+    assert w.get("alice", "/v1/risk/scorecard").status_code == 403
+    creditline.set_password(db, "risk", PASSWORD, hasher=password_hasher())
+    client = browser(w)
+    sign_in(client, name="risk", password=PASSWORD)
+    shown = client.get("/ops/scorecard?lang=en")
+    assert shown.status_code == 200
+    assert 'id="scorecard"' in shown.text
+    assert "[-inf, 25.50)" in shown.text
+    assert "Missing" not in shown.text.split('id="scorecard"')[1]  # empty bins left out
+    holder = browser(w)
+    sign_in(holder, key=w.keys["alice"])
+    assert holder.get("/ops/scorecard").status_code == 404

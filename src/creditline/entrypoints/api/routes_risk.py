@@ -174,3 +174,21 @@ def backtest(body: BacktestIn, call: Call) -> JSONResponse:
         target="backtest",
         body=body.model_dump(),
     )
+
+
+@router.get(
+    "/scorecard",
+    responses=ERRORS,
+    summary="The credit scorecard (评分卡): its points table, metrics and how it was made",
+)
+def show_scorecard(
+    call: Call,
+    version: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="default: the latest")
+    ] = None,
+) -> JSONResponse:
+    operators_only(call.principal, "the scorecard")
+    from creditline.entrypoints.bootstrap import scorecard_store
+
+    store = scorecard_store(None)
+    return call.read(lambda _db: creditline.show_scorecard(store, version))

@@ -136,6 +136,22 @@ def rings_page(request: Request) -> Response:
     return page(request, "ops_rings.html", context)
 
 
+@router.get("/ops/scorecard", response_model=None)
+def scorecard_page(request: Request) -> Response:
+    """The latest credit scorecard's points table (评分卡), from the folder the server was
+    given (``$CREDITLINE_SCORECARDS``, else ``scorecards/``)."""
+    who = operator(request)
+    if isinstance(who, Response):
+        return who
+    from creditline.entrypoints.bootstrap import scorecard_store
+
+    try:
+        card: dict[str, Any] | None = creditline.show_scorecard(scorecard_store(None)).body
+    except NotFound:
+        card = None
+    return page(request, "ops_scorecard.html", {"card": card, "flash": take_flash(request)})
+
+
 # -- long jobs -----------------------------------------------------------------------------------
 @router.get("/ops/jobs", response_model=None)
 def jobs_page(request: Request) -> Response:

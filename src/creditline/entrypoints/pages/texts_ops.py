@@ -4,6 +4,17 @@ Chinese first (merged into ``render.TEXTS``)."""
 from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "ops_scorecard": ("评分卡", "Scorecard"),
+    "ops_scorecard_none": (
+        "还没有评分卡。请在服务器上运行 creditline scorecard train 训练一张。",
+        "No scorecard yet: run `creditline scorecard train` on the server to fit one.",
+    ),
+    "ops_sc_variable": ("特征", "Characteristic"),
+    "ops_sc_bin": ("分箱", "Bin"),
+    "ops_sc_count": ("人数", "Count"),
+    "ops_sc_bad_rate": ("坏率", "Bad rate"),
+    "ops_sc_points": ("分数", "Points"),
+    "ops_sc_metrics": ("效果（5 折交叉验证）", "Performance (5-fold cross-validation)"),
     "ops_newest_first": ("最新的在前，最多 100 条。", "Newest first, up to 100."),
     # the nav and the gate
     "ops_nav": ("风控工作台导航", "Operator desk"),

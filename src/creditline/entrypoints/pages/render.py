@@ -204,13 +204,24 @@ def _switch_url(request: Request, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+def texts(request: Request) -> dict[str, str]:
+    """Every page text in the request's language (what templates get as ``t``)."""
+    index = LANGS.index(lang_of(request))
+    return {key: pair[index] for key, pair in TEXTS.items()}
+
+
+def text(request: Request, key: str) -> str:
+    """One page text in the request's language (a message a route flashes or raises)."""
+    return TEXTS[key][LANGS.index(lang_of(request))]
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
     """Render ``template`` with the texts in the request's language and the CSRF token."""
     lang = lang_of(request)
     index = LANGS.index(lang)
-    t = {key: pair[index] for key, pair in TEXTS.items()}
+    t = texts(request)
     from creditline.entrypoints.pages.session import csrf_token, visitor_label
 
     html = ENV.get_template(template).render(

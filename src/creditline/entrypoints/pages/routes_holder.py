@@ -16,7 +16,7 @@ from fastapi.responses import Response
 import creditline
 from creditline import CreditlineError, NotFound, Principal
 from creditline.entrypoints.pages.charts import history_chart
-from creditline.entrypoints.pages.render import LANGS, PURPOSES, TEXTS, lang_of, money, page
+from creditline.entrypoints.pages.render import PURPOSES, lang_of, money, page, texts
 from creditline.entrypoints.pages.routes_signin import to_signin
 from creditline.entrypoints.pages.session import visitor
 
@@ -35,12 +35,6 @@ def _may_see(request: Request, who: Principal, line_id: str) -> bool:
     if who.party_id is None:
         return who.may("read")
     return bool(request.app.state.api.owner(line_id) == who.party_id)
-
-
-def texts(request: Request) -> dict[str, str]:
-    """The page texts in the request's language (what ``render.page`` gives as ``t``)."""
-    index = LANGS.index(lang_of(request))
-    return {key: pair[index] for key, pair in TEXTS.items()}
 
 
 def tick(amount: Decimal) -> str:

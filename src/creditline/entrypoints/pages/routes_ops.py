@@ -13,7 +13,7 @@ from fastapi.responses import Response
 import creditline
 from creditline import CreditlineError, InvalidInput
 from creditline.entrypoints.pages import routes_ops_desk, routes_ops_lines
-from creditline.entrypoints.pages.render import TEXTS, lang_of, page
+from creditline.entrypoints.pages.render import lang_of, page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
     back,
     checked_form,
@@ -29,10 +29,6 @@ router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form(max_length=1024)]
 Note = Annotated[str, Form(max_length=2000)]
 QUEUE_SHOWN = 100
-
-
-def text(request: Request, key: str) -> str:
-    return TEXTS[key][0 if lang_of(request) == "zh" else 1]
 
 
 @router.get("/ops", response_model=None)

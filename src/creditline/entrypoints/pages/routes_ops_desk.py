@@ -15,7 +15,7 @@ from creditline import CreditlineError, InvalidInput, NotFound
 from creditline.entrypoints.pages.graph import KINDS, ring_drawing
 from creditline.entrypoints.pages.jobs import KINDS as JOB_KINDS
 from creditline.entrypoints.pages.jobs import Report, registry
-from creditline.entrypoints.pages.render import TEXTS, lang_of, page
+from creditline.entrypoints.pages.render import lang_of, page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
     back,
     checked_form,
@@ -33,10 +33,6 @@ Field = Annotated[str, Form(max_length=1024)]
 Note = Annotated[str, Form(max_length=2000)]
 CaseId = Annotated[str, Path(max_length=64)]
 RINGS_SHOWN = 50
-
-
-def _t(request: Request, key: str) -> str:
-    return TEXTS[key][0 if lang_of(request) == "zh" else 1]
 
 
 @router.get("/ops/cases", response_model=None)
@@ -87,7 +83,7 @@ def case_step(
     try:
         if step == "close":
             if not note.strip():
-                raise InvalidInput("note", _t(request, "ops_note_required"))
+                raise InvalidInput("note", text(request, "ops_note_required"))
             answer = perform(
                 request,
                 who,
@@ -115,7 +111,7 @@ def case_step(
         flash(request, exc.message, error=True)
         return back(here)
     said = refusal_text(answer, lang_of(request))
-    done = _t(request, "ops_closed_msg" if step == "close" else "ops_assigned_msg")
+    done = text(request, "ops_closed_msg" if step == "close" else "ops_assigned_msg")
     flash(request, said or f"{done}: {case_id}", error=said is not None)
     return back(here)
 

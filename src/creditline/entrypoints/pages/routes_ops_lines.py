@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 import creditline
 from creditline import CreditlineError, InvalidInput, NotFound
-from creditline.entrypoints.pages.render import TEXTS, lang_of, page
+from creditline.entrypoints.pages.render import lang_of, page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
     back,
     checked_form,
@@ -34,10 +34,6 @@ FREEZE_REASONS = ("risk", "dispute", "qualification", "operator", "system_fault"
 TRAIL = 100
 #: Before any policy change: the policy then has every recorded change still to come.
 DAWN = "1970-01-01T08:00:00+08:00"
-
-
-def _t(request: Request, key: str) -> str:
-    return TEXTS[key][0 if lang_of(request) == "zh" else 1]
 
 
 def line_of_freeze(freeze_id: str) -> str | None:
@@ -121,7 +117,7 @@ def add_freeze(
         return not_found(request)
     try:
         if not note.strip():
-            raise InvalidInput("note", _t(request, "ops_note_required"))
+            raise InvalidInput("note", text(request, "ops_note_required"))
         count = _optional_int(hours, "hours")
         answer = perform(
             request,
@@ -147,7 +143,7 @@ def add_freeze(
     if said is not None:
         flash(request, said, error=True)
     else:
-        flash(request, f"{_t(request, 'ops_frozen_msg')}: {answer.body.get('id', '')}")
+        flash(request, f"{text(request, 'ops_frozen_msg')}: {answer.body.get('id', '')}")
     return back(here)
 
 
@@ -171,7 +167,7 @@ def lift_freeze(
     here = f"/ops/lines/{line_id}"
     try:
         if not note.strip():
-            raise InvalidInput("note", _t(request, "ops_note_required"))
+            raise InvalidInput("note", text(request, "ops_note_required"))
         answer = perform(
             request,
             who,
@@ -190,7 +186,7 @@ def lift_freeze(
     if said is not None:
         flash(request, said, error=True)
     else:
-        flash(request, f"{_t(request, 'ops_lifted_msg')}: {freeze_id}")
+        flash(request, f"{text(request, 'ops_lifted_msg')}: {freeze_id}")
     return back(here)
 
 
@@ -209,7 +205,7 @@ def policy_page(request: Request, at: Annotated[str, Query(max_length=40)] = "")
                 naive if naive.tzinfo else naive.replace(tzinfo=creditline.SHANGHAI)
             ).isoformat()
         except ValueError:
-            error = _t(request, "ops_when") + ": YYYY-MM-DDTHH:MM"
+            error = text(request, "ops_when") + ": YYYY-MM-DDTHH:MM"
     try:
         policy = creditline.show_policy(db, when).body
     except CreditlineError as exc:

@@ -16,8 +16,8 @@ import creditline
 from creditline import InvalidInput
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.pages.charts import monitor_chart
-from creditline.entrypoints.pages.render import page
-from creditline.entrypoints.pages.routes_holder import texts, tick, visible_line
+from creditline.entrypoints.pages.render import page, texts
+from creditline.entrypoints.pages.routes_holder import tick, visible_line
 
 router = APIRouter(include_in_schema=False)
 LineId = Annotated[str, Path(max_length=64)]

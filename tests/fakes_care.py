@@ -70,7 +70,6 @@ class FakeCare:
                 g.get("ip_new", False),
                 g["at"],
                 None,
-                "",
             )
             for g in self.s.logins
             if g["party_id"] == party_id and g["at"] >= since

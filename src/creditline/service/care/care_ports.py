@@ -63,7 +63,6 @@ class LoginSeen:
     ip_new: bool
     at: datetime
     outcome: str | None
-    reasons: str
 
 
 class CareRepo(Protocol):

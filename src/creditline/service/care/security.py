@@ -5,7 +5,6 @@ other than approve), and whether the split whitelist has the three core supplier
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,19 +74,6 @@ def _why(g: LoginSeen) -> list[str]:
     return out
 
 
-def _reasons(text: str) -> list[dict[str, Any]]:
-    """The rules that fired on a login's decision: code and message in zh/en."""
-    try:
-        found = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return [
-        {k: r.get(k) for k in ("code", "message_zh", "message_en")}
-        for r in (found if isinstance(found, list) else [])
-        if isinstance(r, dict)
-    ]
-
-
 def _login_json(g: LoginSeen) -> dict[str, Any]:
     return {
         "login": g.id,
@@ -96,7 +82,6 @@ def _login_json(g: LoginSeen) -> dict[str, Any]:
         "ip": g.ip,
         "why": _why(g),
         "risk_outcome": g.outcome,
-        "risk_reasons": _reasons(g.reasons),
     }
 
 

@@ -177,7 +177,6 @@ class SqlCare(SqlRepo):
                 _lg.c.ip_new,
                 _lg.c.at,
                 _rd.c.outcome,
-                _rd.c.reasons,
             )
             .select_from(_lg.outerjoin(_rd, decided))
             .where(_lg.c.party_id == party_id, _lg.c.at >= since)
@@ -192,7 +191,6 @@ class SqlCare(SqlRepo):
                 bool(r.ip_new),
                 r.at,
                 r.outcome,
-                r.reasons or "",
             )
             for r in rows
         ]

@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/risk.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/scorecard.py
+	$(BIN)/python bench/reviews.py
 
 test-long: $(STAMP)
 	$(BIN)/pytest -n 2 -m slow --durations=15

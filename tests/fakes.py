@@ -25,12 +25,16 @@ from creditline.service.reference_ports import StoredResponse
 from creditline.service.settlement.settlement_ports import PaymentChannel
 from tests.fakes_access import FakeAccess
 from tests.fakes_alerts import FakeAlerts
+from tests.fakes_appeals import FakeAppeals
 from tests.fakes_care import FakeCare
 from tests.fakes_cases import FakeCases
+from tests.fakes_credit import FakeCredit
 from tests.fakes_desk import FakeDesk
+from tests.fakes_incidents import FakeIncidents
 from tests.fakes_ledger import FakeCheckpoints, new_signing_key, seal
 from tests.fakes_money import FakeFunds, FakeOrders, FakePayouts
 from tests.fakes_quota import FakeFreezes, FakeHolds, FakeLines, FakeParties
+from tests.fakes_reviews import FakeReviews
 from tests.fakes_risk import FakeRings, FakeRisk, FakeRuleSets
 from tests.fakes_webhooks import FakeWebhooks
 
@@ -56,6 +60,8 @@ class FakeState:
     holds: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     occupancies: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     freezes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    limit_changes: dict[str, list[Any]] = field(default_factory=dict)
+    limit_requests: dict[str, Any] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     suppliers: dict[str, Any] = field(default_factory=dict)
     split_rules: dict[str, list[Any]] = field(default_factory=dict)
@@ -219,6 +225,10 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(state)
         self.desk = FakeDesk(state)
         self.care = FakeCare(state)
+        self.credit = FakeCredit(state)
+        self.appeals = FakeAppeals(state)
+        self.reviews = FakeReviews(state)
+        self.incidents = FakeIncidents(state)
 
 
 class FakeDatabase:

@@ -16,6 +16,7 @@ from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, DocumentType
 from creditline.domain.quota.evaluation import OpenHold
 from creditline.domain.quota.freezes import Freeze, FreezeStatus
+from creditline.domain.quota.limits import LimitChange, LimitRequest
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party
 from creditline.domain.quota.purposes import Product
@@ -83,6 +84,7 @@ class FakeLines:
                 product=Product(row["product"]),
                 status=row["status"],
                 balances=row["balances"],
+                limit_target=row.get("limit_target"),
             ),
             seq=row["seq"],
             head_hash=row["head_hash"],
@@ -137,6 +139,36 @@ class FakeLines:
             ),
             None,
         )
+
+    def set_limit_target(self, line_id: str, target: Money | None, now: datetime) -> None:
+        self._row(line_id)["limit_target"] = target
+
+    def insert_limit_change(self, change: LimitChange) -> None:
+        self.s.limit_changes.setdefault(change.line_id, []).append(change)
+
+    def limit_changes(self, line_id: str, *, limit: int = 100) -> list[LimitChange]:
+        changes = self.s.limit_changes.get(line_id, [])
+        return list(reversed(changes))[:limit]
+
+    def save_limit_request(self, request: LimitRequest) -> None:
+        self.s.limit_requests[request.id] = request
+
+    def limit_request(self, line_id: str, request_id: str) -> LimitRequest:
+        found = self.s.limit_requests.get(request_id)
+        if found is None or found.line_id != line_id:
+            raise _missing("request", request_id)
+        return found
+
+    def limit_requests(
+        self, *, line_id: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[LimitRequest]:
+        found = [
+            r
+            for r in self.s.limit_requests.values()
+            if (line_id is None or r.line_id == line_id)
+            and (status is None or r.status.value == status)
+        ]
+        return sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]
 
     def order_refs(self, line_id: str) -> dict[str, str | None]:
         refs = {hid: h["hold"].order_id for (lid, hid), h in self.s.holds.items() if lid == line_id}

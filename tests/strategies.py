@@ -66,6 +66,15 @@ WORLD_OPS = st.one_of(
         ),
     ),
     st.tuples(st.just("run_due")),
+    # 额度调整: limits set below or above what is used, a line closed (when nothing is owed)
+    # and reopened
+    st.tuples(st.just("set_limit"), st.sampled_from(["0.00", "5000.00", "20000.00", "400000.00"])),
+    st.tuples(st.just("close")),
+    st.tuples(st.just("reopen")),
+    # 申诉: an appeal submitted, or the open one decided (restore, partial, reject)
+    st.tuples(st.just("appeal"), st.sampled_from(["submit", "restore", "partial", "reject"])),
+    # 额度复审: a periodic review now (the licence op makes documents stale, or current again)
+    st.tuples(st.just("review")),
 )
 WORLD_STEPS = st.integers(4, 18)
 

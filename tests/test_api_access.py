@@ -21,9 +21,12 @@ from tests.api_helpers import World, make_world
 
 #: Path parameters that name a holder's object: filled with bob's.
 HOLDER_PARAMS = {"line_id", "hold_id", "freeze_id", "party_id", "order_id"}
+HOLDER_PARAMS |= {"appeal_id", "request_id"}  # an appeal (申诉), an increase request (提额申请)
 #: Path parameters that name a platform object (filled with bob's where he has one, else a
 #: well-formed id of nothing). A new parameter must be added to one of these two sets.
 OTHER_PARAMS = {"violation_id", "decision_id", "key_id", "case_id", "endpoint_id", "event_id"}
+OTHER_PARAMS |= {"review_id"}  # a limit review run (额度复审)
+OTHER_PARAMS |= {"incident_id"}  # an incident over many holders' lines (系统故障)
 #: Body fields that name a holder's object: bob's.
 HOLDER_FIELDS = {"party": "party", "merchant": "party", "buyer": "party", "line": "line"}
 #: Platform-wide terms every holder may read (they name nobody's objects).
@@ -31,6 +34,7 @@ HOLDER_READABLE = {
     ("get", "/v1/policy"),
     ("get", "/v1/calendar/next_working_day"),
     ("get", "/v1/clock"),
+    ("get", "/v1/appeals"),  # a holder's list holds its own appeals only
 }
 #: Fields the examples alone do not make valid.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -61,6 +65,11 @@ def bobs(w: World) -> Bobs:
     creditline.add_order(db, party, order_id="BOB-1", amount="80.00", key="b-3")
     violation = creditline.add_violation(db, party, note="late", key="b-4")
     login = creditline.record_login(db, party, device="bob-phone", ip="10.0.0.2", key="b-5")
+    appeal = creditline.submit_appeal(db, line, reason="请恢复", key="b-6")
+    assessment = creditline.assess_limit(db, party).body
+    request = creditline.request_increase(
+        db, line, amount="200000.00", reason="more", assessment=assessment, key="b-7"
+    )
     return Bobs(
         params={
             "line_id": line,
@@ -74,6 +83,10 @@ def bobs(w: World) -> Bobs:
             "case_id": "case_0000000000000000",
             "endpoint_id": "we_0000000000000000",
             "event_id": "1",
+            "review_id": "rvw_0000000000000000",
+            "appeal_id": appeal.body["id"],
+            "request_id": request.body["id"],
+            "incident_id": "inc_0000000000000000",
         },
         fields={"party": party, "line": line},
     )

@@ -10,12 +10,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from creditline.adapters.db.database import SqlDatabase
-from creditline.domain.errors import Refused
+from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
 from creditline.service import policy_admin as policy
 from creditline.service import sandbox_clock as clock
+from creditline.service.credit import appeal_views, appeals, reviews
 from creditline.service.due_jobs import run_due
 from creditline.service.quota import freeze_admin as freezes
+from creditline.service.quota import limit_admin as limits
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
 from creditline.service.quota import spending
@@ -49,7 +51,7 @@ class World:
         self.n += 1
         return f"k{self.n}"
 
-    def apply(self, op: tuple) -> None:  # noqa: C901 - one branch per kind of op
+    def apply(self, op: tuple) -> None:  # noqa: C901, PLR0912 - one branch per kind of op
         kind = op[0]
         if kind == "spend":
             _, amount, with_order, capture = op
@@ -104,6 +106,34 @@ class World:
             policy.set_policy(self.db, key, value, effective="now", note="test")
         elif kind == "run_due":
             run_due(self.db)
+        elif kind == "set_limit":
+            with contextlib.suppress(Refused):  # refused on a closed line
+                limits.set_limit(self.db, self.line, limit=op[1], note="review", key=self.key())
+        elif kind == "close":
+            b = lines.show_line(self.db, self.line).body
+            if b["occupied"] != "0.00":
+                spending.repay(self.db, self.line, amount=b["occupied"], key=self.key())
+            limits.close_line(self.db, self.line, note="holder asked", key=self.key())
+        elif kind == "reopen":
+            limits.reopen_line(self.db, self.line, note="back", key=self.key())
+        elif kind == "appeal":
+            self.appeal(op[1])
+        elif kind == "review":
+            reviews.review_limits(self.db)
+
+    def appeal(self, step: str) -> None:
+        """申诉: submit one, or decide the open one. A refusal (one open already, a closed
+        line) is an answer like any; a partial limit not below the limit before is bad input."""
+        if step == "submit":
+            appeals.submit_appeal(self.db, self.line, reason="请恢复", key=self.key())
+            return
+        found = appeal_views.list_appeals(self.db, line=self.line, status="submitted").body["data"]
+        if found:
+            limit = "250000.00" if step == "partial" else None
+            with contextlib.suppress(InvalidInput):
+                appeals.decide_appeal(
+                    self.db, found[0]["id"], outcome=step, limit=limit, note="n", key=self.key()
+                )
 
     def check(self, amount: str, purpose: str) -> None:
         """Diagnose, then spend the same thing: both must agree."""
@@ -119,6 +149,10 @@ class World:
         warned = "risk_review" in [w["code"] for w in diagnosed["warnings"]]
         assert warned == (spent.body["status"] == "review"), (diagnosed, spent.body)
         assert diagnosed["risk"]["outcome"] == spent.body["risk"]["outcome"]
+        # A pending appeal is said beside the answer, and changes nothing of it (R15).
+        pending = appeal_views.list_appeals(self.db, line=self.line, status="submitted").body["data"]
+        said = "appeal_pending" in [w["code"] for w in diagnosed["warnings"]]
+        assert said == bool(pending), diagnosed["warnings"]
         for code in codes or [spent.body["status"]]:
             event(code)
         if held:  # keep the state as it was

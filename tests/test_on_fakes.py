@@ -14,9 +14,10 @@ from creditline.service import sandbox_clock as clock
 from creditline.service import uow as uow_port
 from creditline.service.access import access_ports
 from creditline.service.cases import case_ports
+from creditline.service.credit import appeal_ports, credit_ports, review_ports
 from creditline.service.due_jobs import run_due
 from creditline.service.ledger_verify import verify_ledger
-from creditline.service.quota import alert_ports, quota_ports, spending
+from creditline.service.quota import alert_ports, incident_ports, quota_ports, spending
 from creditline.service.quota import freeze_admin as freezes
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
@@ -30,10 +31,14 @@ from tests import (
     fakes,
     fakes_access,
     fakes_alerts,
+    fakes_appeals,
     fakes_cases,
+    fakes_credit,
+    fakes_incidents,
     fakes_ledger,
     fakes_money,
     fakes_quota,
+    fakes_reviews,
     fakes_risk,
     fakes_webhooks,
 )
@@ -231,6 +236,10 @@ def _public_methods(cls: type) -> dict[str, inspect.Signature]:
         (access_ports.AccessRepo, fakes_access.FakeAccess),
         (webhook_ports.WebhookRepo, fakes_webhooks.FakeWebhooks),
         (alert_ports.AlertRepo, fakes_alerts.FakeAlerts),
+        (credit_ports.CreditRepo, fakes_credit.FakeCredit),
+        (incident_ports.IncidentRepo, fakes_incidents.FakeIncidents),
+        (appeal_ports.AppealRepo, fakes_appeals.FakeAppeals),
+        (review_ports.ReviewRepo, fakes_reviews.FakeReviews),
     ],
 )
 def test_every_port_has_a_fake_with_the_same_methods_and_parameters(port, fake):

@@ -290,6 +290,19 @@ NOT_A_SPEND: dict[ReasonCode, str] = {
     C.CORE_SUPPLIERS_BELOW_ADVICE: "add more core suppliers",
     C.ORDER_NOT_SHIPPED: "ship it first",
     C.AFTER_SALE_CLOSED: "settle it with the buyer",
+    # an initial assessment that refers (credit decisions, not spends)
+    C.SCORE_BELOW_BANDS: "ask for a new assessment",
+    C.CREDIT_SCORE_LOW: "improve the credit score",
+    C.INCOME_TOO_LOW: "declare a monthly income",
+    C.NO_SETTLED_SALES: "once buyers confirm receipt",
+    C.APPLICATION_MISSING: "submit a credit application",
+    # appeals (申诉): waiting for a decision, then appealing again with new evidence
+    C.APPEAL_ALREADY_OPEN: "wait for the decision on it",
+    C.APPEAL_PENDING: "wait for the decision on it",
+    # limits and line changes (额度调整): repay, appeal, or ask for a new assessment
+    C.LINE_NOT_SETTLED: "void the open holds and repay",
+    C.LIMIT_REDUCED: "you may appeal the change",
+    C.ASSESSMENT_REFERRED: "assess again",
 }
 
 #: Codes that advise nothing: request errors, states an operator meets, the sandbox's guards.
@@ -301,6 +314,8 @@ NO_ACTION = {
     C.CURRENCY_MISMATCH,
     C.REVIEW_NOT_PENDING,
     C.CASE_CLOSED,
+    C.APPEAL_NOT_OPEN,
+    C.LINE_NOT_CLOSED,
     C.CLOCK_NOT_SANDBOX,
     C.CLOCK_BACKWARDS,
     C.SANDBOX_ONLY,

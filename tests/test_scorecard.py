@@ -136,7 +136,11 @@ def test_operators_read_the_scorecard_over_the_api_and_on_the_desk(
 ) -> None:
     monkeypatch.setenv("CREDITLINE_SCORECARDS", str(tmp_path / "cards"))
     w = make_world(db)
-    assert w.get("risk", "/v1/risk/scorecard").status_code == 404  # none yet
+    shipped = w.get("risk", "/v1/risk/scorecard").json()  # none trained: the package's own
+    assert (shipped["version"], shipped["kind"], shipped["simulated"]) == (0, "consumer", False)
+    merchant = w.get("risk", "/v1/risk/scorecard?kind=merchant").json()
+    assert (merchant["version"], merchant["kind"], merchant["simulated"]) == (0, "merchant", True)
+    assert w.get("risk", "/v1/risk/scorecard?kind=other").status_code == 400
     kept_scorecard(tmp_path / "cards")
     got = w.get("risk", "/v1/risk/scorecard").json()
     assert (got["object"], got["version"], got["metrics"]["auc"]) == ("scorecard", 1, 0.8)
@@ -154,3 +158,6 @@ def test_operators_read_the_scorecard_over_the_api_and_on_the_desk(
     holder = browser(w)
     sign_in(holder, key=w.keys["alice"])
     assert holder.get("/ops/scorecard").status_code == 404
+    merchant = client.get("/ops/scorecard?kind=merchant&lang=en")
+    assert 'id="sc-simulated"' in merchant.text
+    assert "return_rate_pct" in merchant.text

@@ -79,6 +79,20 @@ if TYPE_CHECKING:
     from creditline.service.care.security import security_centre
     from creditline.service.care.self_check import save_service_figures, self_check
     from creditline.service.cases.case_work import assign_case, close_case, show_case
+    from creditline.service.credit.appeal_views import list_appeals, show_appeal
+    from creditline.service.credit.appeals import decide_appeal, submit_appeal
+    from creditline.service.credit.assessment import assess_limit
+    from creditline.service.credit.credit_application import (
+        show_application,
+        submit_application,
+    )
+    from creditline.service.credit.reviews import (
+        line_reviews,
+        review_due,
+        review_limits,
+        show_review,
+        update_credit_facts,
+    )
     from creditline.service.credit.scorecards import show_scorecard, train_scorecard
     from creditline.service.dashboard import dashboard
     from creditline.service.desk import line_audit, line_events, list_rings, review_queue
@@ -91,6 +105,24 @@ if TYPE_CHECKING:
     from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
     from creditline.service.quota.history import quota_history
+    from creditline.service.quota.incident_admin import (
+        close_incident,
+        list_incidents,
+        open_incident,
+        show_incident,
+    )
+    from creditline.service.quota.limit_admin import (
+        close_line,
+        limit_changes,
+        reopen_line,
+        set_limit,
+    )
+    from creditline.service.quota.limit_requests import (
+        decide_request,
+        list_requests,
+        request_increase,
+        show_request,
+    )
     from creditline.service.quota.line_admin import activate_line, open_line, show_line
     from creditline.service.quota.monitor import quota_monitor
     from creditline.service.quota.party_admin import (
@@ -102,6 +134,7 @@ if TYPE_CHECKING:
         verify_party,
     )
     from creditline.service.quota.spending import authorize, capture, refund, repay, void
+    from creditline.service.quota.temporary_quota import grant_temporary_quota, temporary_quota
     from creditline.service.quota.why import why
     from creditline.service.risk.labels import evaluate, store_labels
     from creditline.service.risk.ring_job import rings
@@ -226,6 +259,20 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.ledger_verify": ("VerifyReport", "verify_ledger"),
     "service.policy_admin": ("set_policy", "show_policy"),
     "service.quota.freeze_admin": ("add_freeze", "lift_freeze", "list_freezes"),
+    "service.quota.incident_admin": (
+        "close_incident",
+        "list_incidents",
+        "open_incident",
+        "show_incident",
+    ),
+    "service.quota.temporary_quota": ("grant_temporary_quota", "temporary_quota"),
+    "service.quota.limit_admin": ("close_line", "limit_changes", "reopen_line", "set_limit"),
+    "service.quota.limit_requests": (
+        "decide_request",
+        "list_requests",
+        "request_increase",
+        "show_request",
+    ),
     "service.quota.line_admin": ("activate_line", "open_line", "show_line"),
     "service.quota.party_admin": (
         "add_document",
@@ -254,6 +301,17 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.settlement.split_runs": ("add_supplier", "set_split_rule"),
     "service.settlement.statements": ("reconcile", "statement"),
     "service.credit.scorecards": ("show_scorecard", "train_scorecard"),
+    "service.credit.assessment": ("assess_limit",),
+    "service.credit.reviews": (
+        "line_reviews",
+        "review_due",
+        "review_limits",
+        "show_review",
+        "update_credit_facts",
+    ),
+    "service.credit.appeals": ("decide_appeal", "submit_appeal"),
+    "service.credit.appeal_views": ("list_appeals", "show_appeal"),
+    "service.credit.credit_application": ("show_application", "submit_application"),
     "service.uow": ("Database",),
     "service.workday_notices": ("load_calendar", "next_working_day"),
 }
@@ -298,6 +356,7 @@ __all__ = [
     "add_violation",
     "advance_clock",
     "as_operator",
+    "assess_limit",
     "assign_case",
     "authenticate",
     "authorize",
@@ -307,43 +366,54 @@ __all__ = [
     "check_password",
     "claim_key",
     "close_case",
+    "close_incident",
+    "close_line",
     "close_violation",
     "confirm_order",
     "create_key",
     "dashboard",
     "decide",
+    "decide_appeal",
+    "decide_request",
     "deliver_webhooks",
     "evaluate",
     "event_counts",
     "fail_payouts",
     "features",
     "forget_responses",
+    "grant_temporary_quota",
     "holder_of_key",
     "holder_of_password",
     "iso_local",
     "keep_response",
     "kept_response",
     "lift_freeze",
+    "limit_changes",
     "line_alerts",
     "line_audit",
     "line_events",
     "line_exposure",
+    "line_reviews",
     "link",
+    "list_appeals",
     "list_attempts",
     "list_audit",
     "list_cases",
     "list_endpoints",
     "list_events",
     "list_freezes",
+    "list_incidents",
     "list_keys",
     "list_operators",
     "list_payouts",
+    "list_requests",
     "list_rings",
     "load_calendar",
     "load_rules",
     "local_text",
     "new_request_id",
     "next_working_day",
+    "open_incident",
     "open_line",
     "owner_of",
     "parse_instant",
@@ -357,9 +427,13 @@ __all__ = [
     "refresh_alerts",
     "refund",
     "release_key",
+    "reopen_line",
     "repay",
     "request_fingerprint",
+    "request_increase",
     "return_order",
+    "review_due",
+    "review_limits",
     "review_queue",
     "revoke_key",
     "rings",
@@ -372,23 +446,33 @@ __all__ = [
     "session_secret",
     "set_clock",
     "set_holder_password",
+    "set_limit",
     "set_password",
     "set_policy",
     "set_split_rule",
     "ship_order",
+    "show_appeal",
+    "show_application",
     "show_case",
     "show_clock",
     "show_endpoint",
     "show_funds",
+    "show_incident",
     "show_line",
     "show_order",
     "show_party",
     "show_policy",
+    "show_request",
+    "show_review",
     "show_rules",
     "show_scorecard",
     "statement",
     "store_labels",
+    "submit_appeal",
+    "submit_application",
+    "temporary_quota",
     "train_scorecard",
+    "update_credit_facts",
     "update_endpoint",
     "verify_ledger",
     "verify_party",

@@ -102,6 +102,7 @@ FUNDS_BOOK = Book(
 
 class Movement(StrEnum):
     GRANT = "grant"  # limit granted (or raised)
+    REDUCE = "reduce"  # limit lowered: unused quota goes back to the platform
     AUTHORIZE = "authorize"
     CAPTURE = "capture"
     RELEASE = "release"  # the uncaptured rest of a hold

@@ -1,15 +1,20 @@
-"""Platform policy (平台政策) as versioned data: parameters, their changes, what is in force."""
+"""Platform policy (平台政策) as versioned data: parameters, their changes, what is in force.
+
+It is over 400 lines because ``PARAMETERS`` is the one table of every policy parameter, with
+its kind, default, bounds and zh/en names; the rules that read them live with their contexts."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from creditline.domain.credit.limit_bands import format_bands, parse_bands
+from creditline.domain.credit.name_lists import names, parse_categories, parse_documents
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 
@@ -21,6 +26,9 @@ class Kind(StrEnum):
     MONEY = "money"
     RATE = "rate"
     WINDOW = "window"
+    BANDS = "bands"  # score bands of limits, 560:5000.00,600:20000.00 (domain.credit.limit_bands)
+    DOCUMENTS = "documents"  # document types, business_licence,tax_registration (name_lists)
+    CATEGORIES = "categories"  # merchant categories, apparel,beauty (domain.credit.name_lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +130,230 @@ PARAMETERS: dict[str, Parameter] = {
             1,
             365,
         ),
+        # Initial limits (初始额度): score bands and caps (domain/credit/limit_bands.py).
+        Parameter(
+            "merchant_limit_bands",
+            Kind.BANDS,
+            "520:20000.00,540:50000.00,560:100000.00,580:200000.00,600:350000.00,620:500000.00",
+            "商家评分额度分档（分数:额度）",
+            "merchant score bands (score:limit)",
+        ),
+        Parameter(
+            "consumer_limit_bands",
+            Kind.BANDS,
+            "480:2000.00,500:5000.00,520:10000.00,540:20000.00,560:30000.00,580:50000.00",
+            "消费者评分额度分档（分数:额度）",
+            "consumer score bands (score:limit)",
+        ),
+        Parameter(
+            "merchant_bnpl_limit_cap",
+            Kind.MONEY,
+            "1000000.00",
+            "先用后付额度上限",
+            "most limit of a merchant_bnpl line",
+        ),
+        Parameter(
+            "installment_limit_cap",
+            Kind.MONEY,
+            "50000.00",
+            "分期购额度上限",
+            "most limit of an installment line",
+        ),
+        Parameter(
+            "merchant_sales_multiple",
+            Kind.INT,
+            "3",
+            "商家额度上限（月均结算销售额的倍数）",
+            "a merchant's limit is at most this many months of settled sales",
+            1,
+            36,
+        ),
+        Parameter(
+            "consumer_income_multiple",
+            Kind.INT,
+            "3",
+            "消费者额度上限（月收入的倍数）",
+            "a consumer's limit is at most this many months of income",
+            1,
+            36,
+        ),
+        Parameter(
+            "consumer_credit_score_floor",
+            Kind.INT,
+            "550",
+            "消费者信用分下限（低于则转人工）",
+            "credit score below which a consumer's assessment refers",
+            300,
+            950,
+        ),
+        Parameter(
+            "settled_sales_months",
+            Kind.INT,
+            "6",
+            "结算销售额统计月数",
+            "full months averaged for a merchant's settled sales",
+            1,
+            12,
+        ),
+        Parameter(
+            "limit_rounding",
+            Kind.MONEY,
+            "100.00",
+            "额度取整单位（向下）",
+            "limits are rounded down to a multiple of this",
+        ),
+        # Periodic reviews (额度复审, R19): domain/credit/review_rules.py. A cut is the share
+        # of the limit a reason takes (from the limit before any review reduction).
+        Parameter(
+            "review_interval_days",
+            Kind.INT,
+            "30",
+            "额度复审周期（天）",
+            "days between a line's periodic reviews (the worker runs them when due)",
+            1,
+            365,
+        ),
+        Parameter(
+            "document_max_age_days",
+            Kind.INT,
+            "365",
+            "资质材料有效期（提交后天数）",
+            "days a submitted document stays current; older ones must be resubmitted",
+            1,
+            3650,
+        ),
+        Parameter(
+            "required_documents",
+            Kind.DOCUMENTS,
+            "business_licence",
+            "复审要求的资质材料",
+            "documents a merchant must keep current on file (reviewed for age and expiry)",
+        ),
+        Parameter(
+            "documents_cut",
+            Kind.RATE,
+            "0.5",
+            "材料过期或缺失时额度下调比例",
+            "share of the limit taken while a document is stale or missing",
+        ),
+        Parameter(
+            "return_rate_max",
+            Kind.RATE,
+            "0.08",
+            "退货率上限",
+            "highest return rate allowed in the watched categories",
+        ),
+        Parameter(
+            "return_rate_categories",
+            Kind.CATEGORIES,
+            "apparel,beauty",
+            "考核退货率的类目",
+            "merchant categories whose return rate is reviewed",
+        ),
+        Parameter(
+            "return_rate_window_days",
+            Kind.INT,
+            "90",
+            "退货率统计天数",
+            "days of orders the return rate is measured over",
+            7,
+            365,
+        ),
+        Parameter(
+            "return_rate_min_orders",
+            Kind.INT,
+            "10",
+            "考核退货率的最少订单数",
+            "orders needed in the window before the return rate counts",
+            1,
+            100000,
+        ),
+        Parameter(
+            "return_rate_cut",
+            Kind.RATE,
+            "0.3",
+            "退货率过高时额度下调比例",
+            "share of the limit taken while the return rate is too high",
+        ),
+        Parameter(
+            "inactivity_days",
+            Kind.INT,
+            "180",
+            "长期未使用（天）",
+            "days without a spend after which a review lowers the limit",
+            7,
+            3650,
+        ),
+        Parameter(
+            "inactivity_cut",
+            Kind.RATE,
+            "0.5",
+            "长期未使用时额度下调比例",
+            "share of the limit taken from a line left unused",
+        ),
+        Parameter(
+            "overdue_cut",
+            Kind.RATE,
+            "0.5",
+            "逾期未还时额度下调比例",
+            "share of the limit taken while repayments or installments are overdue",
+        ),
+        Parameter(
+            "score_drop_points",
+            Kind.INT,
+            "50",
+            "信用分下降阈值（分）",
+            "fall of the credit score since the last review that lowers the limit",
+            1,
+            650,
+        ),
+        Parameter(
+            "income_drop",
+            Kind.RATE,
+            "0.2",
+            "收入下降阈值",
+            "fall of the income since the last review (a share) that lowers the limit",
+        ),
+        Parameter(
+            "score_drop_cut",
+            Kind.RATE,
+            "0.3",
+            "信用分或收入下降时额度下调比例",
+            "share of the limit taken when the credit score or income fell",
+        ),
+        Parameter(
+            "good_history_months",
+            Kind.INT,
+            "6",
+            "提额所需连续良好月数",
+            "months of steady use without overdue, freeze or change before a raise",
+            1,
+            120,
+        ),
+        Parameter(
+            "raise_step",
+            Kind.RATE,
+            "0.2",
+            "单次提额比例上限",
+            "largest raise at one review, as a share of the limit",
+        ),
+        Parameter(
+            "raise_max",
+            Kind.MONEY,
+            "100000.00",
+            "单次提额金额上限",
+            "largest raise at one review (the product caps still apply)",
+        ),
     )
 }
 
+#: Kinds whose text is checked and made canonical by their own parser.
+_CANONICAL: dict[Kind, Callable[[str], str]] = {
+    Kind.MONEY: lambda text: Money.parse(text, field="value").format(),
+    Kind.BANDS: lambda text: format_bands(parse_bands(text)),
+    Kind.DOCUMENTS: parse_documents,
+    Kind.CATEGORIES: parse_categories,
+}
 _WINDOW = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -146,8 +375,9 @@ def parse_value(key: str, text: str) -> str:
                 "value", f"{key} must be between {param.minimum} and {param.maximum}"
             )
         return str(number)
-    if param.kind is Kind.MONEY:
-        return Money.parse(text, field="value").format()
+    canonical = _CANONICAL.get(param.kind)
+    if canonical is not None:
+        return canonical(text)
     if param.kind is Kind.RATE:
         try:
             rate = Decimal(text)
@@ -196,6 +426,10 @@ class Policy:
 
     def rate(self, key: str) -> Decimal:
         return Decimal(self.raw(key))
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """The names a list value holds (a ``documents`` or ``categories`` parameter)."""
+        return names(self.raw(key))
 
     @property
     def hold_timeout_days(self) -> int:

@@ -1,4 +1,7 @@
-"""Reason codes: one enum, one table of zh/en texts, used by declines, diagnosis and errors."""
+"""Reason codes: one enum, one table of zh/en texts, used by declines, diagnosis and errors.
+
+It is over 400 lines because it is the one place a reason's code, texts and action are written
+(the API, the pages and the CLI render from it and never word a reason themselves)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,11 @@ class ReasonCode(StrEnum):
     LINE_NOT_ACTIVE = "line_not_active"
     LINE_CLOSED = "line_closed"
     LINE_ALREADY_OPEN = "line_already_open"
+    LINE_NOT_SETTLED = "line_not_settled"
+    LINE_NOT_CLOSED = "line_not_closed"
+    # Limits (额度调整), R19: a review, an appeal, an operator or an ended temporary quota.
+    LIMIT_REDUCED = "limit_reduced"
+    ASSESSMENT_REFERRED = "assessment_referred"
     # Purposes, R4.
     PURPOSE_FORBIDDEN = "purpose_forbidden"
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"
@@ -52,6 +60,16 @@ class ReasonCode(StrEnum):
     REVIEW_NOT_PENDING = "review_not_pending"
     # Cases (工单) that operators work.
     CASE_CLOSED = "case_closed"
+    # Appeals (申诉), R15: one open appeal per line; while open, the diagnosis warns of it.
+    APPEAL_ALREADY_OPEN = "appeal_already_open"
+    APPEAL_PENDING = "appeal_pending"
+    APPEAL_NOT_OPEN = "appeal_not_open"
+    # Initial limits (初始额度), R19: why an assessment refers instead of approving.
+    SCORE_BELOW_BANDS = "score_below_bands"
+    CREDIT_SCORE_LOW = "credit_score_low"
+    INCOME_TOO_LOW = "income_too_low"
+    NO_SETTLED_SALES = "no_settled_sales"
+    APPLICATION_MISSING = "application_missing"
     # Request handling.
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CLOCK_NOT_SANDBOX = "clock_not_sandbox"
@@ -104,6 +122,31 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "the credit line is closed",
         "请联系平台",
         "contact the platform",
+    ),
+    ReasonCode.LINE_NOT_SETTLED: ReasonText(
+        "额度还有未结清的款项，不能关闭：预授权 {held}，占用 {occupied}，滞纳金 {fees_due}",
+        "the line cannot be closed while anything is held or owed: held {held}, "
+        "occupied {occupied}, late fees {fees_due}",
+        "请先撤销预授权并结清占用和滞纳金",
+        "void the open holds and repay the occupancy and late fees first",
+    ),
+    ReasonCode.LINE_NOT_CLOSED: ReasonText(
+        "额度 {line} 未关闭，无需重新开启",
+        "line {line} is not closed, so it cannot be reopened",
+    ),
+    ReasonCode.LIMIT_REDUCED: ReasonText(
+        "额度已于 {at_local}（北京时间）由 {from_limit} 调整为 {to_limit}：{why_zh}",
+        "the limit was lowered from {from_limit} to {to_limit} on {at_local} Beijing time: "
+        "{why_en}",
+        "{restore_zh}（对调整有异议可提交申诉）",
+        "{restore_en} (you may appeal the change)",
+    ),
+    ReasonCode.ASSESSMENT_REFERRED: ReasonText(
+        "评估未能自动给出额度，需人工审核：{summary_zh}",
+        "the assessment gives no limit by itself; an operator decides: {summary_en}",
+        "请补充资料（如收入证明、经营流水）后重新评估，或由平台人工核定额度",
+        "add information (income, sales records) and assess again, or ask the platform to set "
+        "a limit",
     ),
     ReasonCode.LINE_ALREADY_OPEN: ReasonText(
         "已有一条未关闭的{product_zh}额度 {line}，同一产品只能有一条",
@@ -266,6 +309,56 @@ TEXTS: dict[ReasonCode, ReasonText] = {
     ReasonCode.CASE_CLOSED: ReasonText(
         "工单 {case} 已于 {closed_at} 由 {closed_by} 关闭",
         "case {case} was closed at {closed_at} by {closed_by}",
+    ),
+    ReasonCode.APPEAL_ALREADY_OPEN: ReasonText(
+        "额度 {line} 已有一个处理中的申诉 {appeal}（{submitted_local} 北京时间提交）",
+        "line {line} has an open appeal already: {appeal}, submitted on {submitted_local} "
+        "Beijing time",
+        "请等待该申诉的处理结果；如有新的证据，可在结果出来后再次申诉",
+        "wait for the decision on it; with new evidence, appeal again once it is decided",
+    ),
+    ReasonCode.APPEAL_PENDING: ReasonText(
+        "申诉 {appeal} 已于 {submitted_local}（北京时间）提交，正在等待平台处理；"
+        "处理结果出来之前，额度照常按现在的规则使用",
+        "appeal {appeal}, submitted on {submitted_local} Beijing time, awaits the platform's "
+        "decision; until then the line works as it does now",
+        "请等待申诉结果，结果会显示在额度管理页面",
+        "wait for the decision on it; it will show on your quota page",
+    ),
+    ReasonCode.APPEAL_NOT_OPEN: ReasonText(
+        "申诉 {appeal} 已于 {decided_local} 处理（{outcome}），不能再次处理",
+        "appeal {appeal} was decided on {decided_local} ({outcome}); it cannot be decided again",
+    ),
+    ReasonCode.SCORE_BELOW_BANDS: ReasonText(
+        "评分 {score} 低于授信的最低分档 {lowest}",
+        "the score {score} is below the lowest band that grants a limit ({lowest})",
+        "改善扣分最多的几项因素后，可申请重新评估",
+        "improve the factors that cost the most points, then ask for a new assessment",
+    ),
+    ReasonCode.CREDIT_SCORE_LOW: ReasonText(
+        "信用分（{credit_score}）未知或低于政策下限 {floor}",
+        "the credit score ({credit_score}) is unknown or below the policy's floor of {floor}",
+        "提高信用分后，可申请重新评估",
+        "improve the credit score, then ask for a new assessment",
+    ),
+    ReasonCode.INCOME_TOO_LOW: ReasonText(
+        "申报的月收入（{income}）未知或不足以支持额度",
+        "the declared monthly income ({income}) is unknown or too low to support a limit",
+        "请向平台申报月收入",
+        "declare a monthly income to the platform",
+    ),
+    ReasonCode.NO_SETTLED_SALES: ReasonText(
+        "近 {months} 个月的结算销售额（月均 {monthly_sales}）不足以支持额度",
+        "the settled sales of the last {months} months (a mean of {monthly_sales} a month) "
+        "are too low to support a limit",
+        "买家确认收货后，订单结算即计入销售额",
+        "orders count once buyers confirm receipt and they settle",
+    ),
+    ReasonCode.APPLICATION_MISSING: ReasonText(
+        "还没有提交授信申请",
+        "no credit application has been submitted",
+        "请提交授信申请",
+        "submit a credit application",
     ),
     ReasonCode.IDEMPOTENCY_KEY_REUSED: ReasonText(
         "幂等键已用于另一笔不同的请求",

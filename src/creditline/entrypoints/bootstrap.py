@@ -165,15 +165,23 @@ def password_hasher() -> PasswordHasher:
 ENV_SCORECARDS = "CREDITLINE_SCORECARDS"
 
 
-def scorecard_store(folder: str | None) -> Any:
-    """The folder of scorecard versions (``ScorecardStore``)."""
-    from creditline.adapters.credit.scorecard_store import FolderStore
+def scorecard_store(folder: str | None, *, shipped: bool = False) -> Any:
+    """The folder of scorecard versions (``ScorecardStore``), falling back on the cards
+    shipped inside the package (version 0) while it keeps none of a kind; ``shipped``: the
+    package's own folder of those cards (what ``scorecard train --shipped`` rewrites)."""
+    from creditline.adapters.credit.scorecard_store import SHIPPED, FolderStore
 
-    return FolderStore(Path(folder or os.environ.get(ENV_SCORECARDS) or "scorecards"))
+    if shipped:
+        return FolderStore(SHIPPED, shipped=SHIPPED)
+    path = Path(folder or os.environ.get(ENV_SCORECARDS) or "scorecards")
+    return FolderStore(path, shipped=SHIPPED)
 
 
-def scorecard_fitter() -> Any:
-    """Fitting with optbinning (``ScorecardFitter``)."""
+def scorecard_fitter(kind: str = "consumer") -> Any:
+    """Fitting a card of ``kind`` with optbinning (``ScorecardFitter``): the consumer card on
+    the German credit data, the merchant card on the simulated merchant population."""
+    import functools
+
     from creditline.adapters.credit.scorecard_fit import fit_scorecard
 
-    return fit_scorecard
+    return functools.partial(fit_scorecard, kind=kind)

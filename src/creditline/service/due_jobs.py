@@ -21,6 +21,7 @@ from creditline.service.quota.alerts import refresh_alerts
 from creditline.service.quota.freeze_admin import expire_due_freezes, freeze_json
 from creditline.service.quota.line_book import post_movement
 from creditline.service.quota.spending import expire_due_holds
+from creditline.service.quota.temporary_quota import end_due_temporary_quotas
 from creditline.service.settlement.funds import process_payouts
 from creditline.service.settlement.order_flow import run_auto_confirm, run_dunning
 from creditline.service.settlement.split_runs import defer_late_splits, run_due_splits
@@ -38,6 +39,7 @@ def _drain(job: Callable[[Database], list[str]], db: Database) -> list[str]:
 def run_due(db: Database) -> Answer:
     expired_holds = _drain(expire_due_holds, db)
     expired_freezes = _drain(expire_due_freezes, db)
+    ended_temporary = _drain(end_due_temporary_quotas, db)  # 临时额度到期
     # Confirmed before dunning, so that an order confirmed by the platform is not dunned.
     auto_confirmed = run_auto_confirm(db)
     deferred = defer_late_splits(db)  # a split whose window closed waits for the next one
@@ -52,6 +54,7 @@ def run_due(db: Database) -> Answer:
         {
             "expired_holds": expired_holds,
             "expired_freezes": expired_freezes,
+            "temporary_quotas_ended": ended_temporary,
             "occupancy_freezes": frozen,
             "late_fees": fees,
             "auto_confirmed": auto_confirmed,

@@ -8,9 +8,13 @@ from typing import Protocol
 from creditline.service.access.access_ports import AccessRepo
 from creditline.service.care.care_ports import CareRepo
 from creditline.service.cases.case_ports import CaseRepo
+from creditline.service.credit.appeal_ports import AppealRepo
+from creditline.service.credit.credit_ports import CreditRepo
+from creditline.service.credit.review_ports import ReviewRepo
 from creditline.service.desk_ports import DeskRepo
 from creditline.service.ledger_ports import CheckpointRepo, KeyTrust
 from creditline.service.quota.alert_ports import AlertRepo
+from creditline.service.quota.incident_ports import IncidentRepo
 from creditline.service.quota.quota_ports import FreezeRepo, HoldRepo, LineRepo, PartyRepo
 from creditline.service.reference_ports import EventRepo, IdempotencyRepo, ReferenceRepo
 from creditline.service.risk.risk_ports import RingRepo, RiskRepo, RuleSetRepo
@@ -106,6 +110,22 @@ class UnitOfWork(Protocol):
     @property
     def desk(self) -> DeskRepo:
         """The operator desk's platform-wide reads (dashboard, a line's trail, rings)."""
+
+    @property
+    def credit(self) -> CreditRepo:
+        """Credit decisions: a merchant's history for its card, applications, assessments."""
+
+    @property
+    def reviews(self) -> ReviewRepo:
+        """Periodic limit reviews (额度复审): a line's review facts, runs and outcomes."""
+
+    @property
+    def appeals(self) -> AppealRepo:
+        """Appeals (申诉) of lines and their steps."""
+
+    @property
+    def incidents(self) -> IncidentRepo:
+        """Incidents (系统故障) over lines and the lines' temporary quotas (临时额度)."""
 
 
 class Database(Protocol):

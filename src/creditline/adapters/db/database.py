@@ -20,17 +20,21 @@ from creditline.adapters.db.driver_errors import classify
 from creditline.adapters.db.engine import make_engine
 from creditline.adapters.db.repos.access_sql import SqlAccess
 from creditline.adapters.db.repos.alerts_sql import SqlAlerts
+from creditline.adapters.db.repos.appeals_sql import SqlAppeals
 from creditline.adapters.db.repos.base import SqlSession
 from creditline.adapters.db.repos.care_sql import SqlCare
 from creditline.adapters.db.repos.cases_sql import SqlCases
 from creditline.adapters.db.repos.checkpoints_sql import SqlCheckpoints
+from creditline.adapters.db.repos.credit_sql import SqlCredit
 from creditline.adapters.db.repos.desk_sql import SqlDesk
 from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
 from creditline.adapters.db.repos.holds_sql import SqlHolds
+from creditline.adapters.db.repos.incidents_sql import SqlIncidents
 from creditline.adapters.db.repos.lines_sql import SqlLines
 from creditline.adapters.db.repos.orders_sql import SqlOrders
 from creditline.adapters.db.repos.party_sql import SqlFreezes, SqlParties
 from creditline.adapters.db.repos.reference_sql import SqlEvents, SqlIdempotency, SqlReference
+from creditline.adapters.db.repos.review_sql import SqlReviews
 from creditline.adapters.db.repos.risk_sql import SqlRisk
 from creditline.adapters.db.repos.rules_sql import SqlRings, SqlRuleSets, default_rule_set
 from creditline.adapters.db.repos.webhooks_sql import SqlWebhooks
@@ -72,6 +76,10 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(session, self)
         self.care = SqlCare(session, self)
         self.desk = SqlDesk(session, self)
+        self.credit = SqlCredit(session, self)
+        self.reviews = SqlReviews(session, self)
+        self.appeals = SqlAppeals(session, self)
+        self.incidents = SqlIncidents(session, self)
 
 
 def _wall_clock() -> datetime:

@@ -201,7 +201,7 @@ _LINE_SQL = (
     " WHERE d.party_id = l.party_id AND d.type = 'business_licence' "
     " ORDER BY d.submitted_on DESC, d.id DESC LIMIT 1) AS licence_expires_on, "
     "(SELECT max(c.version) FROM policy_changes c) AS policy_seq, "
-    "(SELECT max(r.version) FROM rule_sets r) AS rule_seq, p.created_at "
+    "(SELECT max(r.version) FROM rule_sets r) AS rule_seq, p.created_at, l.limit_target "
     "FROM lines l JOIN parties p ON p.id = l.party_id "
     "LEFT JOIN idempotency_keys k ON k.scope = l.id AND k.key = :key "
     "WHERE l.id = :line_id"

@@ -29,9 +29,14 @@ from sqlalchemy import (
 
 from creditline.adapters.db import (
     schema_access,
+    schema_appeals,
     schema_care,
     schema_cases,
+    schema_credit,
+    schema_incidents,
     schema_ledger,
+    schema_limits,
+    schema_reviews,
     schema_risk,
     schema_settlement,
 )
@@ -108,6 +113,7 @@ lines = Table(
     Column("fee_income", BigInteger, nullable=False, server_default="0"),
     Column("fees_collected", BigInteger, nullable=False, server_default="0"),
     Column("open_freezes", Integer, nullable=False, server_default="0"),
+    Column("limit_target", BigInteger, nullable=True),
     Column("seq", BigInteger, nullable=False, server_default="0"),
     Column("head_hash", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -339,7 +345,8 @@ policy_changes = Table(
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=True),
     Column("key", String(40), nullable=False),
-    Column("value", String(40), nullable=False),
+    # 200 since 0011: a policy value may be a list of score bands (560:5000.00,600:20000.00).
+    Column("value", String(200), nullable=False),
     Column("effective_at", UtcDateTime, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("note", Text, nullable=False, server_default=""),
@@ -405,9 +412,29 @@ webhook_attempts = _access["webhook_attempts"]
 outbox_cursors = _access["outbox_cursors"]
 alerts = _access["alerts"]
 service_figures = schema_care.define(_table)["service_figures"]
+_credit = schema_credit.define(_table)
+credit_applications = _credit["credit_applications"]
+limit_assessments = _credit["limit_assessments"]
+_limits = schema_limits.define(_table)
+limit_changes = _limits["limit_changes"]
+limit_requests = _limits["limit_requests"]
+_incidents = schema_incidents.define(_table)
+incidents = _incidents["incidents"]
+incident_lines = _incidents["incident_lines"]
+temporary_quotas = _incidents["temporary_quotas"]
+_appeals = schema_appeals.define(_table)
+appeals = _appeals["appeals"]
+appeal_steps = _appeals["appeal_steps"]
+_reviews = schema_reviews.define(_table)
+review_runs = _reviews["review_runs"]
+review_outcomes = _reviews["review_outcomes"]
 for _name, _table_name, _columns, _where in [
     *schema_settlement.INDEXES,
     *schema_risk.INDEXES,
+    *schema_credit.INDEXES,
+    *schema_appeals.INDEXES,
+    *schema_incidents.INDEXES,
+    *schema_reviews.INDEXES,
     *schema_access.INDEXES,
 ]:
     _t = metadata.tables[_table_name]

@@ -27,7 +27,24 @@ RISK, OPS, ADMIN = Role.RISK, Role.OPERATIONS, Role.ADMIN
 ACTIONS: dict[str, tuple[frozenset[Role], str]] = {
     "read": (frozenset({RISK, OPS, ADMIN}), "read any object"),
     "party.write": (frozenset({OPS}), "add and verify parties, documents, violations, links"),
-    "line.write": (frozenset({OPS}), "open and activate lines"),
+    "application.submit": (
+        frozenset({OPS}),
+        "submit a consumer's credit application (a consumer: its own)",
+    ),
+    "line.write": (frozenset({OPS}), "open, activate, close and reopen lines"),
+    "limit.set": (frozenset({RISK}), "set a line's limit (额度调整)"),
+    "limits.review": (frozenset({RISK}), "run the periodic limit reviews (额度复审)"),
+    "limit.request": (
+        frozenset({OPS}),
+        "ask for a higher limit (提额申请; a holder: on its own lines)",
+    ),
+    "limit.decide": (frozenset({RISK}), "decide increase requests referred to an operator"),
+    "appeal.submit": (frozenset({OPS}), "submit an appeal (申诉; a holder: on its own lines)"),
+    "appeal.decide": (frozenset({RISK}), "decide appeals"),
+    "incident.write": (
+        frozenset({OPS}),
+        "open and close incidents (系统故障), grant temporary quota (临时额度)",
+    ),
     "spend": (frozenset({OPS}), "authorize, capture, void (a holder: its own)"),
     "repayment.record": (
         frozenset({OPS}),
@@ -56,7 +73,18 @@ ACTIONS: dict[str, tuple[frozenset[Role], str]] = {
 #: Actions a holder's key may take on its own parties and lines.
 #: Not ``repayment.record`` nor ``order.write``: a holder's own word would free its quota without
 #: money arriving, or invent sales to withdraw.
-HOLDER_ACTIONS = frozenset({"read", "spend", "order.ship", "withdraw", "login.record"})
+HOLDER_ACTIONS = frozenset(
+    {
+        "read",
+        "spend",
+        "order.ship",
+        "withdraw",
+        "login.record",
+        "application.submit",
+        "limit.request",
+        "appeal.submit",
+    }
+)
 #: Actions an operator takes that go to the audit log: all but reads and the day-to-day flow
 #: of money a marketplace's checkout drives (that flow has its own ledger and events).
 AUDITED = frozenset(ACTIONS) - HOLDER_ACTIONS

@@ -20,6 +20,13 @@ from creditline.domain.quota.freezes import (
     frozen_target,
     in_force,
 )
+from creditline.domain.quota.incidents import fault_estimate, fault_facts, fault_texts
+from creditline.domain.quota.limits import (
+    LimitChange,
+    LimitChangeKind,
+    effective_limit,
+    limit_reduced_reason,
+)
 from creditline.domain.quota.lines import LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party, missing_prerequisites
 from creditline.domain.quota.purposes import (
@@ -63,16 +70,27 @@ class SpendContext:
     expired_documents: tuple[Document, ...] = ()
     large_spends_today: int = 0
     open_holds: tuple[OpenHold, ...] = ()  # for the breakdown and clears_at
+    #: The line's latest limit change, when it lowered the limit (read when quota falls short).
+    limit_change: LimitChange | None = None
 
     @property
     def currency(self) -> str:
         return self.line.currency
 
 
-def _unheld(ctx: SpendContext) -> Money:
-    """The quota neither held nor occupied, never below zero."""
+def _unheld_raw(ctx: SpendContext) -> Money:
+    """The quota neither held nor occupied under the effective limit, below zero while a
+    lowered limit still waits for used quota to come back."""
     b = ctx.line.balances
-    return (b.limit - b.held - b.occupied).max(Money.zero(ctx.currency))
+    return effective_limit(b, ctx.line.limit_target) - b.held - b.occupied
+
+
+def _unheld(ctx: SpendContext) -> Money:
+    """The quota neither held nor occupied, never below zero (under a lowered limit's target
+    while the reduction is pending)."""
+    b = ctx.line.balances
+    limit = effective_limit(b, ctx.line.limit_target)
+    return (limit - b.held - b.occupied).max(Money.zero(ctx.currency))
 
 
 def available(ctx: SpendContext) -> Money:
@@ -154,6 +172,8 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
             else " with no end date",
             "hint_zh": freeze_hint(f)[0],
             "hint_en": freeze_hint(f)[1],
+            # A platform fault says so, with its estimate (incidents, 系统故障).
+            **fault_facts(f, ctx.now),
         }
         if f.ends_at is not None:
             _note_policy_change(ctx, facts, "temporary_freeze_hours")
@@ -169,6 +189,8 @@ def freeze_hint(f: Freeze) -> tuple[str, str]:
             "到期自动解除，无需操作；如有异议可申诉",
             "it ends by itself; appeal if you disagree",
         )
+    if f.reason is FreezeReason.SYSTEM_FAULT:  # the platform's fault: it says so, and when
+        return fault_texts(fault_estimate(f.note))
     if f.reason is FreezeReason.OCCUPANCY:
         return ("结清超期占用后自动解除", "it lifts by itself when the overdue occupancy is repaid")
     if f.reason is FreezeReason.QUALIFICATION:
@@ -290,10 +312,16 @@ def _available(ctx: SpendContext) -> list[Reason]:
         "frozen": frozen_amount(ctx).format(),
         "limit": b.limit.format(),
     }
-    clears, provisional = _clears_when_holds_expire(ctx, free)
-    return [
+    # Counted from below zero while a lowered limit waits: what frees up goes there first.
+    start = _unheld_raw(ctx) - frozen_target(ctx.freezes, ctx.now, ctx.currency)
+    clears, provisional = _clears_when_holds_expire(ctx, start)
+    reasons = [
         Reason(ReasonCode.INSUFFICIENT_AVAILABLE, facts, clears_at=clears, provisional=provisional)
     ]
+    change = ctx.limit_change  # spend_state gives the lowering that still matters, if any
+    if change is not None and change.lowered and change.kind is not LimitChangeKind.CLOSE:
+        reasons.append(limit_reduced_reason(change, b, ctx.line.limit_target))
+    return reasons
 
 
 def _clears_when_holds_expire(ctx: SpendContext, free: Money) -> tuple[str | None, bool]:

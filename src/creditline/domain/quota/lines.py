@@ -44,6 +44,9 @@ class LineState:
     product: Product
     status: LineStatus
     balances: Balances
+    #: The limit the line should have (额度调整), when it was ever changed: spending counts
+    #: against the lower of it and the book's limit while a reduction waits for quota to free.
+    limit_target: Money | None = None
 
     @property
     def currency(self) -> str:

@@ -41,8 +41,13 @@ def create_app(
     flight are answered: uvicorn's graceful shutdown)."""
     from creditline.entrypoints.api import (
         routes_admin,
+        routes_appeals,
+        routes_credit,
+        routes_incidents,
+        routes_limit_requests,
         routes_lines,
         routes_parties,
+        routes_reviews,
         routes_risk,
         routes_settlement,
         routes_webhooks,
@@ -54,6 +59,11 @@ def create_app(
         routes_parties,
         routes_settlement,
         routes_risk,
+        routes_credit,
+        routes_appeals,
+        routes_limit_requests,
+        routes_incidents,
+        routes_reviews,
         routes_admin,
     )
 

@@ -57,7 +57,9 @@ class RepaymentIn(Body):
 class LineIn(Body):
     party: Id
     product: Annotated[StrictStr, Field(pattern="^(merchant_bnpl|installment)$")]
-    limit: Amount
+    limit: Amount | None = Field(
+        default=None, description="default: the limit the party's assessment proposes (授信)"
+    )
     currency: Currency = "CNY"
 
 
@@ -72,6 +74,22 @@ class FreezeIn(Body):
 
 class NoteIn(Body):
     note: Text = Field(description="why (kept in the audit log)")
+
+
+LimitAmount = Annotated[
+    StrictInt,
+    Field(ge=0, le=10**15, description="minor units (fen for CNY)", examples=[40000000]),
+]
+
+
+class LimitIn(Body):
+    limit: LimitAmount
+    note: Text = Field(description="why (kept in the audit log and shown to the holder)")
+
+
+class ReopenIn(Body):
+    note: Text = Field(description="why (kept in the audit log)")
+    limit: LimitAmount | None = Field(default=None, description="default: the limit it had")
 
 
 class WebhookEndpointIn(Body):

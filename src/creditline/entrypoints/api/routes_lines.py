@@ -16,9 +16,11 @@ from creditline.entrypoints.api.models import (
     AuthorizationIn,
     CaptureIn,
     FreezeIn,
+    LimitIn,
     LineIn,
     NoteIn,
     RefundIn,
+    ReopenIn,
     RepaymentIn,
 )
 from creditline.entrypoints.api.observe import AUTHORIZATIONS
@@ -38,16 +40,88 @@ def get_line(line_id: LineId, call: Call) -> JSONResponse:
 
 @router.post("/lines", responses=REFUSABLE, summary="Open a line (usable once activated)")
 def create_line(body: LineIn, call: Call) -> JSONResponse:
-    limit = from_minor(body.limit, body.currency)
+    """Without ``limit``, the limit the party's assessment proposes (``GET
+    /v1/parties/{id}/assessment``); a referred assessment is refused with its reasons."""
+    call.principal.require("line.write")
+    limit = None if body.limit is None else from_minor(body.limit, body.currency)
+    assessment = None
+    if limit is None:
+        from creditline.entrypoints.bootstrap import scorecard_store
+
+        cards = scorecard_store(None)
+        assessment = creditline.assess_limit(
+            call.db, body.party, product=body.product, cards=cards
+        ).body
     return call.write(
         "line.write",
         lambda db, key: creditline.open_line(
-            db, body.party, product=body.product, limit=limit, currency=body.currency, key=key
+            db,
+            body.party,
+            product=body.product,
+            limit=limit,
+            currency=body.currency,
+            key=key,
+            assessment=assessment,
         ),
         target=body.party,
         body=body.model_dump(),
         native_key=True,
     )
+
+
+@router.post("/lines/{line_id}/limit", responses=REFUSABLE, summary="Set a line's limit")
+def set_limit(line_id: LineId, body: LimitIn, call: Call) -> JSONResponse:
+    """Raised at once; lowered never below what is used (the rest as quota comes back, new
+    spending blocked meanwhile). Role risk; audited; the holder sees the change and why."""
+    call.principal.require("limit.set")  # before any read: a holder learns nothing
+    limit = from_minor(body.limit, call.line_currency(line_id))
+    actor = call.principal.label()
+    return call.write(
+        "limit.set",
+        lambda db, key: creditline.set_limit(
+            db, line_id, limit=limit, note=body.note, actor=actor, key=key
+        ),
+        target=line_id,
+        note=body.note,
+        native_key=True,
+    )
+
+
+@router.post("/lines/{line_id}/close", responses=REFUSABLE, summary="Close a line")
+def close_line(line_id: LineId, body: NoteIn, call: Call) -> JSONResponse:
+    """Refused (``line_not_settled``) while anything is held or owed."""
+    actor = call.principal.label()
+    return call.write(
+        "line.write",
+        lambda db, key: creditline.close_line(db, line_id, note=body.note, actor=actor, key=key),
+        target=line_id,
+        note=body.note,
+        native_key=True,
+    )
+
+
+@router.post("/lines/{line_id}/reopen", responses=REFUSABLE, summary="Reopen a closed line")
+def reopen_line(line_id: LineId, body: ReopenIn, call: Call) -> JSONResponse:
+    call.principal.require("line.write")
+    limit = None if body.limit is None else from_minor(body.limit, call.line_currency(line_id))
+    actor = call.principal.label()
+    return call.write(
+        "line.write",
+        lambda db, key: creditline.reopen_line(
+            db, line_id, note=body.note, limit=limit, actor=actor, key=key
+        ),
+        target=line_id,
+        note=body.note,
+        native_key=True,
+    )
+
+
+@router.get(
+    "/lines/{line_id}/limit_changes", responses=ERRORS, summary="A line's limit changes (额度调整)"
+)
+def get_limit_changes(line_id: LineId, call: Call) -> JSONResponse:
+    call.own(line_id, "line_id")
+    return call.read(lambda db: creditline.limit_changes(db, line_id))
 
 
 @router.post("/lines/{line_id}/activate", responses=REFUSABLE, summary="Activate a line")

@@ -186,9 +186,16 @@ def show_scorecard(
     version: Annotated[
         int | None, Query(ge=1, le=1_000_000, description="default: the latest")
     ] = None,
+    kind: Annotated[
+        str,
+        Query(
+            max_length=16,
+            description="consumer (German credit data) or merchant (fitted on simulated data)",
+        ),
+    ] = "consumer",
 ) -> JSONResponse:
     operators_only(call.principal, "the scorecard")
     from creditline.entrypoints.bootstrap import scorecard_store
 
     store = scorecard_store(None)
-    return call.read(lambda _db: creditline.show_scorecard(store, version))
+    return call.read(lambda _db: creditline.show_scorecard(store, version, kind))

@@ -37,6 +37,11 @@ OBJECT_TYPES: dict[str, str] = {
     "fee_": "late_fee",
     "feepay_": "fee_payment",
     "frz_": "freeze",
+    "apl_": "appeal",
+    "lim_": "limit_change",
+    "tq_": "temporary_quota",
+    "inc_": "incident",
+    "lrq_": "limit_request",
     # parties: merchants and consumers are both parties
     "mer_": "party",
     "con_": "party",
@@ -52,6 +57,11 @@ OBJECT_TYPES: dict[str, str] = {
     # risk control
     "rd_": "risk_decision",
     "ring_": "ring",
+    # credit decisions (授信)
+    "asm_": "limit_assessment",
+    "capp_": "credit_application",
+    "rvw_": "limit_review",
+    "rvo_": "review_outcome",
     # access, alerts and webhooks
     "key_": "api_key",
     "aud_": "audit_record",
@@ -139,6 +149,35 @@ MONEY_KEYS: frozenset[str] = frozenset(
         "yellow_line",
         "red_line",
         "reserve",
+        # a limit assessment: the proposed limit and a merchant's monthly settled sales (a
+        # band's "limit" and a cap's "amount" are under keys above)
+        "proposed_limit",
+        "monthly_sales",
+        # a limit change (额度调整): from, to, the target and what of a reduction still waits
+        "from_limit",
+        "to_limit",
+        "limit_target",
+        "pending_reduction",
+        # temporary quota (临时额度): what of it is spent and left, the permanent limit beside it
+        "spent",
+        "remaining",
+        "permanent_limit",
+        "temporary_amount",
+        "temporary_remaining",
+        "requested_limit",
+        "current_limit",
+        "decided_limit",
+        # an appeal (申诉): the line's limit now, and the limit a restore would give back
+        "limit_now",
+        "restore_limit",
+        # a periodic review (额度复审): the base a reduction is taken from, each reason's
+        # target, the temporary quota on top, a consumer's income before, the product's cap
+        "base_limit",
+        "target_limit",
+        "temporary_limit",
+        "income_baseline",
+        "previous_income",
+        "product_cap",
     }
 )
 

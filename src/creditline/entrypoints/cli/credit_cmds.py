@@ -1,5 +1,7 @@
-"""``creditline scorecard train | show``: the credit scorecard (评分卡), fitted with optbinning
-and kept as versioned files (``--dir``, else ``$CREDITLINE_SCORECARDS``, else ``scorecards/``)."""
+"""``creditline scorecard train | show``: the credit scorecards (评分卡), fitted with optbinning
+and kept as versioned files (``--dir``, else ``$CREDITLINE_SCORECARDS``, else ``scorecards/``),
+one series per kind: ``consumer`` (the German credit data) and ``merchant`` (fitted on a
+simulated merchant population). Version 0 of each is the card shipped inside the package."""
 
 from __future__ import annotations
 
@@ -14,12 +16,20 @@ from creditline.entrypoints.cli.common import STATE, JsonOpt
 from creditline.entrypoints.cli.output import console, fail, finish
 
 app = typer.Typer()
-scorecard_app = typer.Typer(help="The credit scorecard (评分卡).", no_args_is_help=True)
+scorecard_app = typer.Typer(
+    help="The credit scorecards (评分卡): consumer and merchant.", no_args_is_help=True
+)
 app.add_typer(scorecard_app, name="scorecard")
 
 DirOpt = Annotated[
     str | None,
     typer.Option("--dir", help="Folder of versions; else $CREDITLINE_SCORECARDS; else scorecards/"),
+]
+KindOpt = Annotated[
+    str,
+    typer.Option(
+        "--kind", help="consumer (German credit data) or merchant (fitted on simulated data)"
+    ),
 ]
 
 
@@ -35,29 +45,51 @@ def _run(json_out: bool, action: Callable[[], Answer]) -> None:
 @scorecard_app.command("train")
 def train(
     data: Annotated[
-        str | None, typer.Option("--data", help="A CSV with a good/bad `creditability` column")
+        str | None,
+        typer.Option(
+            "--data",
+            help="A CSV with a good/bad target column: `creditability` (consumer), "
+            "`outcome` (merchant)",
+        ),
     ] = None,
+    kind: KindOpt = "consumer",
+    shipped: Annotated[
+        bool,
+        typer.Option(
+            "--shipped",
+            help="Rewrite the card shipped inside the package (version 0), for developers",
+        ),
+    ] = False,
     folder: DirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Fit a scorecard (optimal binning, WOE, logistic regression, 20 points double the odds)
-    on the German credit data or --data, measure it on stratified 5 folds, keep it as the
-    next version."""
+    of --kind on its data set or --data, measure it on stratified 5 folds, keep it as the
+    next version of that kind."""
     from creditline.entrypoints.bootstrap import scorecard_fitter, scorecard_store, system_clock
 
-    store, fit = scorecard_store(folder), scorecard_fitter()
-    with console().status("fitting the scorecard (5 folds, then all the data)…"):
+    store, fit = scorecard_store(folder, shipped=shipped), scorecard_fitter(kind)
+    with console().status(f"fitting the {kind} scorecard (5 folds, then all the data)…"):
         _run(
             json_out,
             lambda: creditline.train_scorecard(
-                store, fit, at=system_clock().replace(microsecond=0), data=data
+                store,
+                fit,
+                at=system_clock().replace(microsecond=0),
+                data=data,
+                kind=kind,
+                shipped=shipped,
             ),
         )
 
 
 @scorecard_app.command("show")
 def show(
-    version: Annotated[int | None, typer.Option("--version", help="Default: the latest")] = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="Default: the latest (0: the card shipped in the package)"),
+    ] = None,
+    kind: KindOpt = "consumer",
     folder: DirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -65,15 +97,17 @@ def show(
     from creditline.entrypoints.bootstrap import scorecard_store
 
     store = scorecard_store(folder)
-    _run(json_out, lambda: creditline.show_scorecard(store, version))
+    _run(json_out, lambda: creditline.show_scorecard(store, version, kind))
 
 
 def _render(body: dict[str, Any]) -> None:
     from rich.table import Table
 
     m = body["metrics"]
+    kind = body.get("kind", "consumer")
     table = Table(
-        title=f"评分卡 scorecard v{body['version']} · {body['trained_at']}", title_justify="left"
+        title=f"评分卡 scorecard v{body['version']} ({kind}) · {body['trained_at']}",
+        title_justify="left",
     )
     for column, justify in (("特征 variable", "left"), ("分箱 bin", "left"), ("n", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -101,6 +135,8 @@ def _render(body: dict[str, Any]) -> None:
     )
     scaling = body["method"]["scaling"]
     libraries = ", ".join(f"{k} {v}" for k, v in body["libraries"].items())
+    if body.get("simulated"):
+        out.print("[bold yellow]模拟数据 fitted on simulated data[/bold yellow]")
     out.print(
         f"[dim]{body['data']['source']}: {body['data']['rows']} rows, {body['data']['bad']} bad;"
         f" {scaling['pdo']} points double the odds, {scaling['points']} at {scaling['odds']}:1;"

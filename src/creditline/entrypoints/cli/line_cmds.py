@@ -1,5 +1,9 @@
-"""CLI commands for credit lines (额度) and spending them: open, activate, show, authorize,
-capture, void, refund, repay."""
+"""CLI commands for credit lines (额度) and spending them: open, activate, show, set-limit,
+close, reopen, limits, exposure, history, monitor; authorize, capture, void, refund, repay.
+
+It is over 400 lines because the ``line`` and ``spend`` groups share it: the lazy CLI loads one
+module for either, and a spend's answers are a line's. Each command is a thin call of one use
+case with its table."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import creditline
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import (
     PURPOSE_HELP,
+    AsOpt,
     DbOpt,
     JsonOpt,
     KeyOpt,
@@ -19,6 +24,7 @@ from creditline.entrypoints.cli.common import (
     LineArg,
     PartyArg,
     run,
+    run_as,
     show,
 )
 from creditline.entrypoints.cli.output import console
@@ -62,21 +68,45 @@ HoldArg = Annotated[str, typer.Argument(metavar="HOLD", help="the hold's id (hol
 def line_open(
     party: PartyArg,
     product: Annotated[str, typer.Option("--product", help="merchant_bnpl or installment")],
-    limit: Annotated[str, typer.Option("--limit", help="the credit limit, e.g. 500000.00")],
+    limit: Annotated[
+        str | None,
+        typer.Option(
+            "--limit", help="the credit limit, e.g. 500000.00 (default: the assessment's, 授信)"
+        ),
+    ] = None,
     currency: Annotated[str, typer.Option("--currency", help="CNY, HKD or USD")] = "CNY",
     key: KeyOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Open a line; it is usable only once activated."""
-    run(
-        db,
-        json_out,
-        lambda d: creditline.open_line(
-            d, party, product=product, limit=limit, currency=currency, key=key
-        ),
-        show("line 额度", LINE_KEYS),
-    )
+    """Open a line; it is usable only once activated. Without --limit, the limit is the one
+    ``limit assess`` proposes (a referred assessment is refused with its reasons)."""
+
+    def action(d: Database) -> Answer:
+        assessment = None
+        if limit is None:
+            cards = bootstrap.scorecard_store(None)
+            assessment = creditline.assess_limit(d, party, product=product, cards=cards).body
+        return creditline.open_line(
+            d,
+            party,
+            product=product,
+            limit=limit,
+            currency=currency,
+            key=key,
+            assessment=assessment,
+        )
+
+    def render(body: dict[str, Any]) -> None:
+        show("line 额度", LINE_KEYS)(body)
+        if "assessment" in body:
+            a = body["assessment"]
+            console().print(
+                f"limit from assessment 额度来自评估 {a['id']}: score 评分 {a['score']}, "
+                f"proposed 建议额度 {a['proposed_limit']}"
+            )
+
+    run(db, json_out, action, render)
 
 
 @line_app.command("activate")
@@ -96,6 +126,116 @@ def line_activate(
 def lineshow(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Show a line's status and balances (derived from its ledger)."""
     run(db, json_out, lambda d: creditline.show_line(d, line), show("line 额度", LINE_KEYS))
+
+
+NoteOpt = Annotated[str, typer.Option("--note", help="why (required, at most 500 characters)")]
+CHANGE_KEYS = ["id", "line", "kind", "from_limit", "to_limit", "pending_reduction", "at", "actor"]
+
+
+def _change(body: dict[str, Any]) -> None:
+    show("limit change 额度调整", [*CHANGE_KEYS, *(["status"] if "status" in body else [])])(body)
+    b = body["balances"]
+    console().print(
+        f"limit 额度 {b['limit']} · held 预授权 {b['held']} · occupied 占用 {b['occupied']} · "
+        f"available 可用 {b['available']} ({b['currency']})"
+    )
+    if body["pending_reduction"] != "0.00":
+        console().print(
+            f"[yellow]{body['pending_reduction']} of the reduction waits for used quota to come "
+            "back; new spending is blocked meanwhile. 已用额度高于新额度，待回款后继续下调，"
+            "期间不能新增支用。[/yellow]"
+        )
+
+
+@line_app.command("set-limit")
+def line_set_limit(
+    line: LineArg,
+    limit: Annotated[str, typer.Option("--limit", help="the new limit, e.g. 400000.00")],
+    note: NoteOpt,
+    key: KeyRequiredOpt,
+    as_name: AsOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Set a line's limit (额度调整, role risk, audited): raised at once; lowered never below
+    what is used, the rest as quota comes back, with new spending blocked meanwhile."""
+    run_as(
+        db,
+        json_out,
+        as_name,
+        "limit.set",
+        lambda d, by: creditline.set_limit(
+            d, line, limit=limit, note=note, actor=by.label(), key=key
+        ),
+        _change,
+        target=line,
+        note=note,
+    )
+
+
+@line_app.command("close")
+def line_close(
+    line: LineArg,
+    note: NoteOpt,
+    key: KeyRequiredOpt,
+    as_name: AsOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Close a line (关闭额度): refused while anything is held or owed."""
+    run_as(
+        db,
+        json_out,
+        as_name,
+        "line.write",
+        lambda d, by: creditline.close_line(d, line, note=note, actor=by.label(), key=key),
+        _change,
+        target=line,
+        note=note,
+    )
+
+
+@line_app.command("reopen")
+def line_reopen(
+    line: LineArg,
+    note: NoteOpt,
+    key: KeyRequiredOpt,
+    limit: Annotated[
+        str | None, typer.Option("--limit", help="the limit (default: the one it had)")
+    ] = None,
+    as_name: AsOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Reopen a closed line: active if its holder meets every prerequisite."""
+    run_as(
+        db,
+        json_out,
+        as_name,
+        "line.write",
+        lambda d, by: creditline.reopen_line(
+            d, line, note=note, limit=limit, actor=by.label(), key=key
+        ),
+        _change,
+        target=line,
+        note=note,
+    )
+
+
+@line_app.command("limits")
+def line_limits(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Every change of the line's limit (额度调整记录), newest first, with why."""
+
+    def render(body: dict[str, Any]) -> None:
+        show("limit 额度", ["line", "limit", "limit_target", "pending_reduction", "currency"])(body)
+        rows = [
+            {**c, "why": "; ".join(r.get("en", "") for r in c["reasons"]) or c["note"]}
+            for c in body["changes"]
+        ]
+        columns = ["at", "kind", "from_limit", "to_limit", "actor", "source", "why"]
+        _rows("changes 调整记录", rows, columns)
+
+    run(db, json_out, lambda d: creditline.limit_changes(d, line), render)
 
 
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=366, help="days back, today included")]

@@ -98,7 +98,22 @@ COMMANDS: dict[str, Entry] = {
     "operator": Entry("access_cmds", "Operators (操作员) and the roles that gate their actions."),
     "apikey": Entry("access_cmds", "API keys (密钥): shown once, kept only as a hash."),
     "audit": Entry("access_cmds", "The audit log (审计日志) of operator actions."),
-    "scorecard": Entry("credit_cmds", "The credit scorecard (评分卡)."),
+    "scorecard": Entry("credit_cmds", "The credit scorecards (评分卡): consumer and merchant."),
+    "limit": Entry(
+        "limit_cmds",
+        "Limits (额度评估): an initial limit, explained; increase requests (提额申请).",
+    ),
+    "limits": Entry(
+        "review_cmds", "Periodic limit reviews (额度复审): raise or lower limits, with reasons."
+    ),
+    "appeal": Entry(
+        "appeal_cmds", "Appeals (申诉): ask for a line back with evidence; risk decides."
+    ),
+    "incident": Entry(
+        "incident_cmds",
+        "Incidents (系统故障): freeze the lines a platform fault touched, then compensate.",
+    ),
+    "quota": Entry("incident_cmds", "Temporary quota (临时额度): show and grant."),
 }
 
 

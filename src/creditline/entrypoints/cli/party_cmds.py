@@ -23,7 +23,7 @@ from creditline.entrypoints.cli.common import (
     run_as,
     show,
 )
-from creditline.entrypoints.cli.output import console
+from creditline.entrypoints.cli.output import console, kv_table
 
 app = typer.Typer()
 party_app = typer.Typer(help="Merchants (商家) and consumers (消费者).", no_args_is_help=True)
@@ -285,3 +285,69 @@ def party_policy_changes(
 ) -> None:
     """The policy changes (政策变更) that touched the holder in the last days."""
     run(db, json_out, lambda d: creditline.policy_changes(d, party, days), render_policy_changes)
+
+
+@party_app.command("application")
+def party_application(
+    party: PartyArg,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            help="a JSON object of the consumer card's attributes (授信申请); "
+            "without it, the latest application is shown",
+        ),
+    ] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A consumer's credit application (授信申请): submit one from --file, or show the latest."""
+
+    def action(d: creditline.Database) -> creditline.Answer:
+        if file is None:
+            return creditline.show_application(d, party)
+        return creditline.submit_application(d, party, _read_json(file), key=key)
+
+    def render(body: dict[str, Any]) -> None:
+        console().print(kv_table("application 授信申请", body, ["id", "party", "submitted_at"]))
+        console().print(kv_table("answers 申请内容", body["answers"]))
+
+    run(db, json_out, action, render)
+
+
+def _read_json(file: str) -> Any:
+    """A JSON file's content; one that cannot be read or parsed is bad input naming ``file``."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        message = f"file: cannot read JSON from {file!r}: {exc}"
+        raise creditline.InvalidInput("file", message) from exc
+
+
+@party_app.command("credit")
+def party_credit(
+    party: PartyArg,
+    score: Annotated[
+        int | None, typer.Option("--score", min=300, max=950, help="credit score (300-950)")
+    ] = None,
+    income: Annotated[
+        str | None, typer.Option("--income", help="monthly income, e.g. 12000.00")
+    ] = None,
+    key: KeyOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A consumer's credit score and income as the credit bureau reports them now (征信更新);
+    the next limit review compares them with the last one's."""
+    run(
+        db,
+        json_out,
+        lambda d: creditline.update_credit_facts(
+            d, party, credit_score=score, income=income, key=key
+        ),
+        show("credit 征信"),
+    )

@@ -46,12 +46,16 @@ def one_pass(
     started = time.perf_counter()
     # run_due refreshes the lines' alerts as its last job (``due["alerts"]``): not twice here.
     due = creditline.run_due(database).body
+    # The lines whose periodic limit review (额度复审) is due by the policy's schedule; after
+    # the due jobs (they move what a review reads), before delivery (its events go out now).
+    reviews = creditline.review_due(database).body
     forgotten = creditline.forget_responses(database)
     webhooks = deliver(database).body
     return {
         "pass": number,
         "at": creditline.iso_local(bootstrap.system_clock()),
         "due": _summary(due),
+        "reviews": {k: reviews[k] for k in ("reviewed", "raised", "lowered", "unchanged")},
         "forgotten_responses": forgotten,
         "webhooks": _summary(webhooks),
         "duration_ms": int((time.perf_counter() - started) * 1000),

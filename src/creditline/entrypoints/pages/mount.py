@@ -17,9 +17,13 @@ from starlette.responses import Response
 import creditline
 from creditline import Database
 from creditline.entrypoints.pages import (
+    routes_assessment,
     routes_care,
     routes_holder,
+    routes_holder_appeals,
+    routes_increase,
     routes_ops,
+    routes_ops_reviews,
     routes_quota,
     routes_signin,
 )
@@ -49,8 +53,12 @@ def install(app: FastAPI, db: Database) -> None:
     app.include_router(routes_signin.router)
     _page_errors(app)
     app.include_router(routes_holder.router)
+    app.include_router(routes_holder_appeals.router)
     app.include_router(routes_quota.router)
     app.include_router(routes_care.router)
+    app.include_router(routes_assessment.router)
+    app.include_router(routes_increase.router)
+    app.include_router(routes_ops_reviews.router)
     app.include_router(routes_ops.router)
 
 

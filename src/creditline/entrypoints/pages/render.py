@@ -14,7 +14,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import creditline
-from creditline.entrypoints.pages import texts_care, texts_ops, texts_quota
+from creditline.entrypoints.pages import (
+    texts_appeals,
+    texts_care,
+    texts_credit,
+    texts_incidents,
+    texts_ops,
+    texts_quota,
+    texts_reviews,
+)
 
 HERE = Path(__file__).parent
 LANGS = ("zh", "en")
@@ -129,7 +137,16 @@ def _merged(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return out
 
 
-TEXTS = _merged(COMMON, texts_quota.TEXTS, texts_care.TEXTS, texts_ops.TEXTS)
+TEXTS = _merged(
+    COMMON,
+    texts_quota.TEXTS,
+    texts_care.TEXTS,
+    texts_ops.TEXTS,
+    texts_credit.TEXTS,
+    texts_incidents.TEXTS,
+    texts_appeals.TEXTS,
+    texts_reviews.TEXTS,
+)
 
 PURPOSES = ("procurement", "commission", "logistics", "purchase")
 

@@ -17,6 +17,10 @@ import creditline
 from creditline import CreditlineError, NotFound, Principal
 from creditline.entrypoints.pages.charts import history_chart
 from creditline.entrypoints.pages.render import PURPOSES, lang_of, money, page, texts
+from creditline.entrypoints.pages.routes_holder_appeals import section as appeals_section
+from creditline.entrypoints.pages.routes_ops_gate import new_form_key, take_flash
+from creditline.entrypoints.pages.routes_ops_incidents import temporary_section
+from creditline.entrypoints.pages.routes_ops_reviews import reviews_section
 from creditline.entrypoints.pages.routes_signin import to_signin
 from creditline.entrypoints.pages.session import visitor
 
@@ -58,6 +62,13 @@ def line_page(request: Request, line_id: LineId) -> Response:
         "exposure": exposure,
         "history": history,
         "chart": chart,
+        "limits": creditline.limit_changes(db, line_id, limit=10).body,
+        "temporary": temporary_section(db, line_id),  # 临时额度, 系统故障
+        "limit_requests": creditline.list_requests(db, line_id=line_id, limit=5).body["requests"],
+        "flash": take_flash(request),
+        "form_key": new_form_key(),
+        "appeals": appeals_section(request, line_id),  # 申诉
+        "reviews": reviews_section(db, line_id),  # 额度复审
     }
     return page(request, "line.html", context)
 

@@ -12,7 +12,13 @@ from fastapi.responses import Response
 
 import creditline
 from creditline import CreditlineError, InvalidInput
-from creditline.entrypoints.pages import routes_ops_desk, routes_ops_lines
+from creditline.entrypoints.pages import (
+    routes_ops_appeals,
+    routes_ops_desk,
+    routes_ops_incidents,
+    routes_ops_limits,
+    routes_ops_lines,
+)
 from creditline.entrypoints.pages.render import lang_of, page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
     back,
@@ -101,3 +107,6 @@ def decide_page(
 
 router.include_router(routes_ops_lines.router)
 router.include_router(routes_ops_desk.router)
+router.include_router(routes_ops_limits.router)
+router.include_router(routes_ops_appeals.router)
+router.include_router(routes_ops_incidents.router)

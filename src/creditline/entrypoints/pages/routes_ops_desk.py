@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 import creditline
@@ -133,19 +133,26 @@ def rings_page(request: Request) -> Response:
 
 
 @router.get("/ops/scorecard", response_model=None)
-def scorecard_page(request: Request) -> Response:
-    """The latest credit scorecard's points table (评分卡), from the folder the server was
-    given (``$CREDITLINE_SCORECARDS``, else ``scorecards/``)."""
+def scorecard_page(
+    request: Request, kind: Annotated[str, Query(max_length=16)] = "consumer"
+) -> Response:
+    """The latest credit scorecard's points table (评分卡) of ``kind`` (consumer, merchant),
+    from the folder the server was given (``$CREDITLINE_SCORECARDS``, else ``scorecards/``),
+    else the card shipped in the package."""
     who = operator(request)
     if isinstance(who, Response):
         return who
     from creditline.entrypoints.bootstrap import scorecard_store
 
+    kind = kind if kind in {"consumer", "merchant"} else "consumer"
     try:
-        card: dict[str, Any] | None = creditline.show_scorecard(scorecard_store(None)).body
+        card: dict[str, Any] | None = creditline.show_scorecard(
+            scorecard_store(None), None, kind
+        ).body
     except NotFound:
         card = None
-    return page(request, "ops_scorecard.html", {"card": card, "flash": take_flash(request)})
+    context = {"card": card, "kind": kind, "flash": take_flash(request)}
+    return page(request, "ops_scorecard.html", context)
 
 
 # -- long jobs -----------------------------------------------------------------------------------

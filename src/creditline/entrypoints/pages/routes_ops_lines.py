@@ -78,6 +78,9 @@ def line_picture(request: Request, line_id: LineId) -> Response:
         "flash": take_flash(request),
         "may_add": who.may("freeze.add"),
         "may_lift": who.may("freeze.lift"),
+        "may_set_limit": who.may("limit.set"),
+        "may_close": who.may("line.write"),
+        "limits": creditline.limit_changes(db, line_id, limit=10).body,
         "reasons": FREEZE_REASONS,
         "form_key": new_form_key(),
     }

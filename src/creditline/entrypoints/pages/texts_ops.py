@@ -209,4 +209,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "任务在本服务进程中运行，重启后任务列表清空（结果已写入数据库）。",
         "Jobs run in this server process; a restart forgets the list (results are stored).",
     ),
+    # 额度调整 on the line's operator page
+    "ops_limit_set": ("调整额度", "Set the limit"),
+    "ops_limit_close": ("关闭额度", "Close the line"),
+    "ops_limit_reopen": ("重新开启额度", "Reopen the line"),
+    "ops_limit_amount": ("额度（元）", "Limit"),
+    "ops_limit_required": ("请填写额度", "give the limit"),
+    "ops_limit_changed": ("额度已调整", "Limit changed"),
+    "ops_limit_pending": ("待收回", "still to come back"),
 }

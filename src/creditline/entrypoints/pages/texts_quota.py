@@ -112,4 +112,43 @@ TEXTS: dict[str, tuple[str, str]] = {
             "of that day's monthly flow."
         ),
     ),
+    # 额度调整: limit changes on the quota page
+    "limit_changes": ("额度调整记录", "Limit changes"),
+    "no_limit_changes": ("额度没有调整过。", "The limit has not been changed."),
+    "limit_pending": (
+        "额度已下调至 {target}，但已用额度更高：还有 {pending} 待回款后收回，期间不能新增支用。",
+        (
+            "The limit was lowered to {target}, but more is in use: {pending} comes back to "
+            "the platform as it is repaid, and new spending is blocked until then."
+        ),
+    ),
+    "limit_restore": ("如何恢复", "What restores it"),
+    "limit_kind_open": ("开通", "opened"),
+    "limit_kind_set": ("平台调整", "set by the platform"),
+    "limit_kind_review": ("定期复审", "periodic review"),
+    "limit_kind_appeal": ("申诉结果", "appeal decision"),
+    "limit_kind_request": ("提额申请", "increase request"),
+    "limit_kind_temporary": ("临时额度", "temporary quota"),
+    "limit_kind_temporary_end": ("临时额度到期", "temporary quota ended"),
+    "limit_kind_close": ("关闭", "closed"),
+    "limit_kind_reopen": ("重新开启", "reopened"),
+    # 提额申请: increase requests
+    "lrq_title": ("申请提额", "Ask for a higher limit"),
+    "lrq_nav": ("提额申请", "Increase requests"),
+    "lrq_amount": ("期望额度（元）", "The limit you want"),
+    "lrq_reason": ("申请理由", "Why"),
+    "lrq_ask": ("提交申请", "Send the request"),
+    "lrq_status_approved": ("已通过", "Approved"),
+    "lrq_status_partial": ("部分通过", "Approved in part"),
+    "lrq_status_referred": ("转人工审核", "Referred to an operator"),
+    "lrq_status_declined": ("未通过", "Declined"),
+    "lrq_queue": ("提额申请（待人工审核）", "Increase requests to decide"),
+    "lrq_none": ("没有待审核的提额申请。", "No request waits for a decision."),
+    "lrq_score": ("评分", "Score"),
+    "lrq_proposed": ("评估建议额度", "Assessment proposes"),
+    "lrq_outcome": ("结论", "Outcome"),
+    "lrq_approve": ("通过", "Approve"),
+    "lrq_decline": ("拒绝", "Decline"),
+    "lrq_limit": ("核定额度（默认按申请）", "Limit (default: as asked)"),
+    "lrq_decide": ("提交决定", "Decide"),
 }

@@ -9,7 +9,7 @@ from creditline.service.ids import line_of
 from creditline.service.uow import Database, UnitOfWork
 
 #: Ids whose line is inside them (``new_child_id``).
-LINE_CHILDREN = ("hold_", "occ_", "frz_")
+LINE_CHILDREN = ("hold_", "occ_", "frz_", "lim_", "lrq_", "apl_")
 PARTIES = ("mer_", "con_")
 
 

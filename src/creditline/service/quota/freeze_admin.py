@@ -146,17 +146,34 @@ def lift_freeze(db: Database, freeze_id: str, *, note: str | None, key: str | No
         freeze = uow.freezes.get_freeze(line_id, freeze_id)
 
         def effect() -> Answer:
-            if freeze.status is not FreezeStatus.ACTIVE:
-                raise Refused("freeze_not_active", f"freeze {freeze_id} is {freeze.status.value}")
-            uow.freezes.close_freeze(line_id, freeze_id, FreezeStatus.LIFTED, text, now)
-            body = freeze_json(uow.freezes.get_freeze(line_id, freeze_id))
-            body["lift_note"] = text
-            if freeze.amount is not None:
-                body["balances"] = _sweep(uow, line_id, now, f"{freeze_id}:lift")
-            uow.events.emit("freeze.lifted", body, now, line_id=line_id)
-            return Answer(body)
+            return Answer(lift_in(uow, freeze, text, now))
 
         return cmd.run("freeze.lift", {"freeze": freeze_id, "note": text}, effect)
+
+
+def lift_in(
+    uow: UnitOfWork,
+    freeze: Freeze,
+    note: str,
+    now: datetime,
+    *,
+    sweep: bool = True,
+    also: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Lift ``freeze`` inside the caller's transaction (its line locked) and tell the holder
+    (``freeze.lifted``, with ``also`` in the event). ``sweep``: give an amount freeze's quota
+    back at once; a caller that posts to the line next (an appeal's decision) leaves that to
+    its own posting, which sweeps the frozen account anyway."""
+    if freeze.status is not FreezeStatus.ACTIVE:
+        raise Refused("freeze_not_active", f"freeze {freeze.id} is {freeze.status.value}")
+    line_id = freeze.line_id
+    uow.freezes.close_freeze(line_id, freeze.id, FreezeStatus.LIFTED, note, now)
+    body = freeze_json(uow.freezes.get_freeze(line_id, freeze.id))
+    body["lift_note"] = note
+    if sweep and freeze.amount is not None:
+        body["balances"] = _sweep(uow, line_id, now, f"{freeze.id}:lift")
+    uow.events.emit("freeze.lifted", {**body, **(also or {})}, now, line_id=line_id)
+    return body
 
 
 def list_freezes(db: Database, line_id: str) -> Answer:

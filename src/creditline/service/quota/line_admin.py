@@ -11,6 +11,7 @@ from creditline.domain.money import CURRENCY_EXPONENTS, Money
 from creditline.domain.quota.lines import LineStatus, check_no_open_line, require_positive
 from creditline.domain.quota.parties import missing_prerequisites
 from creditline.domain.quota.purposes import check_product_for_party, parse_product
+from creditline.domain.reasons import Reason, ReasonCode
 from creditline.service.idempotency import Answer, check_key, once, retried, run_once
 from creditline.service.ids import new_id
 from creditline.service.quota.alerts import alert_summary
@@ -26,7 +27,7 @@ def line_json(line: LockedLine, *, frozen: Money | None = None) -> dict[str, Any
         "party": state.party_id,
         "product": state.product.value,
         "status": state.status.value,
-        **balances_json(state.balances, frozen=frozen),
+        **balances_json(state.balances, frozen=frozen, target=state.limit_target),
         "ledger_seq": line.seq,
     }
 
@@ -45,19 +46,33 @@ def open_line(
     party_id: str,
     *,
     product: str,
-    limit: str,
+    limit: str | None,
     currency: str = "CNY",
     key: str | None = None,
+    assessment: dict[str, Any] | None = None,
 ) -> Answer:
     """Open a line in ``pending_activation`` and post the platform's grant of its limit;
     refused (``line_already_open``, naming it) while the party has an open line of the product.
-    Two opens at once meet at the database's unique index: the loser retries and is refused."""
+    Two opens at once meet at the database's unique index: the loser retries and is refused.
+
+    Without ``limit``, the limit is the ``assessment``'s proposal (授信: ``assess_limit``, run
+    by the caller before this transaction); a referred assessment is refused with its
+    reasons, for an operator to decide a limit."""
     prod = parse_product(product)
+    asked = limit  # the key keeps the request as given: a retry replays, whatever is assessed
+    if limit is None:
+        limit = _assessed_limit(assessment)
+        if assessment is not None and assessment.get("currency", currency) != currency:
+            raise InvalidInput(
+                "currency",
+                f"the assessment is in {assessment.get('currency')}: give --limit for a "
+                f"{currency} line",
+            )
     if currency not in CURRENCY_EXPONENTS:
         raise InvalidInput("currency", f"currency must be one of {', '.join(CURRENCY_EXPONENTS)}")
     granted = require_positive(Money.parse(limit, currency, field="limit"), "limit")
     check_key(key, required=False)
-    params = {"party": party_id, "product": product, "limit": limit, "currency": currency}
+    params = {"party": party_id, "product": product, "limit": asked, "currency": currency}
     with db.transaction() as uow:
         party = uow.parties.get_party(party_id)
         check_product_for_party(prod, party.kind)
@@ -73,9 +88,12 @@ def open_line(
                 Account.PLATFORM_LIMIT, Account.AVAILABLE, granted, Movement.GRANT, line_id
             )
             locked = uow.lines.lock_line(line_id)
-            return Answer(
-                line_json(locked.moved_to(post_movement(uow, locked, line_id, [grant], now)))
-            )
+            body = line_json(locked.moved_to(post_movement(uow, locked, line_id, [grant], now)))
+            if assessment is not None:
+                body["assessment"] = {
+                    k: assessment.get(k) for k in ("id", "score", "proposed_limit", "decision")
+                }
+            return Answer(body)
 
         return run_once(
             uow,
@@ -86,6 +104,28 @@ def open_line(
             effect=effect,
             now=now,
         )
+
+
+def _assessed_limit(assessment: dict[str, Any] | None) -> str:
+    if assessment is None:
+        raise InvalidInput("limit", "limit is required when no assessment is given")
+    if assessment.get("decision") != "approve" or assessment.get("proposed_limit") in {
+        None,
+        "0.00",
+    }:
+        reasons = [
+            Reason(
+                ReasonCode.ASSESSMENT_REFERRED,
+                {
+                    "assessment": assessment.get("id"),
+                    "score": assessment.get("score"),
+                    "summary_zh": assessment.get("summary_zh", ""),
+                    "summary_en": assessment.get("summary_en", ""),
+                },
+            )
+        ]
+        raise Refused(reasons[0].code.value, reasons[0].message_en, reasons)
+    return str(assessment["proposed_limit"])
 
 
 def activate_line(db: Database, line_id: str, *, key: str | None = None) -> Answer:

@@ -12,6 +12,7 @@ from creditline.domain.quota.documents import Document, parse_document_type
 from creditline.domain.quota.parties import Party, PartyKind, parse_category, parse_name
 from creditline.domain.text import MAX_NOTE, printable_text
 from creditline.domain.workdays import parse_day
+from creditline.service.credit.review_line import restore_after_document
 from creditline.service.idempotency import Answer, check_key, once, run_once
 from creditline.service.ids import new_id
 from creditline.service.uow import Database, UnitOfWork
@@ -207,7 +208,9 @@ def add_document(
             "expires": None if expires_on is None else expires_on.isoformat(),
         }
         uow.events.emit("document.added", body, now, party_id=party_id)
-        return Answer(body)
+        # A resubmission restores a limit a review cut for documents, in this transaction.
+        restored = restore_after_document(uow, party_id, kind.value, doc.id, now)
+        return Answer({**body, "limits_restored": restored} if restored else body)
 
     return once(
         db,

@@ -14,6 +14,7 @@ from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document
 from creditline.domain.quota.evaluation import OpenHold
 from creditline.domain.quota.freezes import Freeze, FreezeStatus
+from creditline.domain.quota.limits import LimitChange, LimitRequest
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party
 from creditline.service.ledger_posting import BookRepo
@@ -78,6 +79,26 @@ class LineRepo(BookRepo, Protocol):
 
     def order_refs(self, line_id: str) -> dict[str, str | None]:
         """For each hold of the line, the order it was for (statements)."""
+
+    def set_limit_target(self, line_id: str, target: Money | None, now: datetime) -> None:
+        """Record the limit the line should have (``None``: the book's limit is the limit)."""
+
+    def insert_limit_change(self, change: LimitChange) -> None:
+        """Record one limit change."""
+
+    def limit_changes(self, line_id: str, *, limit: int = 100) -> list[LimitChange]:
+        """The line's limit changes, newest first."""
+
+    def save_limit_request(self, request: LimitRequest) -> None:
+        """Insert an increase request, or update it when it is decided."""
+
+    def limit_request(self, line_id: str, request_id: str) -> LimitRequest:
+        """One increase request (NotFound if none)."""
+
+    def limit_requests(
+        self, *, line_id: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[LimitRequest]:
+        """Increase requests, newest first (every line's when ``line_id`` is None)."""
 
     def lines_with_overdue_occupancy(self, cutoff: datetime) -> list[str]:
         """Lines with open occupancy captured before ``cutoff``."""

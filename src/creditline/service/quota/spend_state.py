@@ -9,6 +9,7 @@ from creditline.domain.money import Money
 from creditline.domain.policy import Policy
 from creditline.domain.quota.documents import expired_required
 from creditline.domain.quota.evaluation import SpendContext, available, is_large
+from creditline.domain.quota.limits import LimitChange, pending_reduction
 from creditline.domain.quota.lines import LineStatus
 from creditline.domain.quota.purposes import Purpose
 from creditline.domain.workdays import local_date, local_day_bounds
@@ -65,5 +66,28 @@ def spend_context(
         start, end = local_day_bounds(now)
         threshold = policy.money("large_spend_threshold", line.currency)
         large_today = uow.holds.count_large_spends(line.id, start, end, threshold)
-    holds = uow.holds.open_holds(line.id) if full or amount > available(ctx) else []
-    return replace(ctx, large_spends_today=large_today, open_holds=tuple(holds))
+    short = amount > available(ctx)
+    holds = uow.holds.open_holds(line.id) if full or short else []
+    # A lowered limit is read only when the quota falls short and the limit was ever changed.
+    changes = (
+        uow.lines.limit_changes(line.id, limit=10)
+        if line.limit_target is not None and (full or short)
+        else []
+    )
+    return replace(
+        ctx,
+        large_spends_today=large_today,
+        open_holds=tuple(holds),
+        limit_change=_lowering(changes, pending_reduction(line.balances, line.limit_target)),
+    )
+
+
+def _lowering(changes: list[LimitChange], pending: Money) -> LimitChange | None:
+    """The change to name as ``limit_reduced``: the latest when it lowered the limit; else,
+    while part of a reduction still waits, the latest change that lowered it (a temporary
+    quota granted since does not hide it)."""
+    if not changes:
+        return None
+    if changes[0].lowered or not pending.is_positive:
+        return changes[0]
+    return next((c for c in changes if c.lowered), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from creditline.domain.credit.appeal_rules import pending_warning
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.quota.evaluation import available, breakdown, evaluate, frozen_amount
@@ -56,7 +57,7 @@ def why(
         )
         verdict, _ = assess_spend(uow, locked, ctx, counterparty)
         reasons = [*evaluate(ctx), *holder_reasons(verdict)]
-        warnings = _warnings(uow, locked.state.party_id)
+        warnings = _warnings(uow, locked.state.party_id, line_id)
         notice = review_warning(verdict)
         if notice is not None and not reasons:
             warnings.append(notice)
@@ -106,7 +107,10 @@ def _recent(d: Decision, lang: str) -> dict[str, Any]:
     }
 
 
-def _warnings(uow: UnitOfWork, party_id: str) -> list[Reason]:
+def _warnings(uow: UnitOfWork, party_id: str, line_id: str) -> list[Reason]:
     """What does not refuse this spend but the holder should know: a split rule that keeps the
-    quota from coming back, split advice not followed (R10, R16)."""
-    return split_warnings(uow.orders.split_rule(party_id), uow.orders.suppliers_of(party_id))
+    quota from coming back, split advice not followed (R10, R16), an appeal awaiting its
+    decision (R15: it changes nothing until decided)."""
+    found = split_warnings(uow.orders.split_rule(party_id), uow.orders.suppliers_of(party_id))
+    appeal = uow.appeals.open_appeal(line_id)
+    return found if appeal is None else [*found, pending_warning(appeal)]

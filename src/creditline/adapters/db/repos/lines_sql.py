@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import insert, select, update
 
 from creditline.adapters.db import hotpath as hp
@@ -13,6 +15,13 @@ from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlBook, stored_response
 from creditline.domain.errors import NotFound
 from creditline.domain.ledger import GENESIS_HASH, LINE_BOOK, Balances, PostedTransfer
+from creditline.domain.money import Money
+from creditline.domain.quota.limits import (
+    LimitChange,
+    LimitChangeKind,
+    LimitRequest,
+    RequestStatus,
+)
 from creditline.domain.quota.lines import LineState, LineStatus
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.quota.purposes import Product
@@ -37,6 +46,7 @@ def _line(row: Any, line_id: str) -> LockedLine:
         policy_seq,
         rule_seq,
         party_created_at,
+        limit_target,
     ) = row[_BALANCES.stop :]
     state = LineState(
         id=line_id,
@@ -45,6 +55,7 @@ def _line(row: Any, line_id: str) -> LockedLine:
         product=Product(row[2]),
         status=LineStatus(row[4]),
         balances=Balances.from_minor(LINE_BOOK, currency, row[_BALANCES]),
+        limit_target=None if limit_target is None else Money(limit_target, currency),
     )
     stored = None if request_hash is None else stored_response(request_hash, body, refused)
     return LockedLine(
@@ -151,3 +162,140 @@ class SqlLines(SqlBook):
             .order_by(t.occupancies.c.line_id)
         )
         return [r.line_id for r in rows]
+
+    # -- limit changes (额度调整) --------------------------------------------------------------
+    def set_limit_target(self, line_id: str, target: Money | None, now: datetime) -> None:
+        self._exec(
+            update(t.lines)
+            .where(t.lines.c.id == line_id)
+            .values(limit_target=None if target is None else target.minor, updated_at=now)
+        )
+
+    def insert_limit_change(self, change: LimitChange) -> None:
+        """Numbered in the line's order (the caller holds the line's lock)."""
+        lc = t.limit_changes
+        n = self._exec(
+            select(sa.func.count()).select_from(lc).where(lc.c.line_id == change.line_id)
+        ).scalar_one()
+        self._exec(
+            insert(t.limit_changes).values(
+                line_id=change.line_id,
+                id=change.id,
+                n=n + 1,
+                kind=change.kind.value,
+                previous=change.previous.minor,
+                target=change.target.minor,
+                currency=change.target.currency,
+                actor=change.actor,
+                source=change.source,
+                note=change.note,
+                reasons=json.dumps(list(change.reasons), ensure_ascii=False, sort_keys=True),
+                restore_zh=change.restore_zh,
+                restore_en=change.restore_en,
+                detail=json.dumps(change.detail, ensure_ascii=False, sort_keys=True, default=str),
+                created_at=change.at,
+            )
+        )
+
+    def limit_changes(self, line_id: str, *, limit: int = 100) -> list[LimitChange]:
+        """The line's limit changes, newest first."""
+        lc = t.limit_changes
+        rows = self._exec(
+            select(lc).where(lc.c.line_id == line_id).order_by(lc.c.n.desc()).limit(limit)
+        )
+        return [_limit_change(r) for r in rows]
+
+    # -- increase requests (提额申请) --------------------------------------------------------
+    def save_limit_request(self, request: LimitRequest) -> None:
+        """Insert the request, or update it when it is decided."""
+        lr = t.limit_requests
+        values = {
+            "party_id": request.party_id,
+            "requested": request.requested.minor,
+            "current": request.current.minor,
+            "currency": request.requested.currency,
+            "reason": request.reason,
+            "status": request.status.value,
+            "assessment_id": request.assessment_id,
+            "score": request.score,
+            "proposed": None if request.proposed is None else request.proposed.minor,
+            "decided_limit": None if request.decided_limit is None else request.decided_limit.minor,
+            "reasons": json.dumps(list(request.reasons), ensure_ascii=False, sort_keys=True),
+            "change_id": request.change_id,
+            "requested_by": request.requested_by,
+            "decided_by": request.decided_by,
+            "note": request.note,
+            "created_at": request.created_at,
+            "decided_at": request.decided_at,
+        }
+        done = self._exec(
+            update(lr)
+            .where(lr.c.line_id == request.line_id, lr.c.id == request.id)
+            .values(**values)
+        )
+        if not done.rowcount:
+            self._exec(insert(lr).values(line_id=request.line_id, id=request.id, **values))
+
+    def limit_request(self, line_id: str, request_id: str) -> LimitRequest:
+        lr = t.limit_requests
+        row = self._exec(select(lr).where(lr.c.line_id == line_id, lr.c.id == request_id)).first()
+        if row is None:
+            raise NotFound("request", f"request: no such limit request {request_id!r}")
+        return _limit_request(row)
+
+    def limit_requests(
+        self, *, line_id: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[LimitRequest]:
+        """Requests, newest first (all lines when ``line_id`` is None: the operators' queue)."""
+        lr = t.limit_requests
+        query = select(lr)
+        if line_id is not None:
+            query = query.where(lr.c.line_id == line_id)
+        if status is not None:
+            query = query.where(lr.c.status == status)
+        rows = self._exec(query.order_by(lr.c.created_at.desc(), lr.c.id).limit(limit))
+        return [_limit_request(r) for r in rows]
+
+
+def _limit_request(r: Any) -> LimitRequest:
+    def money(minor: int | None) -> Money | None:
+        return None if minor is None else Money(minor, r.currency)
+
+    return LimitRequest(
+        id=r.id,
+        line_id=r.line_id,
+        party_id=r.party_id,
+        requested=Money(r.requested, r.currency),
+        current=Money(r.current, r.currency),
+        reason=r.reason,
+        status=RequestStatus(r.status),
+        created_at=r.created_at,
+        requested_by=r.requested_by,
+        assessment_id=r.assessment_id,
+        score=r.score,
+        proposed=money(r.proposed),
+        decided_limit=money(r.decided_limit),
+        reasons=tuple(json.loads(r.reasons)),
+        change_id=r.change_id,
+        decided_by=r.decided_by,
+        note=r.note,
+        decided_at=r.decided_at,
+    )
+
+
+def _limit_change(r: Any) -> LimitChange:
+    return LimitChange(
+        id=r.id,
+        line_id=r.line_id,
+        kind=LimitChangeKind(r.kind),
+        previous=Money(r.previous, r.currency),
+        target=Money(r.target, r.currency),
+        at=r.created_at,
+        actor=r.actor,
+        source=r.source,
+        note=r.note,
+        reasons=tuple(json.loads(r.reasons)),
+        restore_zh=r.restore_zh,
+        restore_en=r.restore_en,
+        detail=json.loads(r.detail),
+    )

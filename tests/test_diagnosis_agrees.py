@@ -150,7 +150,9 @@ class World:
         assert warned == (spent.body["status"] == "review"), (diagnosed, spent.body)
         assert diagnosed["risk"]["outcome"] == spent.body["risk"]["outcome"]
         # A pending appeal is said beside the answer, and changes nothing of it (R15).
-        pending = appeal_views.list_appeals(self.db, line=self.line, status="submitted").body["data"]
+        pending = appeal_views.list_appeals(self.db, line=self.line, status="submitted").body[
+            "data"
+        ]
         said = "appeal_pending" in [w["code"] for w in diagnosed["warnings"]]
         assert said == bool(pending), diagnosed["warnings"]
         for code in codes or [spent.body["status"]]:

@@ -99,6 +99,7 @@ def close_incident(incident_id: IncidentId, body: CloseIn, call: Call) -> JSONRe
             temporary_days=body.temporary_days,
             actor=actor,
             key=key,
+            currency=None if body.temporary_amount is None else body.currency,
         ),
         target=incident_id,
         note=body.note,

@@ -11,18 +11,15 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import CreditlineError
-from creditline.entrypoints.pages.render import lang_of, page, text
+from creditline import Answer, Database
+from creditline.entrypoints.pages.render import page, text
 from creditline.entrypoints.pages.routes_holder import visible_line
 from creditline.entrypoints.pages.routes_ops_gate import (
-    back,
+    act_on_form,
     checked_form,
-    flash,
     new_form_key,
     not_found,
     operator,
-    perform,
-    refusal_text,
     take_flash,
 )
 from creditline.entrypoints.pages.session import visitor
@@ -52,40 +49,33 @@ def ask(
     if who is None or not who.may("limit.request"):
         return not_found(request)
     here = f"/lines/{line_id}#limit-requests"
-    db = request.app.state.api.db
-    try:
-        from creditline.entrypoints.bootstrap import scorecard_store
+    from creditline.entrypoints.bootstrap import scorecard_store
 
+    def run(d: Database, key: str) -> Answer:
         assessment = creditline.assess_limit(
-            db, str(line["party"]), product=str(line["product"]), cards=scorecard_store(None)
+            d, str(line["party"]), product=str(line["product"]), cards=scorecard_store(None)
         ).body
-        answer = perform(
-            request,
-            who,
-            "limit.request",
-            lambda d, key: creditline.request_increase(
-                d,
-                line_id,
-                amount=amount.strip(),
-                reason=reason,
-                assessment=assessment,
-                actor=who.label(),
-                key=key,
-            ),
-            target=line_id,
-            note=reason,
-            form_key=form_key,
+        return creditline.request_increase(
+            d,
+            line_id,
+            amount=amount.strip(),
+            reason=reason,
+            assessment=assessment,
+            actor=who.label(),
+            key=key,
         )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(here)
-    said = refusal_text(answer, lang_of(request))
-    if said is not None:
-        flash(request, said, error=True)
-    else:
-        body = answer.body
-        flash(request, f"{text(request, 'lrq_status_' + body['status'])}: {body['id']}")
-    return back(here)
+
+    return act_on_form(
+        request,
+        who,
+        "limit.request",
+        run,
+        target=line_id,
+        note=reason,
+        form_key=form_key,
+        back_to=here,
+        done=lambda a: f"{text(request, 'lrq_status_' + a.body['status'])}: {a.body['id']}",
+    )
 
 
 @router.get("/ops/limit-requests", response_model=None)
@@ -119,31 +109,22 @@ def decide(
     refused = checked_form(request, csrf)
     if refused is not None:
         return refused
-    here = "/ops/limit-requests"
-    try:
-        answer = perform(
-            request,
-            who,
-            "limit.decide",
-            lambda d, key: creditline.decide_request(
-                d,
-                request_id,
-                outcome=outcome,
-                note=note,
-                limit=limit.strip() or None,
-                actor=who.label(),
-                key=key,
-            ),
-            target=request_id,
+    return act_on_form(
+        request,
+        who,
+        "limit.decide",
+        lambda d, key: creditline.decide_request(
+            d,
+            request_id,
+            outcome=outcome,
             note=note,
-            form_key=form_key,
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(here)
-    said = refusal_text(answer, lang_of(request))
-    if said is not None:
-        flash(request, said, error=True)
-    else:
-        flash(request, f"{text(request, 'lrq_status_' + answer.body['status'])}: {request_id}")
-    return back(here)
+            limit=limit.strip() or None,
+            actor=who.label(),
+            key=key,
+        ),
+        target=request_id,
+        note=note,
+        form_key=form_key,
+        back_to="/ops/limit-requests",
+        done=lambda a: f"{text(request, 'lrq_status_' + a.body['status'])}: {request_id}",
+    )

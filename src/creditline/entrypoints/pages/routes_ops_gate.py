@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 import creditline
 from creditline import ACTIONS, Answer, Database, Principal
-from creditline.entrypoints.pages.render import page
+from creditline.entrypoints.pages.render import lang_of, page
 from creditline.entrypoints.pages.routes_signin import to_signin
 from creditline.entrypoints.pages.session import csrf_ok, visitor
 
@@ -85,6 +85,36 @@ def perform(
         note=note,
         request_id=request_id,
     )
+
+
+def act_on_form(
+    request: Request,
+    who: Principal,
+    action: str,
+    run: Callable[[Database, str], Answer],
+    *,
+    target: str,
+    note: str | None,
+    form_key: str,
+    back_to: str,
+    done: Callable[[Answer], str],
+) -> Response:
+    """An action form's whole answer: ``perform`` it; leave what happened as the next page's
+    message (an error's or a refusal's text, else ``done(answer)``); send the browser back to
+    ``back_to``. An object that is not there is the 404 page."""
+    try:
+        answer = perform(request, who, action, run, target=target, note=note, form_key=form_key)
+    except creditline.NotFound:
+        return not_found(request)
+    except creditline.CreditlineError as exc:
+        flash(request, exc.message, error=True)
+        return back(back_to)
+    said = refusal_text(answer, lang_of(request))
+    if said is not None:
+        flash(request, said, error=True)
+    else:
+        flash(request, done(answer))
+    return back(back_to)
 
 
 def checked_form(request: Request, csrf: str) -> Response | None:

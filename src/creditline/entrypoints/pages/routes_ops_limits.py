@@ -11,16 +11,15 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import Answer, CreditlineError, Database, InvalidInput, NotFound
-from creditline.entrypoints.pages.render import lang_of, text
+from creditline import Answer, Database, NotFound
+from creditline.entrypoints.pages.render import text
 from creditline.entrypoints.pages.routes_ops_gate import (
+    act_on_form,
     back,
     checked_form,
     flash,
     not_found,
     operator,
-    perform,
-    refusal_text,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -68,29 +67,28 @@ def change_limit(
             db, line_id, note=note, limit=amount, actor=actor, key=key
         ),
     }
-    try:
-        if not note.strip():
-            raise InvalidInput("note", text(request, "ops_note_required"))
-        if op == "set" and amount is None:
-            raise InvalidInput("limit", text(request, "ops_limit_required"))
-        answer = perform(
-            request, who, action, uses[op], target=line_id, note=note, form_key=form_key
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
+    missing = "ops_note_required" if not note.strip() else None
+    if op == "set" and amount is None:
+        missing = missing or "ops_limit_required"
+    if missing is not None:
+        flash(request, text(request, missing), error=True)
         return back(here)
-    said = refusal_text(answer, lang_of(request))
-    if said is not None:
-        flash(request, said, error=True)
-    else:
+
+    def done(answer: Answer) -> str:
         body = answer.body
-        flash(
-            request,
-            f"{text(request, 'ops_limit_changed')}: {body['from_limit']} → {body['to_limit']}"
-            + (
-                f" ({text(request, 'ops_limit_pending')} {body['pending_reduction']})"
-                if body["pending_reduction"] != "0.00"
-                else ""
-            ),
-        )
-    return back(here)
+        said = f"{text(request, 'ops_limit_changed')}: {body['from_limit']} → {body['to_limit']}"
+        if body["pending_reduction"] != "0.00":
+            said += f" ({text(request, 'ops_limit_pending')} {body['pending_reduction']})"
+        return said
+
+    return act_on_form(
+        request,
+        who,
+        action,
+        uses[op],
+        target=line_id,
+        note=note,
+        form_key=form_key,
+        back_to=here,
+        done=done,
+    )

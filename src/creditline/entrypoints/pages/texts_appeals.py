@@ -28,6 +28,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "apl_note": ("说明", "Note"),
     "apl_steps": ("处理过程", "Steps"),
     "apl_by": ("操作人", "By"),
+    "apl_by_platform": ("平台", "the platform"),
+    "apl_by_you": ("您", "you"),
     "apl_new": ("提交申诉", "Submit an appeal"),
     "apl_orders": ("订单号（每行一个）", "Order ids (one a line)"),
     "apl_statement_lines": ("对账单流水（每行一条）", "Statement lines (one a line)"),

@@ -137,10 +137,12 @@ def close_incident(
     temporary_days: int | None = None,
     actor: str = "",
     key: str | None = None,
+    currency: str | None = None,
 ) -> Answer:
     """Close an open incident: lift the freezes it put on its lines and, when asked, grant
-    each line that is not closed a temporary quota of ``temporary_amount`` (in the line's
-    currency) for ``temporary_days`` days."""
+    each line that is not closed a temporary quota of ``temporary_amount`` for
+    ``temporary_days`` days. The amount is in the lines' currency (``currency``, when given,
+    must be it); lines in several currencies are granted one by one instead."""
     text = parse_note(note, required=True)
     amount, days = _temporary_input(temporary_amount, temporary_days)
     checked = check_key(key, required=True)
@@ -158,10 +160,17 @@ def close_incident(
         incident = uow.incidents.get_incident(incident_id)
         grants = {}
         if amount is not None:
+            currencies = sorted({line.state.currency for line in locked.values()})
+            if len(currencies) > 1 or (currency is not None and currencies != [currency]):
+                raise InvalidInput(
+                    "currency",
+                    f"the incident's lines are in {', '.join(currencies)}: grant a temporary "
+                    "quota in that currency, or line by line (quota grant-temporary)",
+                )
             for line_id, line in locked.items():
-                currency = line.state.currency
                 grants[line_id] = require_positive(
-                    Money.parse(amount, currency, field="temporary_amount"), "temporary_amount"
+                    Money.parse(amount, line.state.currency, field="temporary_amount"),
+                    "temporary_amount",
                 )
 
         def effect() -> Answer:

@@ -174,14 +174,16 @@ class SqlLines(SqlBook):
     def insert_limit_change(self, change: LimitChange) -> None:
         """Numbered in the line's order (the caller holds the line's lock)."""
         lc = t.limit_changes
-        n = self._exec(
-            select(sa.func.count()).select_from(lc).where(lc.c.line_id == change.line_id)
-        ).scalar_one()
+        after = (
+            select(sa.func.coalesce(sa.func.max(lc.c.n), 0) + 1)
+            .where(lc.c.line_id == change.line_id)
+            .scalar_subquery()
+        )
         self._exec(
             insert(t.limit_changes).values(
                 line_id=change.line_id,
                 id=change.id,
-                n=n + 1,
+                n=after,
                 kind=change.kind.value,
                 previous=change.previous.minor,
                 target=change.target.minor,

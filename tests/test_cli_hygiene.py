@@ -15,7 +15,7 @@ from creditline.service.access import operators
 from creditline.service.event_log import list_events
 from creditline.service.quota import freeze_admin, spending
 from creditline.service.quota import line_admin as lines
-from tests.helpers import CLI, active_line, cli, js
+from tests.helpers import CLI, active_line, cli, js, run_command
 
 HUGE = "1" + "0" * 10_000  # past Python's 4300-digit limit on int("...")
 
@@ -45,15 +45,9 @@ def _refused(done: subprocess.CompletedProcess[str], param: str) -> dict[str, An
 
 def _table(db_url: str, args: list[str], width: int) -> str:
     """What a person sees on a terminal ``width`` columns wide."""
-    env = {**os.environ, "COLUMNS": str(width)}
-    return subprocess.run(
-        [CLI, "--db", db_url, *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=600,
-    ).stdout
+    done = run_command(["--db", db_url, *args], env={"COLUMNS": str(width)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_a_ten_thousand_digit_amount_is_refused_by_every_amount_option(
@@ -193,10 +187,17 @@ def test_what_the_option_parser_refuses_answers_in_the_error_shape_before_or_aft
         (["line", "show", line, "--bogus", "--json"], "bogus"),
         (["--json", "no-such-command"], "command"),
     ]
-    for args, param in cases:
-        done = subprocess.run(
-            [CLI, "--db", db_url, *args], capture_output=True, text=True, check=False, timeout=600
-        )
+    for n, (args, param) in enumerate(cases):
+        if n == 0:  # the real script, once
+            done = subprocess.run(
+                [CLI, "--db", db_url, *args],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=600,
+            )
+        else:
+            done = run_command(["--db", db_url, *args])
         error = _refused(done, param)
         assert error["code"] == "invalid_input"
     text = cli(db_url, *freeze, "--hours", "abc", check=2)
@@ -258,3 +259,36 @@ def test_answers_give_beijing_time_and_tables_keep_ids_whole(db: SqlDatabase, db
     assert "2024-05-01 10:00" in wide  # starts, in Beijing time, saying so
     assert "北京时间" in wide
     assert freeze_admin.list_freezes(db, line).body["freezes"][0]["id"] == freeze["id"]
+
+
+def test_a_command_run_in_the_tests_process_answers_as_the_installed_script(
+    sqlite_url: str,
+) -> None:
+    """Most tests run commands in their own process (``helpers.run_command``: a new process
+    costs 1.2 s). What they see must be what the real script prints, to the byte and exit
+    code, and nothing may carry over to the next command: not ``--json``, not ``--db``, not
+    the environment. SQLite alone: this is about the process, not the database."""
+    js(sqlite_url, "init", "--sandbox")
+    missing = sqlite_url + ".none"
+    commands = [
+        ["--json", "--db", sqlite_url, "clock", "show"],  # JSON, asked before the command
+        ["--db", sqlite_url, "clock", "show"],  # then a table: --json was not kept
+        ["clock", "show"],  # nor --db: the default database
+        ["--db", missing, "line", "show", "line_x"],  # an error, on stderr, exit 1
+        ["--json", "no-such-command"],  # the parser's refusal, exit 2
+        ["scorecard", "--help"],  # help, from a module no other story runs for real
+    ]
+    for args in commands:
+        real = subprocess.run(
+            [CLI, *args], capture_output=True, text=True, check=False, timeout=600
+        )
+        here = run_command(args)
+        assert (here.returncode, here.stdout, here.stderr) == (
+            real.returncode,
+            real.stdout,
+            real.stderr,
+        ), args
+    before = dict(os.environ)
+    narrow = run_command(["--db", sqlite_url, "clock", "show"], env={"COLUMNS": "30"})
+    assert dict(os.environ) == before
+    assert max(map(len, narrow.stdout.splitlines())) <= 30

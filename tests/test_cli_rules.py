@@ -53,7 +53,9 @@ def test_the_diagnosis_through_the_cli_in_chinese_english_and_json(db_url: str) 
         body["reasons"][0]
     )
     assert body["reasons"][1]["clears_at"] == "2024-05-02T10:00:00+08:00"
-    zh = cli(db_url, "why", line, "--amount", "2000.00", "--purpose", "procurement").stdout
+    zh = cli(  # the real script, once
+        db_url, "why", line, "--amount", "2000.00", "--purpose", "procurement", process=True
+    ).stdout
     assert "额度被冻结" in zh
     assert "可用额度" in zh
     en = cli(db_url, "why", line, "--amount", "10.00", "--lang", "en").stdout

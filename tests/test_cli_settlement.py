@@ -55,7 +55,9 @@ def test_settlement_through_the_cli(db_url: str, tmp_path: Path) -> None:
         db_url, "statement", line, "--from", "2024-09-01", "--to", "2024-09-30", "--format", "json"
     )
     assert statement["rows"][0]["type"] == "grant"
-    csv_text = cli(db_url, "statement", line, "--from", "2024-09-01", "--to", "2024-09-30").stdout
+    csv_text = cli(  # the real script, once: a CSV on a pipe
+        db_url, "statement", line, "--from", "2024-09-01", "--to", "2024-09-30", process=True
+    ).stdout
     assert csv_text.splitlines()[0].startswith("时间（北京时间）")
     xlsx = tmp_path / "s.xlsx"
     js(

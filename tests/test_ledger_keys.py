@@ -23,7 +23,7 @@ from creditline.domain.checkpoints import CheckpointWalk, SigningKey, sign_head
 from creditline.domain.errors import LedgerKeyError
 from creditline.service.ledger_verify import verify_ledger
 from creditline.service.quota import line_admin, spending
-from tests.helpers import CLI, START, active_line, tamper
+from tests.helpers import CLI, START, active_line, run_command, tamper
 
 
 def test_init_creates_a_private_key_file_and_records_its_fingerprint(
@@ -37,7 +37,7 @@ def test_init_creates_a_private_key_file_and_records_its_fingerprint(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
     assert key_file.read_text().startswith("-----BEGIN PRIVATE KEY-----")
-    again = _run(env, db_url, "init")
+    again = _run(env, db_url, "init", process=False)
     assert (again["ledger_key_created"], again["ledger_key"]) == (False, first["ledger_key"])
     db = SqlDatabase.from_url(db_url)
     try:
@@ -46,10 +46,15 @@ def test_init_creates_a_private_key_file_and_records_its_fingerprint(
         db.dispose()
 
 
-def _run(env: dict[str, str], url: str, *args: str, check: int = 0) -> dict[str, Any]:
-    done = subprocess.run(
-        [CLI, "--db", url, *args, "--json"], capture_output=True, text=True, env=env, check=False
-    )
+def _run(
+    env: dict[str, str], url: str, *args: str, check: int = 0, process: bool = True
+) -> dict[str, Any]:
+    """``creditline --db URL ARGS --json`` in ``env``: the real script, or in this process."""
+    command = ["--db", url, *args, "--json"]
+    if process:
+        done = subprocess.run([CLI, *command], capture_output=True, text=True, env=env, check=False)
+    else:
+        done = run_command(command, env=env)
     assert done.returncode == check, (done.stdout, done.stderr)
     return dict(json.loads(done.stdout))
 

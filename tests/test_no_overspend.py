@@ -66,7 +66,11 @@ def _mixed(url: str, line: str, worker: int, barrier: Any, out: Any) -> None:
 
 
 def _race(target: Any, args_for: Any) -> list[Any]:
-    ctx = mp.get_context("spawn")
+    """Eight processes of their own (each its own engine and connections), released at once.
+    They are forked from a server process that imported this module once (``forkserver``):
+    a new interpreter each (``spawn``) spent seconds importing creditline eight times a test."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     barrier, out = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [
         ctx.Process(target=target, args=(*args_for(w), barrier, out)) for w in range(PROCESSES)

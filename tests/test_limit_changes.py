@@ -258,3 +258,18 @@ def test_why_counts_from_below_zero_while_a_reduction_waits(db: SqlDatabase) -> 
     # enough; the second expiry is when 25,000 can be spent
     assert short["clears_at"] == second["expires_at"]
     assert short["clears_at"] != first["expires_at"]
+
+
+def test_a_temporary_quota_above_the_policy_cap_is_refused_and_changes_nothing(
+    db: SqlDatabase,
+) -> None:
+    _, line = active_line(db, limit="10000.00")
+    with pytest.raises(creditline.InvalidInput) as too_much:
+        creditline.grant_temporary_quota(
+            db, line, amount="100000.01", days=3, note="补偿", key=_k()
+        )
+    assert too_much.value.param == "amount"
+    assert _line(db, line)["limit"] == "10000.00"
+    creditline.set_policy(db, "temporary_quota_max", "200000.00", effective="now")
+    creditline.grant_temporary_quota(db, line, amount="100000.01", days=3, note="补偿", key=_k())
+    assert _line(db, line)["limit"] == "110000.01"

@@ -344,6 +344,13 @@ PARAMETERS: dict[str, Parameter] = {
             "单次提额金额上限",
             "largest raise at one review (the product caps still apply)",
         ),
+        Parameter(
+            "temporary_quota_max",
+            Kind.MONEY,
+            "100000.00",
+            "单笔临时额度上限",
+            "the largest temporary quota (临时额度) one grant may give a line",
+        ),
     )
 }
 

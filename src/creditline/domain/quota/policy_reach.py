@@ -55,6 +55,7 @@ REACH: dict[str, Reach] = {
     "good_history_months": Reach.LINES,
     "raise_step": Reach.LINES,
     "raise_max": Reach.LINES,
+    "temporary_quota_max": Reach.LINES,
 }
 
 

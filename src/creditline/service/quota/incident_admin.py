@@ -206,6 +206,7 @@ def close_incident(
                         source=incident_id,
                         note=text,
                         actor=actor,
+                        field="temporary_amount",
                     )
                 )
             uow.incidents.close_incident(incident_id, closed_at=now, closed_by=actor, note=text)

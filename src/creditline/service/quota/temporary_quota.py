@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from creditline.domain.errors import Refused
+from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
 from creditline.domain.quota.incidents import (
     END_RESTORE,
@@ -58,10 +58,19 @@ def grant_on_line(
     source: str,
     note: str,
     actor: str,
+    field: str = "amount",
 ) -> dict[str, Any]:
     """Raise the locked line's limit by ``amount`` for ``days`` days and record the temporary
-    quota; inside the caller's transaction."""
+    quota; inside the caller's transaction. At most the policy's ``temporary_quota_max``: a
+    grant is not a way round the limit decisions of role risk."""
     line_id = locked.state.id
+    cap = uow.reference.policy(now, locked.policy_seq).money(
+        "temporary_quota_max", locked.state.currency
+    )
+    if amount > cap:
+        raise InvalidInput(
+            field, f"a temporary quota is at most {cap.format()} (policy temporary_quota_max)"
+        )
     ends_at = now + timedelta(days=days)
     quota_id = new_child_id("tq", line_id)
     after, change = apply_limit_change(

@@ -11,18 +11,15 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import CreditlineError, InvalidInput, NotFound
+from creditline import InvalidInput, NotFound
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.pages.render import lang_of, page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
-    back,
+    act_on_form,
     checked_form,
-    flash,
     new_form_key,
     not_found,
     operator,
-    perform,
-    refusal_text,
     take_flash,
 )
 
@@ -98,33 +95,26 @@ def decide(
         return not_found(request)
     here = f"/ops/appeals/{appeal_id}"
     cards = bootstrap.scorecard_store(None)
-    try:
-        answer = perform(
-            request,
-            who,
-            "appeal.decide",
-            lambda d, key: creditline.decide_appeal(
-                d,
-                appeal_id,
-                outcome=outcome,
-                limit=limit.strip() or None,
-                lift_freezes=lift or [],
-                note=note,
-                actor=who.label(),
-                key=key,
-                cards=cards,
-            ),
-            target=appeal_id,
+    return act_on_form(
+        request,
+        who,
+        "appeal.decide",
+        lambda d, key: creditline.decide_appeal(
+            d,
+            appeal_id,
+            outcome=outcome,
+            limit=limit.strip() or None,
+            lift_freezes=lift or [],
             note=note,
-            form_key=form_key,
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(here)
-    said = refusal_text(answer, lang_of(request))
-    if said is not None:
-        flash(request, said, error=True)
-    else:
-        outcome_text = answer.body[f"outcome_{lang_of(request)}"]
-        flash(request, f"{text(request, 'ops_apl_decided')}: {outcome_text}")
-    return back(here)
+            actor=who.label(),
+            key=key,
+            cards=cards,
+        ),
+        target=appeal_id,
+        note=note,
+        form_key=form_key,
+        back_to=here,
+        done=lambda a: (
+            f"{text(request, 'ops_apl_decided')}: {a.body[f'outcome_{lang_of(request)}']}"
+        ),
+    )

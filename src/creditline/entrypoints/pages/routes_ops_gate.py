@@ -98,15 +98,17 @@ def act_on_form(
     form_key: str,
     back_to: str,
     done: Callable[[Answer], str],
+    missing_page: bool = False,
 ) -> Response:
     """An action form's whole answer: ``perform`` it; leave what happened as the next page's
     message (an error's or a refusal's text, else ``done(answer)``); send the browser back to
-    ``back_to``. An object that is not there is the 404 page."""
+    ``back_to``. With ``missing_page``, an object that is not there is the 404 page rather
+    than a message (the form's own object, as opposed to one a field names)."""
     try:
         answer = perform(request, who, action, run, target=target, note=note, form_key=form_key)
-    except creditline.NotFound:
-        return not_found(request)
     except creditline.CreditlineError as exc:
+        if missing_page and isinstance(exc, creditline.NotFound):
+            return not_found(request)
         flash(request, exc.message, error=True)
         return back(back_to)
     said = refusal_text(answer, lang_of(request))

@@ -7,22 +7,20 @@ the use cases' answer, the CLI's and the API's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import CreditlineError, Database, InvalidInput, NotFound
-from creditline.entrypoints.pages.render import lang_of, page, text
+from creditline import Answer, Database, InvalidInput
+from creditline.entrypoints.pages.render import page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
-    back,
+    act_on_form,
     checked_form,
-    flash,
     new_form_key,
     operator,
-    perform,
-    refusal_text,
     take_flash,
 )
 
@@ -70,13 +68,9 @@ def incidents_page(request: Request) -> Response:
     return page(request, "ops_incidents.html", context)
 
 
-def _done(request: Request, answer: Any, message: str) -> Response:
-    said = refusal_text(answer, lang_of(request))
-    if said is not None:
-        flash(request, said, error=True)
-    else:
-        flash(request, f"{text(request, message)}: {answer.body.get('id', '')}")
-    return back(HERE)
+def _said(request: Request, message: str) -> Callable[[Answer], str]:
+    """What a done form says: ``message`` and the id of what it made or closed."""
+    return lambda answer: f"{text(request, message)}: {answer.body.get('id', '')}"
 
 
 @router.post("/ops/incidents", response_model=None)
@@ -96,29 +90,25 @@ def open_incident(
     if refused is not None:
         return refused
     chosen = [x for x in re.split(r"[\s,，]+", lines) if x]
-    try:
-        hours = _whole(estimate_hours, "estimate_hours")
-        answer = perform(
-            request,
-            who,
-            ACTION,
-            lambda db, key: creditline.open_incident(
-                db,
-                lines=chosen,
-                title=title,
-                note=note,
-                estimate_hours=hours,
-                actor=who.label(),
-                key=key,
-            ),
-            target=",".join(chosen)[:200],
-            note=title,
-            form_key=form_key,
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(HERE)
-    return _done(request, answer, "inc_opened_msg")
+    return act_on_form(
+        request,
+        who,
+        ACTION,
+        lambda db, key: creditline.open_incident(
+            db,
+            lines=chosen,
+            title=title,
+            note=note,
+            estimate_hours=_whole(estimate_hours, "estimate_hours"),
+            actor=who.label(),
+            key=key,
+        ),
+        target=",".join(chosen)[:200],
+        note=title,
+        form_key=form_key,
+        back_to=HERE,
+        done=_said(request, "inc_opened_msg"),
+    )
 
 
 @router.post("/ops/incidents/{incident_id}/close", response_model=None)
@@ -137,32 +127,26 @@ def close_incident(
     refused = checked_form(request, csrf)
     if refused is not None:
         return refused
-    try:
-        amount = temporary_amount.strip() or None
-        days = _whole(temporary_days, "temporary_days")
-        answer = perform(
-            request,
-            who,
-            ACTION,
-            lambda db, key: creditline.close_incident(
-                db,
-                incident_id,
-                note=note,
-                temporary_amount=amount,
-                temporary_days=days,
-                actor=who.label(),
-                key=key,
-            ),
-            target=incident_id,
+    return act_on_form(
+        request,
+        who,
+        ACTION,
+        lambda db, key: creditline.close_incident(
+            db,
+            incident_id,
             note=note,
-            form_key=form_key,
-        )
-    except NotFound:
-        return page(request, "error.html", {"what": "not_found"}, status=404)
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(HERE)
-    return _done(request, answer, "inc_closed_msg")
+            temporary_amount=temporary_amount.strip() or None,
+            temporary_days=_whole(temporary_days, "temporary_days"),
+            actor=who.label(),
+            key=key,
+        ),
+        target=incident_id,
+        note=note,
+        form_key=form_key,
+        back_to=HERE,
+        done=_said(request, "inc_closed_msg"),
+        missing_page=True,
+    )
 
 
 @router.post("/ops/temporary_quota", response_model=None)
@@ -182,26 +166,22 @@ def grant_temporary(
     if refused is not None:
         return refused
     line_id = line.strip()
-    try:
-        count = _whole(days, "days")
-        answer = perform(
-            request,
-            who,
-            ACTION,
-            lambda db, key: creditline.grant_temporary_quota(
-                db,
-                line_id,
-                amount=amount.strip(),
-                days=count,
-                note=note,
-                actor=who.label(),
-                key=key,
-            ),
-            target=line_id,
+    return act_on_form(
+        request,
+        who,
+        ACTION,
+        lambda db, key: creditline.grant_temporary_quota(
+            db,
+            line_id,
+            amount=amount.strip(),
+            days=_whole(days, "days"),
             note=note,
-            form_key=form_key,
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back(HERE)
-    return _done(request, answer, "inc_granted_msg")
+            actor=who.label(),
+            key=key,
+        ),
+        target=line_id,
+        note=note,
+        form_key=form_key,
+        back_to=HERE,
+        done=_said(request, "inc_granted_msg"),
+    )

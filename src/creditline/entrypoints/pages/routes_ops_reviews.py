@@ -12,16 +12,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import CreditlineError, Database
-from creditline.entrypoints.pages.render import lang_of, page, text
+from creditline import Answer, Database
+from creditline.entrypoints.pages.render import page, text
 from creditline.entrypoints.pages.routes_ops_gate import (
-    back,
+    act_on_form,
     checked_form,
-    flash,
     new_form_key,
     operator,
-    perform,
-    refusal_text,
     take_flash,
 )
 
@@ -64,27 +61,23 @@ def run_review(
     if refused is not None:
         return refused
     chosen = party.strip() or None
-    try:
-        answer = perform(
-            request,
-            who,
-            "limits.review",
-            lambda db, _key: creditline.review_limits(db, party=chosen, actor=who.name),
-            target=chosen or "all",
-            form_key=form_key,
-        )
-    except CreditlineError as exc:
-        flash(request, exc.message, error=True)
-        return back("/ops/reviews")
-    told = refusal_text(answer, lang_of(request))
-    if told is not None:
-        flash(request, told, error=True)
-    else:
+
+    def done(answer: Answer) -> str:
         b = answer.body
-        flash(
-            request,
+        return (
             f"{text(request, 'rv_ran')}: {text(request, 'rv_reviewed')} {b['reviewed']} · "
             f"{text(request, 'rv_raised')} {b['raised']} · {text(request, 'rv_lowered')} "
-            f"{b['lowered']}",
+            f"{b['lowered']}"
         )
-    return back("/ops/reviews")
+
+    return act_on_form(
+        request,
+        who,
+        "limits.review",
+        lambda db, _key: creditline.review_limits(db, party=chosen, actor=who.name),
+        target=chosen or "all",
+        note=None,
+        form_key=form_key,
+        back_to="/ops/reviews",
+        done=done,
+    )

@@ -43,10 +43,9 @@ def create_request(line_id: LineId, body: IncreaseIn, call: Call) -> JSONRespons
     from creditline.entrypoints.bootstrap import scorecard_store
 
     amount = from_minor(body.amount, call.line_currency(line_id))
-    party = str(creditline.show_line(call.db, line_id).body["party"])
-    product = str(creditline.show_line(call.db, line_id).body["product"])
+    line = creditline.show_line(call.db, line_id).body
     assessment = creditline.assess_limit(
-        call.db, party, product=product, cards=scorecard_store(None)
+        call.db, str(line["party"]), product=str(line["product"]), cards=scorecard_store(None)
     ).body
     actor = call.principal.label()
     return call.write(

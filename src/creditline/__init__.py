@@ -101,6 +101,18 @@ if TYPE_CHECKING:
     from creditline.service.idempotency import Answer
     from creditline.service.ledger_verify import VerifyReport, verify_ledger
     from creditline.service.policy_admin import set_policy, show_policy
+    from creditline.service.installments.plan_views import list_installments, show_installment
+    from creditline.service.installments.promotions import (
+        create_promotion,
+        end_promotion,
+        list_promotions,
+        show_promotion,
+    )
+    from creditline.service.installments.purchases import (
+        purchase_installment,
+        repay_installment,
+        return_installment,
+    )
     from creditline.service.quota.alerts import line_alerts, refresh_alerts
     from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
@@ -227,6 +239,18 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "update_endpoint",
     ),
     "service.webhooks.delivery": ("deliver_webhooks", "webhook_backlog"),
+    "service.installments.plan_views": ("list_installments", "show_installment"),
+    "service.installments.promotions": (
+        "create_promotion",
+        "end_promotion",
+        "list_promotions",
+        "show_promotion",
+    ),
+    "service.installments.purchases": (
+        "purchase_installment",
+        "repay_installment",
+        "return_installment",
+    ),
     "service.quota.alerts": ("line_alerts", "refresh_alerts"),
     "service.quota.exposure": ("line_exposure",),
     "service.quota.history": ("quota_history",),
@@ -319,9 +343,6 @@ _MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for n
 
 __all__ = [
     "ACTIONS",
-    "PATTERNS",
-    "PURPOSE_NAMES",
-    "SHANGHAI",
     "Answer",
     "CalendarExhausted",
     "Conflict",
@@ -335,12 +356,15 @@ __all__ = [
     "Money",
     "NotFound",
     "NotInitialised",
+    "PATTERNS",
+    "PURPOSE_NAMES",
     "PasswordHasher",
     "Principal",
     "Reason",
     "ReasonCode",
     "Refused",
     "Role",
+    "SHANGHAI",
     "StorageError",
     "Unauthenticated",
     "VerifyReport",
@@ -371,11 +395,13 @@ __all__ = [
     "close_violation",
     "confirm_order",
     "create_key",
+    "create_promotion",
     "dashboard",
     "decide",
     "decide_appeal",
     "decide_request",
     "deliver_webhooks",
+    "end_promotion",
     "evaluate",
     "event_counts",
     "fail_payouts",
@@ -403,9 +429,11 @@ __all__ = [
     "list_events",
     "list_freezes",
     "list_incidents",
+    "list_installments",
     "list_keys",
     "list_operators",
     "list_payouts",
+    "list_promotions",
     "list_requests",
     "list_rings",
     "load_calendar",
@@ -418,6 +446,7 @@ __all__ = [
     "owner_of",
     "parse_instant",
     "policy_changes",
+    "purchase_installment",
     "queue",
     "quota_history",
     "quota_monitor",
@@ -429,8 +458,10 @@ __all__ = [
     "release_key",
     "reopen_line",
     "repay",
+    "repay_installment",
     "request_fingerprint",
     "request_increase",
+    "return_installment",
     "return_order",
     "review_due",
     "review_limits",
@@ -458,10 +489,12 @@ __all__ = [
     "show_endpoint",
     "show_funds",
     "show_incident",
+    "show_installment",
     "show_line",
     "show_order",
     "show_party",
     "show_policy",
+    "show_promotion",
     "show_request",
     "show_review",
     "show_rules",

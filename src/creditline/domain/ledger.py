@@ -42,6 +42,7 @@ class Account(StrEnum):
     WITHDRAWAL_PAYABLE = "withdrawal_payable"  # withdrawals requested, not yet paid out
     COMPENSATION_EXPENSE = "compensation_expense"  # paid by the platform
     RECEIVABLE = "receivable"  # 应收: after-sale refunds the merchant's balance fell short of
+    PROMOTION_FEES = "promotion_fees"  # 商家贴息: installment fees a merchant's promotion paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ _FUNDS = (
     Account.WITHDRAWAL_PAYABLE,
     Account.COMPENSATION_EXPENSE,
     Account.RECEIVABLE,
+    Account.PROMOTION_FEES,
 )
 #: A merchant's funds book: what is owed to someone, or by the merchant, may not go below zero.
 FUNDS_BOOK = Book(
@@ -94,6 +96,7 @@ FUNDS_BOOK = Book(
             Account.MERCHANT_BALANCE,
             Account.WITHDRAWAL_PAYABLE,
             Account.RECEIVABLE,
+            Account.PROMOTION_FEES,
         }
     ),
     zero_sums=(_FUNDS,),
@@ -120,6 +123,10 @@ class Movement(StrEnum):
     PAYOUT = "payout"  # money leaves through the channel
     COMPENSATION = "compensation"
     WITHDRAWAL = "withdrawal"
+    INSTALLMENT_FEE = "installment_fee"  # 分期手续费: a plan's fees, charged at purchase
+    FEE_WAIVER = "fee_waiver"  # fees not earned, written off (a payoff, a return)
+    FEE_REFUND = "fee_refund"  # fees paid and then not earned, given back (a return)
+    PROMOTION_FEE = "promotion_fee"  # 贴息: a promotion's fee taken from the merchant's split
 
 
 @dataclass(frozen=True, slots=True)

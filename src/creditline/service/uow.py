@@ -12,6 +12,7 @@ from creditline.service.credit.appeal_ports import AppealRepo
 from creditline.service.credit.credit_ports import CreditRepo
 from creditline.service.credit.review_ports import ReviewRepo
 from creditline.service.desk_ports import DeskRepo
+from creditline.service.installments.installment_ports import InstallmentRepo
 from creditline.service.ledger_ports import CheckpointRepo, KeyTrust
 from creditline.service.quota.alert_ports import AlertRepo
 from creditline.service.quota.incident_ports import IncidentRepo
@@ -126,6 +127,10 @@ class UnitOfWork(Protocol):
     @property
     def incidents(self) -> IncidentRepo:
         """Incidents (系统故障) over lines and the lines' temporary quotas (临时额度)."""
+
+    @property
+    def installments(self) -> InstallmentRepo:
+        """Installment plans (分期购) of lines and merchants' promotions."""
 
 
 class Database(Protocol):

@@ -30,6 +30,7 @@ from creditline.adapters.db.repos.desk_sql import SqlDesk
 from creditline.adapters.db.repos.funds_sql import SqlFunds, SqlPayouts
 from creditline.adapters.db.repos.holds_sql import SqlHolds
 from creditline.adapters.db.repos.incidents_sql import SqlIncidents
+from creditline.adapters.db.repos.installments_sql import SqlInstallments
 from creditline.adapters.db.repos.lines_sql import SqlLines
 from creditline.adapters.db.repos.orders_sql import SqlOrders
 from creditline.adapters.db.repos.party_sql import SqlFreezes, SqlParties
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviews(session, self)
         self.appeals = SqlAppeals(session, self)
         self.incidents = SqlIncidents(session, self)
+        self.installments = SqlInstallments(session, self)
 
 
 def _wall_clock() -> datetime:

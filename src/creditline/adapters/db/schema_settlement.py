@@ -77,6 +77,7 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
             name="no_overdraft",
         ),
         sa.CheckConstraint("receivable >= 0", name="receivable"),
+        sa.CheckConstraint("promotion_fees >= 0", name="promotion_fees"),
     )
     out["funds_transfers"] = table(
         "funds_transfers",

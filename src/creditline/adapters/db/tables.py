@@ -34,6 +34,7 @@ from creditline.adapters.db import (
     schema_cases,
     schema_credit,
     schema_incidents,
+    schema_installments,
     schema_ledger,
     schema_limits,
     schema_reviews,
@@ -428,6 +429,11 @@ appeal_steps = _appeals["appeal_steps"]
 _reviews = schema_reviews.define(_table)
 review_runs = _reviews["review_runs"]
 review_outcomes = _reviews["review_outcomes"]
+_installments = schema_installments.define(_table)
+installment_promotions = _installments["installment_promotions"]
+installment_plans = _installments["installment_plans"]
+installment_periods = _installments["installment_periods"]
+installment_entries = _installments["installment_entries"]
 for _name, _table_name, _columns, _where in [
     *schema_settlement.INDEXES,
     *schema_risk.INDEXES,
@@ -435,6 +441,7 @@ for _name, _table_name, _columns, _where in [
     *schema_appeals.INDEXES,
     *schema_incidents.INDEXES,
     *schema_reviews.INDEXES,
+    *schema_installments.INDEXES,
     *schema_access.INDEXES,
 ]:
     _t = metadata.tables[_table_name]

@@ -19,6 +19,7 @@ class FreezeReason(StrEnum):
     DISPUTE = "dispute"
     SYSTEM_FAULT = "system_fault"
     OPERATOR = "operator"
+    INSTALLMENT_OVERDUE = "installment_overdue"  # 分期逾期: a period overdue past the policy's days
 
 
 FREEZE_REASON_NAMES: dict[FreezeReason, tuple[str, str]] = {
@@ -28,6 +29,7 @@ FREEZE_REASON_NAMES: dict[FreezeReason, tuple[str, str]] = {
     FreezeReason.DISPUTE: ("纠纷", "a dispute"),
     FreezeReason.SYSTEM_FAULT: ("系统故障", "a system fault"),
     FreezeReason.OPERATOR: ("运营操作", "an operator's decision"),
+    FreezeReason.INSTALLMENT_OVERDUE: ("分期逾期", "an overdue installment"),
 }
 
 

@@ -56,6 +56,15 @@ REACH: dict[str, Reach] = {
     "raise_step": Reach.LINES,
     "raise_max": Reach.LINES,
     "temporary_quota_max": Reach.LINES,
+    # installments (分期购): every installment line's plans (domain/installments/)
+    "installment_fee_rate_3": Reach.LINES,
+    "installment_fee_rate_6": Reach.LINES,
+    "installment_fee_rate_12": Reach.LINES,
+    "installment_grace_days": Reach.LINES,
+    "installment_late_fee_daily_rate": Reach.LINES,
+    "installment_freeze_days": Reach.LINES,
+    "installment_score_drop": Reach.LINES,
+    "installment_payoff_extra_periods": Reach.LINES,
 }
 
 

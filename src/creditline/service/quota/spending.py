@@ -70,15 +70,16 @@ def authorize(
         money = require_positive(cmd.amount(amount))
 
         def effect() -> Answer:
-            return _authorize(cmd, money, spend_purpose, order, counterparty)
+            return hold_spend(cmd, money, spend_purpose, order, counterparty)
 
         return cmd.run("spend.authorize", params, effect)
 
 
-def _authorize(
+def hold_spend(
     cmd: LineCommand, money: Money, purpose: Purpose, order: str | None, counterparty: str | None
 ) -> Answer:
-    """Evaluate the spend and score it; hold the quota only if nothing refuses it."""
+    """Evaluate the spend and score it; hold the quota only if nothing refuses it (inside the
+    command's transaction: an installment purchase holds and captures in one)."""
     uow, locked, now, line_id = cmd.uow, cmd.line, cmd.now, cmd.line.state.id
     policy = uow.reference.policy(now, locked.policy_seq)
     ctx = spend_context(

@@ -198,27 +198,9 @@ def return_order(
         Money.parse(amount)
 
     def effect(uow: UnitOfWork, now: datetime) -> Answer:
-        order = locked_order(uow, order_id)  # a split running now would change what to take
+        order = uow.orders.get_order(order_id)
         money = None if amount is None else Money.parse(amount, order.amount.currency)
-        days = uow.reference.policy(now).integer("after_sale_days")
-        returned = order.return_goods(money, now, days)
-        uow.orders.update_order(returned)
-        taken = Money(returned.returned - order.returned, order.amount.currency)
-        body = {**order_json(returned), "this_return": taken.format()}
-        if order.split_done:
-            body["after_sale"] = take_back_after_split(uow, order, taken, now)
-        elif order.state is OrderState.CONFIRMED:
-            post_funds(
-                uow,
-                order.merchant_id,
-                order.id,
-                now,
-                [
-                    Transfer(Account.ESCROW, Account.CLEARING, taken, Movement.RETURN, order.id),
-                ],
-            )
-        uow.events.emit("order.returned", body, now, party_id=order.merchant_id)
-        return Answer(body)
+        return Answer(return_goods(uow, order_id, money, now))
 
     return once(
         db,
@@ -228,6 +210,31 @@ def return_order(
         effect=effect,
         scope=f"order:{order_id}",
     )
+
+
+def return_goods(
+    uow: UnitOfWork, order_id: str, money: Money | None, now: datetime
+) -> dict[str, Any]:
+    """Return all (``None``) or ``money`` of an order's goods in the caller's transaction: the
+    proceeds leave escrow before the split, or are taken back from the merchant after it."""
+    order = locked_order(uow, order_id)  # a split running now would change what to take
+    days = uow.reference.policy(now).integer("after_sale_days")
+    returned = order.return_goods(money, now, days)
+    uow.orders.update_order(returned)
+    taken = Money(returned.returned - order.returned, order.amount.currency)
+    body = {**order_json(returned), "this_return": taken.format()}
+    if order.split_done:
+        body["after_sale"] = take_back_after_split(uow, order, taken, now)
+    elif order.state is OrderState.CONFIRMED:
+        post_funds(
+            uow,
+            order.merchant_id,
+            order.id,
+            now,
+            [Transfer(Account.ESCROW, Account.CLEARING, taken, Movement.RETURN, order.id)],
+        )
+    uow.events.emit("order.returned", body, now, party_id=order.merchant_id)
+    return body
 
 
 def show_order(db: Database, order_id: str) -> Answer:

@@ -1,0 +1,1 @@
+"""Installments (分期购): plans, repayments, returns, overdue, merchants' promotions."""

@@ -99,8 +99,6 @@ if TYPE_CHECKING:
     from creditline.service.due_jobs import run_due
     from creditline.service.event_log import event_counts, list_events
     from creditline.service.idempotency import Answer
-    from creditline.service.ledger_verify import VerifyReport, verify_ledger
-    from creditline.service.policy_admin import set_policy, show_policy
     from creditline.service.installments.plan_views import list_installments, show_installment
     from creditline.service.installments.promotions import (
         create_promotion,
@@ -113,6 +111,8 @@ if TYPE_CHECKING:
         repay_installment,
         return_installment,
     )
+    from creditline.service.ledger_verify import VerifyReport, verify_ledger
+    from creditline.service.policy_admin import set_policy, show_policy
     from creditline.service.quota.alerts import line_alerts, refresh_alerts
     from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
@@ -343,6 +343,9 @@ _MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for n
 
 __all__ = [
     "ACTIONS",
+    "PATTERNS",
+    "PURPOSE_NAMES",
+    "SHANGHAI",
     "Answer",
     "CalendarExhausted",
     "Conflict",
@@ -356,15 +359,12 @@ __all__ = [
     "Money",
     "NotFound",
     "NotInitialised",
-    "PATTERNS",
-    "PURPOSE_NAMES",
     "PasswordHasher",
     "Principal",
     "Reason",
     "ReasonCode",
     "Refused",
     "Role",
-    "SHANGHAI",
     "StorageError",
     "Unauthenticated",
     "VerifyReport",

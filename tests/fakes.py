@@ -31,6 +31,7 @@ from tests.fakes_cases import FakeCases
 from tests.fakes_credit import FakeCredit
 from tests.fakes_desk import FakeDesk
 from tests.fakes_incidents import FakeIncidents
+from tests.fakes_installments import FakeInstallments
 from tests.fakes_ledger import FakeCheckpoints, new_signing_key, seal
 from tests.fakes_money import FakeFunds, FakeOrders, FakePayouts
 from tests.fakes_quota import FakeFreezes, FakeHolds, FakeLines, FakeParties
@@ -229,6 +230,7 @@ class FakeUnitOfWork:
         self.appeals = FakeAppeals(state)
         self.reviews = FakeReviews(state)
         self.incidents = FakeIncidents(state)
+        self.installments = FakeInstallments(state)
 
 
 class FakeDatabase:

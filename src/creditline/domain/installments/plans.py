@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from creditline.domain.errors import InvalidInput, InvariantViolation
-from creditline.domain.installments.schedule import ScheduledPeriod, split_evenly
+from creditline.domain.installments.schedule import ScheduledPeriod
 from creditline.domain.money import Money
 
 
@@ -348,7 +348,8 @@ def give_back(
     """A return (退货) of goods worth ``returned``.
 
     The quota it covers is released: principal owed falls by it, and the periods still owing
-    principal are re-scheduled to share the rest so that the periods add up exactly. What it
+    principal are re-scheduled, each in proportion to what it owed, so that the periods add
+    up exactly and none owes more than before. What it
     covers beyond the principal owed is principal the shopper paid, and comes back as cash.
     Fees of periods not started are never kept: each falls to ``fees_left`` (the schedule's
     fees on the amount left; all zero on a return of the whole), and a fee already paid
@@ -372,7 +373,7 @@ def give_back(
     released = returned.min(owed)
     cash = returned - released
     owing = [p for p in plan.periods if p.owed_principal.is_positive]
-    shares = split_evenly(owed - released, len(owing)) if owing else []
+    shares = scale_down([p.owed_principal for p in owing], owed - released)
     new_owed = {p.number: s for p, s in zip(owing, shares, strict=True)}
     periods, waived, refund_fees = [], zero, zero
     for p in plan.periods:
@@ -400,6 +401,21 @@ def give_back(
     plan = replace(plan, refunded=plan.refunded + refund)
     plan = replace(plan, status=_close_status(plan, today))
     return plan, Moves(zero, fees, late_fees, waived, released, refund, refund_fees)
+
+
+def scale_down(parts: Sequence[Money], total: Money) -> list[Money]:
+    """``parts`` scaled down in proportion to add up to ``total`` (not more than their sum)
+    exactly, by largest remainder: no part grows, so a period nearly paid stays nearly paid
+    and one overdue gets no new principal."""
+    whole = sum(p.minor for p in parts)
+    if not parts or whole == 0:
+        return [Money.zero(total.currency) for _ in parts]
+    exact = [(p.minor * total.minor, k) for k, p in enumerate(parts)]
+    floors = [e // whole for e, _ in exact]
+    rest = total.minor - sum(floors)
+    for _, k in sorted(exact, key=lambda e: (-(e[0] % whole), e[1]))[:rest]:
+        floors[k] += 1
+    return [Money(f, total.currency) for f in floors]
 
 
 DUNNING_STAGES = (1, 3, 7, 30)  # days overdue at which a dunning notice goes out (催收)

@@ -17,6 +17,7 @@ from creditline.entrypoints.bootstrap import open_new_sandbox
 from creditline.entrypoints.cli.access_cmds import DEMO_OPERATORS, act_as_demo
 from creditline.entrypoints.cli.demo_api import api_epilogue, pages_epilogue
 from creditline.entrypoints.cli.demo_credit import credit_story
+from creditline.entrypoints.cli.demo_installments import installment_story
 from creditline.entrypoints.cli.output import console
 from creditline.entrypoints.cli.rules_cmds import render_why
 
@@ -162,7 +163,7 @@ def _story(db: Database) -> tuple[str, str]:
     _settlement(db)
     _cashout(db)
     _audit(db)
-    step = credit_story(db, 16)
+    step = installment_story(db, credit_story(db, 16))
     _say(
         f"{step}. 校验账本：每个余额都由流水重新计算，每条哈希链完整并与签名检查点一致。",
         f"{step}. The ledger verifies: every balance recomputed from transfers, every chain intact "

@@ -84,7 +84,9 @@ def plan_json(plan: Plan, facts: dict[str, Any], now: datetime, policy: Policy) 
         "amount": plan.amount.format(),
         "currency": plan.currency,
         "periods": len(plan.periods),
-        "fee_rate": plan.fee_rate,
+        # The shopper's fee rate per period; under a promotion the merchant pays the tenor's.
+        "fee_rate": "0" if plan.promotion_id is not None else plan.fee_rate,
+        "promotion_fee_rate": plan.fee_rate if plan.promotion_id is not None else None,
         "fee_total": plan.fee_total.format(),
         # 年化利率: the monthly IRR of the shopper's real cash flows times 12, and compounded.
         "apr": apr,

@@ -114,6 +114,13 @@ def _purchase(  # noqa: PLR0917 - the purchase's parts, each checked before the 
         promo = uow.installments.get_promotion(promotion_id, lock=True)
         merchant_fee = total_fee(money, policy.rate(f"installment_fee_rate_{periods}"), periods)
         promo.check_applies(merchant_id, periods, today, merchant_fee)
+    schedule = build_schedule(  # bad input (too small an amount) before anything is held
+        money,
+        periods,
+        policy.rate(f"installment_fee_rate_{periods}"),
+        today,
+        fee_free=promotion_id is not None,
+    )
     answer = hold_spend(cmd, money, Purpose.PURCHASE, order_id, merchant_id)
     body = answer.body
     if answer.refused:
@@ -126,13 +133,6 @@ def _purchase(  # noqa: PLR0917 - the purchase's parts, each checked before the 
         reason = Reason(ReasonCode.REVIEW_PENDING)
         raise Refused(reason.code.value, reason.message_en, [reason])
     locked = uow.lines.lock_line(line.id)
-    schedule = build_schedule(
-        money,
-        periods,
-        policy.rate(f"installment_fee_rate_{periods}"),
-        today,
-        fee_free=promotion_id is not None,
-    )
     plan = Plan(
         id=new_child_id("inst", line.id),
         line_id=line.id,
@@ -142,7 +142,7 @@ def _purchase(  # noqa: PLR0917 - the purchase's parts, each checked before the 
         hold_id=hold.id,
         amount=money,
         periods=tuple(Period.scheduled(s) for s in schedule),
-        fee_rate="0" if promotion_id is not None else rate_text,
+        fee_rate=rate_text,  # the tenor's rate; under a promotion the merchant pays it
         promotion_id=promotion_id,
         merchant_fee=merchant_fee,
     )

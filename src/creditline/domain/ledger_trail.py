@@ -107,10 +107,16 @@ def hold_findings(
     return out
 
 
-def occupancy_findings(occupancies: Sequence[OccupancyRecord], trail: Trail) -> list[Finding]:
+def occupancy_findings(
+    occupancies: Sequence[OccupancyRecord],
+    trail: Trail,
+    plans: Iterable[tuple[str, str]] = (),
+) -> list[Finding]:
     """Each occupancy's amount against its hold's capture, and what is outstanding against the
     repayments and refunds that name it; a capture without occupancy, or a repayment of an
-    occupancy that has no row."""
+    occupancy that has no row. ``plans``: (plan, hold) of the line's installment plans, whose
+    captures and repayments the plan's own check holds (``installments.plan_trail``)."""
+    planned = list(plans)
     out: list[Finding] = []
     for r in occupancies:
         occ = r.occupancy
@@ -119,12 +125,12 @@ def occupancy_findings(occupancies: Sequence[OccupancyRecord], trail: Trail) -> 
         stored = {"amount": r.amount.minor, "outstanding": occ.outstanding.minor}
         if stored != ledger:
             out.append(_mismatch("occupancy_mismatch", "occupancy", occ.id, stored, ledger))
-    holds = {r.occupancy.hold_id for r in occupancies}
+    holds = {r.occupancy.hold_id for r in occupancies} | {hold for _, hold in planned}
     for ref in trail.refs(Movement.CAPTURE):
         if ref not in holds:
             captured = trail.sums(ref, [Movement.CAPTURE])
             out.append(_mismatch("occupancy_mismatch", "hold", ref, None, captured))
-    known = {r.occupancy.id for r in occupancies}
+    known = {r.occupancy.id for r in occupancies} | {plan for plan, _ in planned}
     for ref in trail.refs(*_OCCUPANCY_MOVES):
         if ref not in known:
             moved = trail.sums(ref, _OCCUPANCY_MOVES)

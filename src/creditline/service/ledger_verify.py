@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creditline.domain.checkpoints import CheckpointWalk, Finding
+from creditline.domain.installments.plan_trail import plan_findings
 from creditline.domain.ledger import GENESIS_HASH, Balances, Head, PostedTransfer, chain_hash
 from creditline.domain.ledger_trail import (
     Trail,
@@ -181,12 +182,15 @@ def _verify_line(uow: UnitOfWork, line_id: str, report: VerifyReport) -> None:
         uow, report, line.head, transfers, trail=trail, detail=_quota
     )
     occupancies = uow.holds.occupancies_of(line_id)
+    plans = uow.installments.plans_of(line_id)
     _at_head(report, at_head, hold_findings(uow.holds.holds_of(line_id), occupancies, trail))
-    by_row = occupancy_findings(occupancies, trail)
+    by_row = occupancy_findings(occupancies, trail, [(p.id, p.hold_id) for p in plans])
+    by_row.extend(plan_findings(plans, trail))
     _at_head(report, at_head, by_row)
+    # Occupied quota is the occupancy rows' and the installment plans' principal owed.
     outstanding = Money.total(
         (o.outstanding for o in uow.holds.open_occupancies(line_id)), derived.currency
-    )
+    ) + Money.total((p.owed_principal for p in plans), derived.currency)
     # The total is checked when every row agrees with its own transfers; when one does not,
     # the total disagrees for the same reason and would only say it twice.
     if not by_row and outstanding != derived.occupied:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import creditline
 from creditline.adapters.db.database import SqlDatabase
@@ -59,3 +60,39 @@ def test_a_purchase_in_six_periods_has_an_exact_schedule_and_occupies_quota(
     assert repaid["balances"]["occupied"] == "833.33"
     report = creditline.verify_ledger(db)
     assert report.ok, report.problems
+
+
+def test_the_line_repay_pays_other_spends_only_never_a_plan(db: SqlDatabase) -> None:
+    line, shop = shopper_and_merchant(db)
+    plan = creditline.purchase_installment(
+        db, line, merchant=shop, order="o-2", amount="600.00", periods=3, key="p2"
+    ).body
+    held = creditline.authorize(db, line, amount="100.00", purpose="purchase", key="h1").body
+    creditline.capture(db, held["id"], amount=None, key="c1")
+    refused = creditline.repay(db, line, amount="100.01", key="r0")
+    assert refused.refused
+    assert refused.body["reasons"][0]["facts"]["owed"] == "100.00"
+    paid = creditline.repay(db, line, amount="100.00", key="r1").body
+    assert paid["paid"] == {"occupancy": "100.00", "fees": "0.00"}
+    after = creditline.show_installment(db, plan["id"]).body
+    assert after["owed"] == plan["owed"] == "613.50"
+    assert creditline.verify_ledger(db).ok
+
+
+def test_a_plan_row_changed_behind_the_ledger_is_caught(db: SqlDatabase) -> None:
+    line, shop = shopper_and_merchant(db)
+    plan = creditline.purchase_installment(
+        db, line, merchant=shop, order="o-3", amount="300.00", periods=3, key="p3"
+    ).body
+    assert creditline.verify_ledger(db).ok
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE installment_periods SET paid_principal = 100 "
+                "WHERE plan_id = :p AND number = 1"
+            ),
+            {"p": plan["id"]},
+        )
+    report = creditline.verify_ledger(db)
+    assert not report.ok
+    assert {p["problem"] for p in report.problems} == {"installment_mismatch"}

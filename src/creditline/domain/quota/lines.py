@@ -178,13 +178,17 @@ def fee_payment_transfers(amount: Money, ref: str) -> list[Transfer]:
     return [Transfer(Account.FEES_COLLECTED, Account.FEES_DUE, amount, Movement.FEE_PAYMENT, ref)]
 
 
-def check_repayment(amount: Money, line: LineState) -> None:
+def check_repayment(
+    amount: Money, line: LineState, repayable: tuple[Money, Money] | None = None
+) -> None:
     """A repayment (还款) pays what the holder owes: occupancy, then late fees (滞纳金); only
-    what is more than both together is refused, and the refusal says how much is owed."""
+    what is more than both together is refused, and the refusal says how much is owed.
+    ``repayable``: (occupancy, fees) this repayment may pay, when not the whole balances (an
+    installment plan's principal and fees are repaid through the plan)."""
     require_positive(amount)
     if amount.currency != line.currency:
         raise InvalidInput("amount", f"amount currency must be {line.currency}")
-    occupied, fees_due = line.balances.occupied, line.balances.fees_due
+    occupied, fees_due = repayable or (line.balances.occupied, line.balances.fees_due)
     owed = occupied + fees_due
     if amount > owed:
         reason = Reason(

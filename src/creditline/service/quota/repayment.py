@@ -17,6 +17,7 @@ from creditline.domain.quota.lines import (
     fee_payment_transfers,
     repayment_transfers,
 )
+from creditline.domain.quota.purposes import Product
 from creditline.service.ids import new_child_id, new_id
 from creditline.service.quota.line_book import balances_json, post_movement
 from creditline.service.quota.quota_ports import LockedLine
@@ -68,10 +69,11 @@ def repay_line(uow: UnitOfWork, locked: LockedLine, amount: Money, now: datetime
     parts: list[tuple[str, Money]] = []
     lifted: list[str] = []
     line = locked
-    to_occupancy = amount.min(locked.state.balances.occupied)
+    occupancies = uow.holds.open_occupancies(line_id)
+    rows = Money.total((o.outstanding for o in occupancies), amount.currency)
+    to_occupancy = amount.min(rows)
     orders: dict[str, str | None] = {}
     if to_occupancy.is_positive:
-        occupancies = uow.holds.open_occupancies(line_id)
         orders = {o.id: o.order_id for o in occupancies}
         parts = allocate_repayment(to_occupancy, occupancies)
         line = line.moved_to(
@@ -81,11 +83,29 @@ def repay_line(uow: UnitOfWork, locked: LockedLine, amount: Money, now: datetime
             uow.holds.reduce_occupancy(line_id, occupancy_id, part)
         lifted = lift_settled_occupancy_freezes(uow, line_id, now)
     repaid = Money.total((part for _, part in parts), amount.currency)
-    fees = (amount - repaid).min(line.state.balances.fees_due)
+    fees = (amount - repaid).min(line.state.balances.fees_due - plan_fees_owed(uow, locked))
     if fees.is_positive:  # no empty movement: it would sweep the frozen account on its own
         transfers = fee_payment_transfers(fees, locked.state.party_id)
         line = line.moved_to(post_movement(uow, line, new_id("feepay"), transfers, now))
     return Repayment(repayment_id, tuple(parts), fees, tuple(lifted), line, orders)
+
+
+def plan_fees_owed(uow: UnitOfWork, locked: LockedLine) -> Money:
+    """The fees and late fees the line's installment plans (分期) owe: a plan is repaid by its
+    own repayment, never by the line's ``repay`` or a split's repayment share."""
+    if locked.state.product is not Product.INSTALLMENT:
+        return Money.zero(locked.state.currency)
+    plans = uow.installments.plans_of(locked.state.id)
+    return Money.total((p.owed_fees for p in plans), locked.state.currency)
+
+
+def repayable(uow: UnitOfWork, locked: LockedLine) -> tuple[Money, Money]:
+    """What the line's ``repay`` can pay: its occupancy rows' outstanding, and its late fees
+    other than the plans'."""
+    rows = Money.total(
+        (o.outstanding for o in uow.holds.open_occupancies(locked.state.id)), locked.state.currency
+    )
+    return rows, locked.state.balances.fees_due - plan_fees_owed(uow, locked)
 
 
 def repay_party(uow: UnitOfWork, party_id: str, amount: Money, now: datetime) -> Money:

@@ -26,7 +26,11 @@ from creditline.service.ids import line_of, new_child_id
 from creditline.service.quota.holds import hold_json, release_hold
 from creditline.service.quota.line_book import balances_json, post_movement
 from creditline.service.quota.line_command import LineCommand, line_command
-from creditline.service.quota.repayment import lift_settled_occupancy_freezes, repay_line
+from creditline.service.quota.repayment import (
+    lift_settled_occupancy_freezes,
+    repay_line,
+    repayable,
+)
 from creditline.service.quota.spend_state import spend_context
 from creditline.service.risk.scoring import (
     apply_actions,
@@ -268,7 +272,7 @@ def repay(db: Database, line_id: str, *, amount: str, key: str | None) -> Answer
         money = cmd.amount(amount)
 
         def effect() -> Answer:
-            check_repayment(money, cmd.line.state)
+            check_repayment(money, cmd.line.state, repayable(cmd.uow, cmd.line))
             return Answer(repay_line(cmd.uow, cmd.line, money, cmd.now).to_json(money))
 
         return cmd.run("repay", {"amount": amount}, effect)

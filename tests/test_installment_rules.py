@@ -19,9 +19,9 @@ from creditline.domain.installments.plans import (
     PlanStatus,
     accrue_late_fees,
     check_plan,
-    give_back,
     repay,
 )
+from creditline.domain.installments.returns import give_back
 from creditline.domain.installments.schedule import (
     annual_rate,
     build_schedule,

@@ -3,6 +3,7 @@ merchant's interest-free promotions; through the use cases on SQLite and Postgre
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 import creditline
 from creditline.adapters.db.database import SqlDatabase
+from creditline.domain.money import Money
 from tests.test_credit_assessment import consumer
 
 T0 = "2026-01-31T10:00:00+08:00"  # 31 January in Beijing
@@ -96,3 +98,46 @@ def test_a_plan_row_changed_behind_the_ledger_is_caught(db: SqlDatabase) -> None
     report = creditline.verify_ledger(db)
     assert not report.ok
     assert {p["problem"] for p in report.problems} == {"installment_mismatch"}
+
+
+def test_an_overdue_period_is_charged_dunned_scored_frozen_and_lifted_by_repaying(
+    db: SqlDatabase,
+) -> None:
+    """Bought on 31 January: period 1 falls due 28 February; with 3 grace days it is overdue
+    from 4 March. On 12 March it is 9 days overdue: late fees for 4-11 March, dunning at 1, 3
+    and 7 days, the credit score lowered once, the line frozen (7 days), and `why` says what
+    clears it; repaying that lifts the freeze."""
+    line, shop = shopper_and_merchant(db)
+    plan = creditline.purchase_installment(
+        db, line, merchant=shop, order="o-9", amount="1000.00", periods=6, key="p9"
+    ).body
+    party = creditline.show_line(db, line).body["party"]
+    creditline.set_clock(db, "2026-03-12T10:00:00+08:00")
+    creditline.run_due(db)
+    again = creditline.run_due(db).body["installments"]
+    assert again == []  # nothing twice
+    shown = creditline.show_installment(db, plan["id"]).body
+    first = shown["schedule"][0]
+    owed = Decimal("173.67")  # 166.67 principal + 7.00 fee
+    daily = (owed * 100 * Decimal("0.0005")).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert first["late_fee"] == Money(int(daily) * 8).format()
+    assert (first["status"], first["days_overdue"]) == ("overdue", 9)
+    events = creditline.list_events(db, event_type="installment.dunning", limit=50).body["data"]
+    stages = [e["payload"]["stage"] for e in events if e["type"] == "installment.dunning"]
+    assert stages == [1, 3, 7]
+    assert creditline.show_party(db, party).body["credit_score"] == 680  # 700 - 20, once
+    why = creditline.why(db, line, amount="10.00", purpose="purchase").body
+    [told] = [r for r in why["reasons"] if r["code"] == "installment_overdue"]
+    assert (told["facts"]["plan"], told["facts"]["period"]) == (plan["id"], 1)
+    assert told["facts"]["repay_to_lift"] == first["owed"]["total"]
+    reviewed = creditline.review_limits(db, party=party).body
+    assert "overdue" in reviewed["by_reason"], reviewed  # the limit review sees it
+    declined = creditline.authorize(db, line, amount="10.00", purpose="purchase", key="s1")
+    assert declined.refused
+    assert [r["code"] for r in declined.body["reasons"]] == [r["code"] for r in why["reasons"]]
+    paid = creditline.repay_installment(
+        db, plan["id"], amount=told["facts"]["repay_to_lift"], key="r9"
+    ).body
+    assert paid["lifted_freezes"]
+    assert creditline.why(db, line, amount="10.00", purpose="purchase").body["ok"]
+    assert creditline.verify_ledger(db).ok

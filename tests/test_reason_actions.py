@@ -21,6 +21,7 @@ from creditline.domain.reasons import TEXTS, ReasonCode
 from creditline.service import sandbox_clock as clock
 from creditline.service.due_jobs import run_due
 from creditline.service.idempotency import Answer
+from creditline.service.installments import purchases as installments
 from creditline.service.quota import freeze_admin as freezes
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
@@ -31,6 +32,7 @@ from creditline.service.settlement import funds
 from creditline.service.settlement import order_flow as orders
 from creditline.service.settlement import split_runs as splits
 from tests.helpers import active_line
+from tests.test_installments import shopper_and_merchant
 
 NEAR = "49900.00"  # just under the 50,000.00 large-spend threshold
 C = ReasonCode
@@ -182,6 +184,23 @@ def occupancy_overdue(db: SqlDatabase) -> tuple[str, Answer]:
     return line, spend(db, line)
 
 
+def installment_overdue(db: SqlDatabase) -> tuple[str, Answer]:
+    """A shopper's first period sat unpaid past its due date and grace days: run-due froze
+    the line. She repays what the refusal names and buys again."""
+    line, shop = shopper_and_merchant(db)
+    plan = installments.purchase_installment(
+        db, line, merchant=shop, order="DW1", amount="1000.00", periods=6, key=key()
+    ).body
+    clock.set_clock(db, "2026-03-12T10:00:00+08:00")
+    run_due(db)
+    refused = spend(db, line, amount="10.00", purpose="purchase")
+    told = reason(refused, C.INSTALLMENT_OVERDUE)
+    assert told["facts"]["plan"] == plan["id"]
+    assert f"repay {told['facts']['repay_to_lift']}" in told["action_en"]
+    installments.repay_installment(db, plan["id"], amount=told["facts"]["repay_to_lift"], key=key())
+    return line, spend(db, line, amount="10.00", purpose="purchase")
+
+
 def split_rule_without_repayment(db: SqlDatabase) -> tuple[str, Answer]:
     m, line = active_line(db, limit="500000.00")
     splits.set_split_rule(db, m, rule="merchant:100")
@@ -272,6 +291,7 @@ STORIES: dict[Story, set[ReasonCode]] = {
     temporary_freeze: {C.LINE_FROZEN},
     licence_expired: {C.DOCUMENT_EXPIRED},
     occupancy_overdue: {C.OCCUPANCY_OVERDUE, C.LINE_FROZEN},
+    installment_overdue: {C.INSTALLMENT_OVERDUE},
     split_rule_without_repayment: {C.SPLIT_NO_REPAYMENT},
     balance_not_settled: {C.FUNDS_NOT_YET_AVAILABLE},
     hold_expired: {C.HOLD_EXPIRED},

@@ -100,7 +100,7 @@ if TYPE_CHECKING:
     from creditline.service.event_log import event_counts, list_events
     from creditline.service.idempotency import Answer
     from creditline.service.installments.plan_views import list_installments, show_installment
-    from creditline.service.installments.promotions import (
+    from creditline.service.installments.promotion_admin import (
         create_promotion,
         end_promotion,
         list_promotions,
@@ -240,7 +240,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "service.webhooks.delivery": ("deliver_webhooks", "webhook_backlog"),
     "service.installments.plan_views": ("list_installments", "show_installment"),
-    "service.installments.promotions": (
+    "service.installments.promotion_admin": (
         "create_promotion",
         "end_promotion",
         "list_promotions",

@@ -38,6 +38,7 @@ class ReasonCode(StrEnum):
     LINE_FROZEN = "line_frozen"
     DOCUMENT_EXPIRED = "document_expired"
     OCCUPANCY_OVERDUE = "occupancy_overdue"
+    INSTALLMENT_OVERDUE = "installment_overdue"  # 分期逾期: the line is frozen for it
     # Settlement and withdrawals: R10, R11.
     SPLIT_NO_REPAYMENT = "split_no_repayment"
     CORE_SHARE_BELOW_ADVICE = "core_share_below_advice"
@@ -209,6 +210,16 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "{oldest_order}, {oldest_days} days)",
         "还款 {repay_to_lift} 即可解除（或等买家确认收货后回款）",
         "repay {repay_to_lift} to lift it (or have buyers confirm receipt so proceeds repay it)",
+    ),
+    ReasonCode.INSTALLMENT_OVERDUE: ReasonText(
+        "分期逾期，额度已冻结：订单 {order} 的第 {period} 期（{due_on} 到期）已逾期 {days} 天"
+        "（共 {count} 期逾期）",
+        "an installment is overdue and the line is frozen: period {period} of order {order} "
+        "(due {due_on}) is {days} days overdue ({count} overdue period(s) in all)",
+        "还款 {repay_to_lift}（含滞纳金）即可自动解冻：creditline installment repay {plan} "
+        "--amount {repay_to_lift}",
+        "repay {repay_to_lift} (late fees included) and the freeze lifts by itself: "
+        "creditline installment repay {plan} --amount {repay_to_lift}",
     ),
     ReasonCode.SPLIT_NO_REPAYMENT: ReasonText(
         "分账规则（第 {version} 版）把 0% 分给还款：销售回款不会释放已占用额度",

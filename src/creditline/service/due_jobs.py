@@ -17,6 +17,7 @@ from creditline.domain.quota.late_fees import daily_fee, fee_days
 from creditline.domain.quota.lines import Occupancy
 from creditline.service.idempotency import Answer
 from creditline.service.ids import new_child_id
+from creditline.service.installments.installment_jobs import run_installments
 from creditline.service.quota.alerts import refresh_alerts
 from creditline.service.quota.freeze_admin import expire_due_freezes, freeze_json
 from creditline.service.quota.line_book import post_movement
@@ -47,6 +48,7 @@ def run_due(db: Database) -> Answer:
     payouts = process_payouts(db)
     dunning = run_dunning(db)
     frozen, fees = occupancy_jobs(db)
+    installments = run_installments(db)  # 分期: late fees, dunning, credit score, freezes
     with db.transaction() as uow:
         alert = check_calendar_horizon(uow)
     alerts = refresh_alerts(db).body  # last: after every job above has moved the lines
@@ -57,6 +59,7 @@ def run_due(db: Database) -> Answer:
             "temporary_quotas_ended": ended_temporary,
             "occupancy_freezes": frozen,
             "late_fees": fees,
+            "installments": installments,
             "auto_confirmed": auto_confirmed,
             "splits_deferred": deferred,
             "splits": splits,

@@ -297,7 +297,7 @@ freezes = Table(
     Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
     Column("id", String(48), nullable=False),
     Column("tenant_id", String(40), nullable=False, server_default=TENANT),
-    Column("reason", String(16), nullable=False),
+    Column("reason", String(24), nullable=False),
     Column("amount", BigInteger),
     Column("currency", String(3), nullable=False),
     Column("starts_at", UtcDateTime, nullable=False),
@@ -311,7 +311,8 @@ freezes = Table(
     Column("ends_provisional", Boolean, nullable=False, server_default="0"),  # see Freeze
     PrimaryKeyConstraint("line_id", "id"),
     CheckConstraint(
-        "reason IN ('risk', 'occupancy', 'qualification', 'dispute', 'system_fault', 'operator')",
+        "reason IN ('risk', 'occupancy', 'qualification', 'dispute', 'system_fault', 'operator', "
+        "'installment_overdue')",
         name="reason",
     ),
     CheckConstraint("status IN ('active', 'lifted', 'expired')", name="status"),

@@ -223,7 +223,7 @@ def _zero(currency: str) -> Money:
     return Money.zero(currency)
 
 
-def _close_status(plan: Plan, today: date) -> PlanStatus:
+def close_status(plan: Plan, today: date) -> PlanStatus:
     if plan.owed.is_positive:
         return PlanStatus.ACTIVE
     if plan.returned == plan.amount:
@@ -294,7 +294,7 @@ def repay(plan: Plan, amount: Money, today: date, extra_periods: int) -> tuple[P
         )
     plan = plan.with_periods(periods)
     if left.is_positive:  # past the principal: fees earned ahead of their periods (policy)
-        plan, fees, late_fees = _pay_fees(plan, left)
+        plan, fees, late_fees = pay_fees(plan, left)
         paid["fee"] += fees
         left -= fees + late_fees
     if left.is_positive:
@@ -302,7 +302,7 @@ def repay(plan: Plan, amount: Money, today: date, extra_periods: int) -> tuple[P
     if not plan.owed_principal.is_positive:
         plan, more = waive_unearned(plan, today, extra_periods)
         waived += more
-    plan = replace(plan, status=_close_status(plan, today))
+    plan = replace(plan, status=close_status(plan, today))
     return plan, Moves(paid["principal"], paid["fee"], paid["late"], waived)
 
 
@@ -328,7 +328,7 @@ def accrue_late_fees(
     return plan.with_periods(periods), charged
 
 
-def _pay_fees(plan: Plan, amount: Money) -> tuple[Plan, Money, Money]:
+def pay_fees(plan: Plan, amount: Money) -> tuple[Plan, Money, Money]:
     """Pay late fees, then fees, oldest period first, with up to ``amount``."""
     left, fees, late_fees = amount, _zero(plan.currency), _zero(plan.currency)
     periods = []
@@ -342,80 +342,35 @@ def _pay_fees(plan: Plan, amount: Money) -> tuple[Plan, Money, Money]:
     return plan.with_periods(periods), fees, late_fees
 
 
-def give_back(
-    plan: Plan, returned: Money, today: date, fees_left: Sequence[Money]
-) -> tuple[Plan, Moves]:
-    """A return (退货) of goods worth ``returned``.
+@dataclass(frozen=True, slots=True)
+class OverduePeriod:
+    """A period overdue today, as ``why`` names it: what repaying it takes (its principal,
+    fee and late fees, with the late fees up to today)."""
 
-    The quota it covers is released: principal owed falls by it, and the periods still owing
-    principal are re-scheduled, each in proportion to what it owed, so that the periods add
-    up exactly and none owes more than before. What it
-    covers beyond the principal owed is principal the shopper paid, and comes back as cash.
-    Fees of periods not started are never kept: each falls to ``fees_left`` (the schedule's
-    fees on the amount left; all zero on a return of the whole), and a fee already paid
-    beyond that is refunded. Once no principal is owed, the fees of unstarted periods are
-    written off, and the cash coming back first pays what the plan still owes (earned fees,
-    late fees). A return of the whole amount ends the plan (returned) once nothing is owed.
-    """
-    if returned.currency != plan.currency or not returned.is_positive:
-        raise InvalidInput("amount", "amount must be positive, in the plan's currency")
-    if len(fees_left) != len(plan.periods):
-        raise InvariantViolation("a return needs one fee per period")
-    left_value = plan.amount - plan.returned
-    if returned > left_value:
-        raise InvalidInput(
-            "amount",
-            f"amount {returned.format()} is more than the {left_value.format()} not yet returned",
+    plan_id: str
+    order_id: str
+    number: int
+    due_on: date
+    days: int
+    owed: Money
+
+
+def overdue_today(
+    plans: Sequence[Plan], today: date, grace_days: int, daily: Callable[[Money], Money]
+) -> list[OverduePeriod]:
+    """Every period of ``plans`` overdue today, oldest due first, each with what it owes
+    once the late fees not yet charged are counted."""
+    found: list[OverduePeriod] = []
+    for plan in plans:
+        if plan.status is not PlanStatus.ACTIVE:
+            continue
+        current, _ = accrue_late_fees(plan, today, grace_days, daily)
+        found.extend(
+            OverduePeriod(plan.id, plan.order_id, p.number, p.due_on, days, p.owed)
+            for p in current.periods
+            if (days := p.days_overdue(today, grace_days)) > 0
         )
-    whole = returned == left_value
-    zero = _zero(plan.currency)
-    owed = plan.owed_principal
-    released = returned.min(owed)
-    cash = returned - released
-    owing = [p for p in plan.periods if p.owed_principal.is_positive]
-    shares = scale_down([p.owed_principal for p in owing], owed - released)
-    new_owed = {p.number: s for p, s in zip(owing, shares, strict=True)}
-    periods, waived, refund_fees = [], zero, zero
-    for p in plan.periods:
-        new = p
-        if p.number in new_owed:
-            new = replace(new, principal=p.paid_principal + new_owed[p.number])
-        if not p.started(today):
-            standing = p.fee - p.waived_fee
-            kept = standing.min(zero if whole else fees_left[p.number - 1])
-            over = (p.paid_fee - kept).max(zero)
-            drop = standing - kept
-            waived += drop - over
-            refund_fees += over
-            new = replace(new, waived_fee=p.waived_fee + drop, paid_fee=p.paid_fee - over)
-        periods.append(new)
-    plan = plan.with_periods(
-        periods, returned=plan.returned + returned, released=plan.released + released
-    )
-    if not plan.owed_principal.is_positive:
-        plan, more = waive_unearned(plan, today, 0)
-        waived += more
-    back = cash + refund_fees
-    plan, fees, late_fees = _pay_fees(plan, back.min(plan.owed_fees))
-    refund = back - fees - late_fees
-    plan = replace(plan, refunded=plan.refunded + refund)
-    plan = replace(plan, status=_close_status(plan, today))
-    return plan, Moves(zero, fees, late_fees, waived, released, refund, refund_fees)
-
-
-def scale_down(parts: Sequence[Money], total: Money) -> list[Money]:
-    """``parts`` scaled down in proportion to add up to ``total`` (not more than their sum)
-    exactly, by largest remainder: no part grows, so a period nearly paid stays nearly paid
-    and one overdue gets no new principal."""
-    whole = sum(p.minor for p in parts)
-    if not parts or whole == 0:
-        return [Money.zero(total.currency) for _ in parts]
-    exact = [(p.minor * total.minor, k) for k, p in enumerate(parts)]
-    floors = [e // whole for e, _ in exact]
-    rest = total.minor - sum(floors)
-    for _, k in sorted(exact, key=lambda e: (-(e[0] % whole), e[1]))[:rest]:
-        floors[k] += 1
-    return [Money(f, total.currency) for f in floors]
+    return sorted(found, key=lambda o: (o.due_on, o.plan_id, o.number))
 
 
 DUNNING_STAGES = (1, 3, 7, 30)  # days overdue at which a dunning notice goes out (催收)

@@ -131,7 +131,7 @@ def annual_rate(amount: Money, payments: Sequence[Money]) -> AnnualRate:
         zero = Decimal(0).quantize(_PLACES)
         return AnnualRate(Decimal(0), zero, zero)
     flows = [-amount.minor, *(p.minor for p in payments)]
-    irr = Decimal(repr(float(npf.irr(flows))))
+    irr = Decimal(str(npf.irr(flows)))  # numpy's float64, written out in full
     nominal = (irr * MONTHS_PER_YEAR).quantize(_PLACES, rounding=ROUND_HALF_UP)
     effective = ((1 + irr) ** MONTHS_PER_YEAR - 1).quantize(_PLACES, rounding=ROUND_HALF_UP)
     return AnnualRate(irr, nominal, effective)

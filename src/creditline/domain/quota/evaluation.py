@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from creditline.domain.installments.overdue_reason import overdue_reason
+from creditline.domain.installments.plans import OverduePeriod
 from creditline.domain.money import Money
 from creditline.domain.policy import Policy
 from creditline.domain.quota.documents import DOCUMENT_NAMES, Document
+from creditline.domain.quota.freeze_hints import freeze_hint
 from creditline.domain.quota.freezes import (
     FREEZE_REASON_NAMES,
     Freeze,
@@ -20,7 +23,7 @@ from creditline.domain.quota.freezes import (
     frozen_target,
     in_force,
 )
-from creditline.domain.quota.incidents import fault_estimate, fault_facts, fault_texts
+from creditline.domain.quota.incidents import fault_facts
 from creditline.domain.quota.limits import (
     LimitChange,
     LimitChangeKind,
@@ -72,6 +75,8 @@ class SpendContext:
     open_holds: tuple[OpenHold, ...] = ()  # for the breakdown and clears_at
     #: The line's latest limit change, when it lowered the limit (read when quota falls short).
     limit_change: LimitChange | None = None
+    #: Installment periods overdue today (read when an installment_overdue freeze stands).
+    installments_overdue: tuple[OverduePeriod, ...] = ()
 
     @property
     def currency(self) -> str:
@@ -177,28 +182,13 @@ def _freezes(ctx: SpendContext) -> list[Reason]:
         }
         if f.ends_at is not None:
             _note_policy_change(ctx, facts, "temporary_freeze_hours")
+        if f.reason is FreezeReason.INSTALLMENT_OVERDUE and ctx.installments_overdue:
+            reasons.append(overdue_reason(ctx.installments_overdue, ctx.currency, facts))
+            continue
         reasons.append(
             Reason(ReasonCode.LINE_FROZEN, facts, clears_at=until, provisional=f.provisional)
         )
     return reasons
-
-
-def freeze_hint(f: Freeze) -> tuple[str, str]:
-    if f.ends_at is not None:
-        return (
-            "到期自动解除，无需操作；如有异议可申诉",
-            "it ends by itself; appeal if you disagree",
-        )
-    if f.reason is FreezeReason.SYSTEM_FAULT:  # the platform's fault: it says so, and when
-        return fault_texts(fault_estimate(f.note))
-    if f.reason is FreezeReason.OCCUPANCY:
-        return ("结清超期占用后自动解除", "it lifts by itself when the overdue occupancy is repaid")
-    if f.reason is FreezeReason.QUALIFICATION:
-        return (
-            "更新资质材料后申请解除",
-            "renew your documents, then ask for the freeze to be lifted",
-        )
-    return ("可提交申诉并附上证据", "appeal with evidence")
 
 
 def _documents(ctx: SpendContext) -> list[Reason]:

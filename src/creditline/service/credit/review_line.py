@@ -17,10 +17,12 @@ from creditline.domain.credit.review_facts import (
 )
 from creditline.domain.credit.review_rules import ReviewDecision, decide, resubmission
 from creditline.domain.money import Money
+from creditline.domain.policy import Policy
 from creditline.domain.quota.limits import LimitChange, LimitChangeKind, pending_reduction
 from creditline.domain.quota.lines import LineStatus
 from creditline.domain.quota.parties import PartyKind
-from creditline.domain.workdays import iso_local
+from creditline.domain.quota.purposes import Product
+from creditline.domain.workdays import iso_local, local_date
 from creditline.service.credit.review_ports import ReviewOutcome
 from creditline.service.ids import new_child_id
 from creditline.service.quota.limit_admin import apply_limit_change, intended_limit
@@ -102,6 +104,21 @@ def _records_change(decision: ReviewDecision, limit_now: Money, standing: Standi
     return limit_now.is_positive and set(decision.standing) != set(standing.reductions)
 
 
+def _installments_overdue(
+    uow: UnitOfWork, locked: LockedLine, now: datetime, policy: Policy
+) -> int:
+    """Installment periods (分期) overdue past their due date and grace days."""
+    if locked.state.product is not Product.INSTALLMENT:
+        return 0
+    today, grace = local_date(now), policy.integer("installment_grace_days")
+    return sum(
+        1
+        for plan in uow.installments.plans_of(locked.state.id)
+        for p in plan.periods
+        if p.days_overdue(today, grace) > 0
+    )
+
+
 def _facts(uow: UnitOfWork, locked: LockedLine, limit_now: Money, now: datetime) -> ReviewFacts:
     state = locked.state
     policy = uow.reference.policy(now, locked.policy_seq)
@@ -135,7 +152,7 @@ def _facts(uow: UnitOfWork, locked: LockedLine, limit_now: Money, now: datetime)
         returns=raw.returns,
         documents=raw.documents,
         last_spend_at=raw.last_spend_at,
-        overdue=raw.overdue,
+        overdue=raw.overdue + _installments_overdue(uow, locked, now, policy),
         credit_score=raw.credit_score,
         income=None if raw.income_minor is None else Money(raw.income_minor, currency),
         score_baseline=score_baseline,

@@ -5,6 +5,7 @@ the pages."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from creditline.domain.installments.plans import Period, Plan
@@ -90,7 +91,7 @@ def plan_json(plan: Plan, facts: dict[str, Any], now: datetime, policy: Policy) 
         "fee_total": plan.fee_total.format(),
         # 年化利率: the monthly IRR of the shopper's real cash flows times 12, and compounded.
         "apr": apr,
-        "apr_percent": f"{float(apr) * 100:.2f}%",
+        "apr_percent": f"{Decimal(apr) * 100:.2f}%",
         "apr_effective": facts.get("apr_effective", "0"),
         "promotion": plan.promotion_id,
         "merchant_fee": None if plan.merchant_fee is None else plan.merchant_fee.format(),

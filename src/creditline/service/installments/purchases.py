@@ -12,7 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from creditline.domain.errors import InvalidInput, Refused
-from creditline.domain.installments.plans import Period, Plan, PlanStatus, give_back, repay
+from creditline.domain.installments.plans import Period, Plan, PlanStatus, repay
+from creditline.domain.installments.returns import give_back
 from creditline.domain.installments.schedule import (
     annual_rate,
     build_schedule,

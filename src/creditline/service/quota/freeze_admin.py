@@ -7,7 +7,7 @@ from typing import Any
 
 from creditline.domain.errors import InvalidInput, Refused
 from creditline.domain.money import Money
-from creditline.domain.quota.evaluation import freeze_hint
+from creditline.domain.quota.freeze_hints import freeze_hint
 from creditline.domain.quota.freezes import (
     FREEZE_REASON_NAMES,
     Freeze,

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from creditline.domain.installments.plans import OverduePeriod, overdue_today
 from creditline.domain.money import Money
 from creditline.domain.policy import Policy
 from creditline.domain.quota.documents import expired_required
 from creditline.domain.quota.evaluation import SpendContext, available, is_large
+from creditline.domain.quota.freezes import Freeze, FreezeReason
+from creditline.domain.quota.late_fees import daily_fee
 from creditline.domain.quota.limits import LimitChange, pending_reduction
 from creditline.domain.quota.lines import LineStatus
 from creditline.domain.quota.purposes import Purpose
@@ -76,9 +79,27 @@ def spend_context(
     )
     return replace(
         ctx,
+        installments_overdue=_installments_overdue(uow, freezes, line.id, now, policy),
         large_spends_today=large_today,
         open_holds=tuple(holds),
         limit_change=_lowering(changes, pending_reduction(line.balances, line.limit_target)),
+    )
+
+
+def _installments_overdue(
+    uow: UnitOfWork, freezes: list[Freeze], line_id: str, now: datetime, policy: Policy
+) -> tuple[OverduePeriod, ...]:
+    """The overdue installment periods (分期逾期), read only under their freeze."""
+    if not any(f.reason is FreezeReason.INSTALLMENT_OVERDUE for f in freezes):
+        return ()
+    rate = policy.rate("installment_late_fee_daily_rate")
+    return tuple(
+        overdue_today(
+            uow.installments.plans_of(line_id),
+            local_date(now),
+            policy.integer("installment_grace_days"),
+            lambda owed: daily_fee(owed, rate),
+        )
     )
 
 

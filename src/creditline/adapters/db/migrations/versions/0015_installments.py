@@ -38,7 +38,21 @@ PROMOTION_KIND = (
 )
 
 
+OLD_REASONS = "'risk', 'occupancy', 'qualification', 'dispute', 'system_fault', 'operator'"
+NEW_REASONS = OLD_REASONS + ", 'installment_overdue'"
+
+
+def _freeze_reasons(reasons: str, length: int) -> None:
+    """The freezes' reasons: the CHECK replaced and the column sized (SQLite rebuilds the
+    table, PostgreSQL alters it in place)."""
+    with op.batch_alter_table("freezes") as batch:
+        batch.drop_constraint("ck_freezes_reason", type_="check")
+        batch.alter_column("reason", type_=sa.String(length), existing_nullable=False)
+        batch.create_check_constraint("ck_freezes_reason", sa.text(f"reason IN ({reasons})"))
+
+
 def upgrade() -> None:
+    _freeze_reasons(NEW_REASONS, 24)
     kinds = sa.table(
         "account_kinds",
         sa.column("code"),
@@ -201,3 +215,5 @@ def downgrade() -> None:
     op.execute("ALTER TABLE funds_books DROP COLUMN promotion_fees")
     kinds = sa.table("account_kinds", sa.column("code"))
     op.execute(kinds.delete().where(kinds.c.code == PROMOTION_KIND[0]))
+    op.execute("DELETE FROM freezes WHERE reason = 'installment_overdue'")
+    _freeze_reasons(OLD_REASONS, 16)

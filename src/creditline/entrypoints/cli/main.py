@@ -114,6 +114,10 @@ COMMANDS: dict[str, Entry] = {
         "Incidents (系统故障): freeze the lines a platform fault touched, then compensate.",
     ),
     "quota": Entry("incident_cmds", "Temporary quota (临时额度): show and grant."),
+    "installment": Entry(
+        "installment_cmds",
+        "Installments (分期购): buy in 3, 6 or 12 periods, repay, return; promotions.",
+    ),
 }
 
 

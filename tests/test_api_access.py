@@ -22,6 +22,7 @@ from tests.api_helpers import World, make_world
 #: Path parameters that name a holder's object: filled with bob's.
 HOLDER_PARAMS = {"line_id", "hold_id", "freeze_id", "party_id", "order_id"}
 HOLDER_PARAMS |= {"appeal_id", "request_id"}  # an appeal (申诉), an increase request (提额申请)
+HOLDER_PARAMS |= {"plan_id", "promotion_id"}  # an installment plan (分期), a promotion (贴息)
 #: Path parameters that name a platform object (filled with bob's where he has one, else a
 #: well-formed id of nothing). A new parameter must be added to one of these two sets.
 OTHER_PARAMS = {"violation_id", "decision_id", "key_id", "case_id", "endpoint_id", "event_id"}
@@ -63,6 +64,14 @@ def bobs(w: World) -> Bobs:
     hold = creditline.authorize(db, line, amount="100.00", purpose="procurement", key="b-1")
     freeze = creditline.add_freeze(db, line, reason="risk", amount="50.00", key="b-2")
     creditline.add_order(db, party, order_id="BOB-1", amount="80.00", key="b-3")
+    bob_installments = creditline.open_line(
+        db, party, product="installment", limit="1000.00", key="b-8"
+    ).body["id"]
+    creditline.activate_line(db, bob_installments)
+    plan = creditline.purchase_installment(
+        db, bob_installments, merchant=w.parties["alice"], order="BOB-2", amount="300.00",
+        periods=3, key="b-9",
+    )  # fmt: skip
     violation = creditline.add_violation(db, party, note="late", key="b-4")
     login = creditline.record_login(db, party, device="bob-phone", ip="10.0.0.2", key="b-5")
     appeal = creditline.submit_appeal(db, line, reason="请恢复", key="b-6")
@@ -70,8 +79,14 @@ def bobs(w: World) -> Bobs:
     request = creditline.request_increase(
         db, line, amount="200000.00", reason="more", assessment=assessment, key="b-7"
     )
+    promotion = creditline.create_promotion(
+        db, party, name="免息", periods="3", starts_on="2024-01-01", ends_on="2024-12-31",
+        cap="100.00",
+    )  # fmt: skip
     return Bobs(
         params={
+            "plan_id": plan.body["id"],
+            "promotion_id": promotion.body["id"],
             "line_id": line,
             "hold_id": hold.body["id"],
             "freeze_id": freeze.body["id"],

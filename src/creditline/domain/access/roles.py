@@ -53,6 +53,10 @@ ACTIONS: dict[str, tuple[frozenset[Role], str]] = {
     "order.write": (frozenset({OPS}), "add orders, confirm receipt (the marketplace's word)"),
     "order.ship": (frozenset({OPS}), "ship and return orders (a merchant: its own)"),
     "withdraw": (frozenset({OPS}), "withdraw settled funds (a merchant: its own)"),
+    "promotion.write": (
+        frozenset({OPS}),
+        "run and end interest-free promotions (商家贴息; a merchant: its own)",
+    ),
     "login.record": (frozenset({OPS, RISK}), "record a login for scoring (a holder: its own)"),
     "supplier.write": (frozenset({OPS}), "add suppliers to the whitelist"),
     "split_rule.write": (frozenset({OPS}), "set split rules"),
@@ -83,6 +87,7 @@ HOLDER_ACTIONS = frozenset(
         "application.submit",
         "limit.request",
         "appeal.submit",
+        "promotion.write",
     }
 )
 #: Actions an operator takes that go to the audit log: all but reads and the day-to-day flow

@@ -44,6 +44,7 @@ def create_app(
         routes_appeals,
         routes_credit,
         routes_incidents,
+        routes_installments,
         routes_limit_requests,
         routes_lines,
         routes_parties,
@@ -63,6 +64,7 @@ def create_app(
         routes_appeals,
         routes_limit_requests,
         routes_incidents,
+        routes_installments,
         routes_reviews,
         routes_admin,
     )

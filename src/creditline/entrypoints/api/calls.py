@@ -85,10 +85,10 @@ class Api:
 
 
 def line_of_child(child_id: str, param: str) -> str:
-    """The line inside a hold's, an occupancy's or a freeze's id (they carry it, so that a
+    """The line inside a hold's, an occupancy's, a freeze's or a plan's id (they carry it, so that a
     request by id reaches the line's shard); ``NotFound`` for an id of no such shape."""
     kind, _, rest = child_id.partition("_")
-    if kind not in {"hold", "occ", "frz"} or len(rest) != 28:
+    if kind not in {"hold", "occ", "frz", "inst"} or len(rest) != 28:
         raise NotFound(param, f"{param}: no such object {child_id[:80]!r}")
     return f"line_{rest[:16]}"
 

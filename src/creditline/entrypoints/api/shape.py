@@ -42,6 +42,12 @@ OBJECT_TYPES: dict[str, str] = {
     "tq_": "temporary_quota",
     "inc_": "incident",
     "lrq_": "limit_request",
+    # installments (分期购): plans, their late fees, repayments and returns; promotions
+    "inst_": "installment_plan",
+    "ife_": "installment_late_fee",
+    "irp_": "installment_repayment",
+    "irt_": "installment_return",
+    "promo_": "installment_promotion",
     # parties: merchants and consumers are both parties
     "mer_": "party",
     "con_": "party",
@@ -178,6 +184,28 @@ MONEY_KEYS: frozenset[str] = frozenset(
         "income_baseline",
         "previous_income",
         "product_cap",
+        # installments (分期购): a plan, each period's principal, fee and late fee with what
+        # was paid and is owed of each ("total"), a repayment's and a return's parts, the
+        # merchant's promotion fee and a promotion's cap
+        "fee_total",
+        "owed_principal",
+        "owed_fees",
+        "payoff_amount",
+        "merchant_fee",
+        "principal",
+        "fee",
+        "late_fee",
+        "waived_fee",
+        "total",
+        "late_fees",
+        "waived",
+        "released",
+        "fees_netted",
+        "refund_fees",
+        "promotion_fee",
+        "promotion_fees",
+        "cap",
+        "left",
     }
 )
 

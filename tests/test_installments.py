@@ -141,3 +141,36 @@ def test_an_overdue_period_is_charged_dunned_scored_frozen_and_lifted_by_repayin
     assert paid["lifted_freezes"]
     assert creditline.why(db, line, amount="10.00", purpose="purchase").body["ok"]
     assert creditline.verify_ledger(db).ok
+
+
+def test_the_merchant_pays_its_promotion_s_fee_at_the_split(db: SqlDatabase) -> None:
+    line, shop = shopper_and_merchant(db)
+    promo = creditline.create_promotion(
+        db, shop, name="免息", periods="3,6", starts_on="2026-01-01", ends_on="2026-02-28",
+        cap="100.00", key="pr",
+    ).body  # fmt: skip
+    plan = creditline.purchase_installment(
+        db, line, merchant=shop, order="o-p", amount="600.00", periods=3,
+        promotion=promo["id"], key="pp",
+    ).body  # fmt: skip
+    assert (plan["fee_total"], plan["apr"], plan["merchant_fee"]) == ("0.00", "0.0000", "13.50")
+    with pytest.raises(creditline.InvalidInput) as over_cap:
+        creditline.purchase_installment(
+            db, line, merchant=shop, order="o-q", amount="9000.00", periods=6,
+            promotion=promo["id"], key="pq",
+        )  # fmt: skip
+    assert over_cap.value.param == "promotion"
+    creditline.return_installment(db, plan["id"], amount="100.00", key="rt")
+    creditline.ship_order(db, "o-p")
+    creditline.confirm_order(db, "o-p")
+    creditline.set_clock(db, "2026-02-02T11:00:00+08:00")  # a Monday, in the split window
+    [split] = [s for s in creditline.run_due(db).body["splits"] if s["order"] == "o-p"]
+    # The fee on the 500.00 left after the return: 0.75% x 3 periods = 11.25.
+    assert split["promotion_fee"] == "11.25"
+    assert split["parts"][0] == {"to": "promotion fee 商家贴息", "amount": "11.25"}
+    assert split["merchant_balance"] == "488.75"
+    funds = creditline.show_funds(db, shop).body
+    assert funds["promotion_fees"] == "11.25"
+    assert funds["promotion_fee_lines"][0]["order"] == "o-p"
+    assert creditline.show_promotion(db, promo["id"]).body["used"] == "11.25"
+    assert creditline.verify_ledger(db).ok

@@ -34,6 +34,8 @@ class SplitPlan:
     rule: SplitRule
     parts: tuple[Money, ...]
     payouts: tuple[Payout, ...]
+    #: 商家贴息: the fee of the merchant's interest-free promotion, taken before the rule splits
+    promotion_fee: Money | None = None
 
     @property
     def repayment(self) -> Money:
@@ -66,6 +68,17 @@ class SplitPlan:
             for p in self.payouts
             if (sid := p.supplier_id) is not None
         ]
+        if self.promotion_fee is not None and self.promotion_fee.is_positive:
+            moves.insert(
+                0,
+                Transfer(
+                    Account.ESCROW,
+                    Account.PROMOTION_FEES,
+                    self.promotion_fee,
+                    Movement.PROMOTION_FEE,
+                    order_id,
+                ),
+            )
         if repaid.is_positive:
             moves.append(
                 Transfer(
@@ -98,13 +111,16 @@ def plan_split(
     *,
     now: datetime,
     payout_id: Callable[[], str],
+    promotion_fee: Money | None = None,
 ) -> SplitPlan:
     """Split a confirmed order's proceeds by the merchant's rule (``None``: it has none, and
-    the proceeds repay its quota first) exactly, by largest remainder; each supplier's part
+    the proceeds repay its quota first) exactly, by largest remainder, after ``promotion_fee``
+    (商家贴息) is taken; each supplier's part
     becomes a payout due ``now``, its id from ``payout_id``."""
     rule = rule or DEFAULT_RULE
     currency = order.amount.currency
-    parts = tuple(Money(p, currency) for p in allocate(order.proceeds.minor, rule.shares))
+    fee = (promotion_fee or Money.zero(currency)).min(order.proceeds)
+    parts = tuple(Money(p, currency) for p in allocate((order.proceeds - fee).minor, rule.shares))
     payouts: list[Payout] = []
     for share, part in zip(rule.shares, parts, strict=True):
         if share.kind is not ShareKind.SUPPLIER or not part.is_positive:
@@ -125,4 +141,4 @@ def plan_split(
                 order_id=order.id,
             )
         )
-    return SplitPlan(order, rule, parts, tuple(payouts))
+    return SplitPlan(order, rule, parts, tuple(payouts), fee if fee.is_positive else None)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from creditline.domain.errors import InvalidInput, NotFound
-from creditline.domain.ledger import FUNDS_BOOK, Account, Balances
+from creditline.domain.ledger import FUNDS_BOOK, Account, Balances, Movement
 from creditline.domain.money import Money
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.settlement.withdrawals import Lot, withdrawable_now
@@ -33,6 +33,19 @@ def show_funds(db: Database, merchant_id: str) -> Answer:
         stored = uow.funds.funds_balances(merchant_id)
         book = stored or Balances.empty(FUNDS_BOOK, "CNY")
         maturing = uow.funds.pending_settlements(merchant_id, local_date(now))
+        promotion_fees = (
+            [
+                {
+                    "order": p.transfer.ref,
+                    "amount": p.transfer.amount.format(),
+                    "at": iso_local(p.created_at),
+                }
+                for p in uow.funds.funds_transfers_of(merchant_id)
+                if p.transfer.movement is Movement.PROMOTION_FEE
+            ]
+            if book[Account.PROMOTION_FEES].is_positive
+            else []
+        )
     balance = book.merchant_balance
     return Answer(
         {
@@ -46,6 +59,9 @@ def show_funds(db: Database, merchant_id: str) -> Answer:
             "receivable": book[Account.RECEIVABLE].format(),
             "compensation_received": book[Account.COMPENSATION_EXPENSE].format(),
             "supplier_payable": book.supplier_payable.format(),
+            # 商家贴息: the installment fees its interest-free promotions paid, order by order
+            "promotion_fees": book[Account.PROMOTION_FEES].format(),
+            "promotion_fee_lines": promotion_fees,
             "maturing": _by_day(maturing, book.currency),
         }
     )

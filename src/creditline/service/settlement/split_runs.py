@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
+from creditline.domain.installments.schedule import total_fee
 from creditline.domain.ledger import Account
+from creditline.domain.money import Money
 from creditline.domain.quota.parties import PartyKind
 from creditline.domain.settlement.advice import split_warnings, whitelist_warning
 from creditline.domain.settlement.orders import Order
@@ -170,6 +173,20 @@ def _defer(uow: UnitOfWork, order: Order, now: datetime) -> dict[str, Any] | Non
     return body
 
 
+def promotion_fee(uow: UnitOfWork, order: Order) -> Money | None:
+    """The fee an installment order's promotion makes its merchant pay (商家贴息): the plan's
+    fee on the proceeds as they are at the split (a return before it lowers it; what was
+    reserved beyond it goes back to the promotion's cap)."""
+    plan = uow.installments.plan_of_order(order.id)
+    if plan is None or plan.promotion_id is None:
+        return None
+    fee = total_fee(order.proceeds, Decimal(plan.fee_rate), len(plan.periods))
+    reserved = plan.merchant_fee or Money.zero(fee.currency)
+    if reserved > fee:
+        uow.installments.use_promotion(plan.promotion_id, -(reserved - fee).minor)
+    return fee
+
+
 def split_order(uow: UnitOfWork, merchant_id: str, order_id: str) -> dict[str, Any]:
     """Split one order in the caller's transaction; an order another run split first, or no
     longer confirmed, is left alone (an empty answer), and so is one whose window closed
@@ -185,6 +202,7 @@ def split_order(uow: UnitOfWork, merchant_id: str, order_id: str) -> dict[str, A
         uow.orders.suppliers_of(merchant_id),
         now=now,
         payout_id=lambda: new_id("po"),
+        promotion_fee=promotion_fee(uow, order),
     )
     split_id = new_id("split")
     used = repay_party(uow, merchant_id, plan.repayment, now)
@@ -206,9 +224,17 @@ def split_order(uow: UnitOfWork, merchant_id: str, order_id: str) -> dict[str, A
         "rule_version": plan.rule.version,
         "rule": plan.rule.text(),
         "proceeds": order.proceeds.format(),
+        "promotion_fee": plan.promotion_fee.format() if plan.promotion_fee else None,
         "parts": [
-            {"to": s.label, "amount": p.format()}
-            for s, p in zip(plan.rule.shares, plan.parts, strict=True)
+            *(
+                [{"to": "promotion fee 商家贴息", "amount": plan.promotion_fee.format()}]
+                if plan.promotion_fee
+                else []
+            ),
+            *(
+                {"to": s.label, "amount": p.format()}
+                for s, p in zip(plan.rule.shares, plan.parts, strict=True)
+            ),
         ],
         "repaid": used.format(),
         "receivable_paid": collected.format(),

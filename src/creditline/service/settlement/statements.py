@@ -25,7 +25,10 @@ MOVEMENT_ZH = {
     "freeze": "冻结",
     "unfreeze": "解冻",
     "late_fee": "滞纳金",
-    "fee_payment": "缴纳滞纳金",
+    "fee_payment": "缴纳费用",
+    "installment_fee": "分期手续费",
+    "fee_waiver": "手续费减免",
+    "fee_refund": "手续费退还",
 }
 
 
@@ -46,6 +49,7 @@ def statement(db: Database, line_id: str, *, start: str, end: str) -> Answer:
     with db.transaction(write=False) as uow:
         currency = uow.lines.read_line(line_id).state.currency
         refs = uow.lines.order_refs(line_id)
+        refs.update({p.id: p.order_id for p in uow.installments.plans_of(line_id)})  # 分期
         running = Balances.empty(LINE_BOOK, currency)
         rows: list[dict[str, Any]] = []
         for posted in uow.lines.transfers_of(line_id):

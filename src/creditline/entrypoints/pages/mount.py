@@ -24,6 +24,7 @@ from creditline.entrypoints.pages import (
     routes_increase,
     routes_ops,
     routes_ops_reviews,
+    routes_plans,
     routes_quota,
     routes_signin,
 )
@@ -58,6 +59,7 @@ def install(app: FastAPI, db: Database) -> None:
     app.include_router(routes_care.router)
     app.include_router(routes_assessment.router)
     app.include_router(routes_increase.router)
+    app.include_router(routes_plans.router)
     app.include_router(routes_ops_reviews.router)
     app.include_router(routes_ops.router)
 

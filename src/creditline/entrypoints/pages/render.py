@@ -19,6 +19,7 @@ from creditline.entrypoints.pages import (
     texts_care,
     texts_credit,
     texts_incidents,
+    texts_installments,
     texts_ops,
     texts_quota,
     texts_reviews,
@@ -144,6 +145,7 @@ TEXTS = _merged(
     texts_ops.TEXTS,
     texts_credit.TEXTS,
     texts_incidents.TEXTS,
+    texts_installments.TEXTS,
     texts_appeals.TEXTS,
     texts_reviews.TEXTS,
 )

@@ -34,6 +34,18 @@ def _not_found(request: Request) -> Response:
     return page(request, "error.html", {"what": "not_found"}, status=404)
 
 
+#: The name the installment pages use.
+not_found = _not_found
+
+
+def plans_section(db: creditline.Database, line: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The line's installment plans (分期计划) for the quota page, each with its next due
+    date; None for a line that is not an installment line."""
+    if line.get("product") != "installment":
+        return None
+    return list(creditline.list_installments(db, str(line["id"])).body["plans"])
+
+
 def _may_see(request: Request, who: Principal, line_id: str) -> bool:
     """An operator reads any line; a holder only its own (the API's rule, ``Caller.own``)."""
     if who.party_id is None:
@@ -69,6 +81,7 @@ def line_page(request: Request, line_id: LineId) -> Response:
         "form_key": new_form_key(),
         "appeals": appeals_section(request, line_id),  # 申诉
         "reviews": reviews_section(db, line_id),  # 额度复审
+        "installments": plans_section(db, line),  # 分期计划
     }
     return page(request, "line.html", context)
 

@@ -18,17 +18,8 @@ from creditline.entrypoints.cli.output import console
 
 def _schedule(plan: dict[str, Any], title: str) -> None:
     table = Table(title=title, title_justify="left")
-    for head in (
-        "期 #",
-        "到期日 due",
-        "本金 principal",
-        "手续费 fee",
-        "滞纳金 late fee",
-        "已还 paid",
-        "待还 owed",
-        "状态 status",
-    ):
-        table.add_column(head)
+    for head in ("期#", "到期日", "本金", "手续费", "滞纳金", "已还", "待还", "状态"):
+        table.add_column(head, no_wrap=True)
     for p in plan["schedule"]:
         table.add_row(
             str(p["number"]),
@@ -38,7 +29,7 @@ def _schedule(plan: dict[str, Any], title: str) -> None:
             p["late_fee"],
             p["paid"]["total"],
             p["owed"]["total"],
-            f"{p['status_zh']} {p['status_en']}",
+            p["status_zh"],
         )
     console().print(table)
     total = creditline.Money.total(creditline.Money.parse(p["principal"]) for p in plan["schedule"])
@@ -152,12 +143,12 @@ def _promotion(db: Database, line: str, shop: str, step: int) -> None:
     )
     creditline.ship_order(db, "dw-1002")
     creditline.confirm_order(db, "dw-1002")
-    creditline.advance_clock(db, "1d")
-    due = creditline.run_due(db).body
-    for split in due.get("splits", []):
-        if split.get("order") == "dw-1002":
-            fee = split.get("promotion_fee", "0.00")
+    due_at = creditline.show_order(db, "dw-1002").body["split_due_at"]
+    creditline.set_clock(db, due_at.replace("T10:00:", "T11:00:"))  # inside the split window
+    for split in creditline.run_due(db).body["splits"]:
+        if split["order"] == "dw-1002":
             console().print(
-                f"   分账 split {split['split']}: 货款 proceeds {split['proceeds']} · 贴息 "
-                f"promotion fee {fee} · 商家到账 merchant {split['merchant_balance']}"
+                f"   分账 split {split['split']}: 货款 proceeds {split['proceeds']} · 商家贴息 "
+                f"promotion fee {split['promotion_fee']} · 商家到账 merchant "
+                f"{split['merchant_balance']}"
             )

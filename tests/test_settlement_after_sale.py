@@ -201,5 +201,7 @@ def test_yishangfang_sees_balance_escrow_withdrawals_compensation_and_what_matur
         "receivable": "0.00",
         "compensation_received": "500.00",
         "supplier_payable": "0.00",
+        "promotion_fees": "0.00",  # 商家贴息: none, it runs no interest-free promotion
+        "promotion_fee_lines": [],
         "maturing": [{"available_on": "2024-09-30", "amount": "200.00", "provisional": False}],
     }

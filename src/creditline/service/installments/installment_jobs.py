@@ -18,6 +18,7 @@ from creditline.domain.workdays import local_date
 from creditline.service.ids import new_child_id
 from creditline.service.installments.overdue import catch_up, overdue_on_line
 from creditline.service.quota.freeze_admin import freeze_json
+from creditline.service.quota.repayment import standing_freezes
 from creditline.service.uow import Database, UnitOfWork
 
 SCORE_FLOOR = 300
@@ -151,12 +152,7 @@ def _freeze_if_due(uow: UnitOfWork, line_id: str, now: datetime, policy: Policy)
     """Freeze the line once a period is overdue the policy's days, unless it is already."""
     days = policy.integer("installment_freeze_days")
     overdue = [o for o in overdue_on_line(uow, line_id, now, policy) if o[2] >= days]
-    standing = [
-        f
-        for f in uow.freezes.freezes_of(line_id, active_only=True)
-        if f.reason is FreezeReason.INSTALLMENT_OVERDUE
-    ]
-    if not overdue or standing:
+    if not overdue or standing_freezes(uow, line_id, FreezeReason.INSTALLMENT_OVERDUE):
         return None
     plan, number, late = overdue[0]
     freeze = Freeze(

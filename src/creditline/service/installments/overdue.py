@@ -12,12 +12,13 @@ from datetime import datetime
 from creditline.domain.installments.plans import Plan, accrue_late_fees
 from creditline.domain.money import Money
 from creditline.domain.policy import Policy
-from creditline.domain.quota.freezes import FreezeReason, FreezeStatus
+from creditline.domain.quota.freezes import FreezeReason
 from creditline.domain.quota.late_fees import daily_fee
 from creditline.domain.workdays import local_date
 from creditline.service.ids import new_child_id
 from creditline.service.installments.ledger_moves import late_fee_charge, post_plan
 from creditline.service.quota.quota_ports import LockedLine
+from creditline.service.quota.repayment import lift_repaid, standing_freezes
 from creditline.service.uow import UnitOfWork
 
 
@@ -78,21 +79,7 @@ def overdue_on_line(
 def lift_if_clear(uow: UnitOfWork, line_id: str, now: datetime, policy: Policy) -> list[str]:
     """Lift the line's ``installment_overdue`` freezes once none of its periods is overdue:
     repaying what was overdue lifts the freeze by itself."""
-    freezes = [
-        f
-        for f in uow.freezes.freezes_of(line_id, active_only=True)
-        if f.reason is FreezeReason.INSTALLMENT_OVERDUE
-    ]
+    freezes = standing_freezes(uow, line_id, FreezeReason.INSTALLMENT_OVERDUE)
     if not freezes or overdue_on_line(uow, line_id, now, policy):
         return []
-    for f in freezes:
-        uow.freezes.close_freeze(
-            line_id, f.id, FreezeStatus.LIFTED, "overdue installments repaid", now
-        )
-        uow.events.emit(
-            "freeze.lifted",
-            {"freeze": f.id, "reason": f.reason.value, "by": "repayment"},
-            now,
-            line_id=line_id,
-        )
-    return [f.id for f in freezes]
+    return lift_repaid(uow, freezes, "overdue installments repaid", now)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creditline.domain.money import Money
-from creditline.domain.quota.freezes import FreezeReason, FreezeStatus
+from creditline.domain.quota.freezes import Freeze, FreezeReason, FreezeStatus
 from creditline.domain.quota.lines import (
     allocate_repayment,
     fee_payment_transfers,
@@ -119,26 +119,30 @@ def repay_party(uow: UnitOfWork, party_id: str, amount: Money, now: datetime) ->
     return amount - left
 
 
+def standing_freezes(uow: UnitOfWork, line_id: str, reason: FreezeReason) -> list[Freeze]:
+    """The line's freezes in force for ``reason``."""
+    return [f for f in uow.freezes.freezes_of(line_id, active_only=True) if f.reason is reason]
+
+
+def lift_repaid(uow: UnitOfWork, freezes: list[Freeze], note: str, now: datetime) -> list[str]:
+    """Lift ``freezes``: what they stood for was repaid (an event each)."""
+    for f in freezes:
+        uow.freezes.close_freeze(f.line_id, f.id, FreezeStatus.LIFTED, note, now)
+        uow.events.emit(
+            "freeze.lifted",
+            {"freeze": f.id, "reason": f.reason.value, "by": "repayment"},
+            now,
+            line_id=f.line_id,
+        )
+    return [f.id for f in freezes]
+
+
 def lift_settled_occupancy_freezes(uow: UnitOfWork, line_id: str, now: datetime) -> list[str]:
     """Lift the line's occupancy freezes when no occupancy is over the policy limit any more."""
-    freezes = [
-        f
-        for f in uow.freezes.freezes_of(line_id, active_only=True)
-        if f.reason is FreezeReason.OCCUPANCY
-    ]
+    freezes = standing_freezes(uow, line_id, FreezeReason.OCCUPANCY)
     if not freezes:
         return []
     limit = timedelta(days=uow.reference.policy(now).integer("occupancy_limit_days"))
     if any(now - o.captured_at > limit for o in uow.holds.open_occupancies(line_id)):
         return []
-    for f in freezes:
-        uow.freezes.close_freeze(
-            line_id, f.id, FreezeStatus.LIFTED, "overdue occupancy repaid", now
-        )
-        uow.events.emit(
-            "freeze.lifted",
-            {"freeze": f.id, "reason": f.reason.value, "by": "repayment"},
-            now,
-            line_id=line_id,
-        )
-    return [f.id for f in freezes]
+    return lift_repaid(uow, freezes, "overdue occupancy repaid", now)

@@ -46,10 +46,12 @@ def test_the_ring_evidence_gives_amounts_as_money() -> None:
     ids = [("a", "device", "d1"), ("b", "device", "d1")]
     flows = [
         Flow("spend", "a", "b", 30_000_00, START, "hold1", "procurement", "declined"),
-        Flow("order", "a", "b", 29_000_00, START, "o1"),
+        Flow("spend", "a", "b", 20_000_00, START, "hold2", "procurement", "captured"),
+        Flow("order", "a", "b", 19_000_00, START, "o1"),
     ]
     [ring] = find_rings(ids, flows, threshold=50_000_00)
-    assert ring.evidence["spends_between_members"][0]["amount"] == "30000.00"
+    assert ring.evidence["linked_attempt"][0]["amount"] == "30000.00"
+    assert ring.evidence["cycle"][0]["back"] == "19000.00"
 
 
 def test_an_instant_is_given_in_beijing_time_with_its_offset() -> None:

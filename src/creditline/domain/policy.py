@@ -416,6 +416,15 @@ PARAMETERS: dict[str, Parameter] = {
             0,
             12,
         ),
+        Parameter(
+            "ring_horizon_days",
+            Kind.INT,
+            "45",
+            "资金回流识别期限（天）",
+            "days within which money returning round a cycle counts as cash-out (ring job)",
+            1,
+            365,
+        ),
     )
 }
 

@@ -29,7 +29,9 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
         sa.Column("tenant_id", sa.String(40), nullable=False, server_default=TENANT),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("party_id", "kind", "value"),
-        sa.CheckConstraint("kind IN ('device', 'phone', 'bank_account', 'address')", name="kind"),
+        sa.CheckConstraint(
+            "kind IN ('device', 'phone', 'bank_account', 'address', 'login_ip')", name="kind"
+        ),
     )
     out["logins"] = table(
         "logins",
@@ -45,6 +47,15 @@ def define(table: Callable[..., Any]) -> dict[str, Any]:
     )
     out["rule_sets"] = table(
         "rule_sets",
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(80), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+        sa.Column("note", sa.Text, nullable=False, server_default=""),
+        sa.Column("loaded_at", UtcDateTime, nullable=False),
+    )
+    out["risk_models"] = table(
+        "risk_models",
         sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),

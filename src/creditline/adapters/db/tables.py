@@ -396,6 +396,7 @@ _risk = schema_risk.define(_table)
 party_identifiers = _risk["party_identifiers"]
 logins = _risk["logins"]
 rule_sets = _risk["rule_sets"]
+risk_models = _risk["risk_models"]
 risk_decisions = _risk["risk_decisions"]
 risk_labels = _risk["risk_labels"]
 rings = _risk["rings"]

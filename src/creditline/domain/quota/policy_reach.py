@@ -65,6 +65,7 @@ REACH: dict[str, Reach] = {
     "installment_freeze_days": Reach.LINES,
     "installment_score_drop": Reach.LINES,
     "installment_payoff_extra_periods": Reach.LINES,
+    "ring_horizon_days": Reach.LINES,
 }
 
 

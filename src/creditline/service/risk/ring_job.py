@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.rings import Ring, find_rings
@@ -20,11 +20,13 @@ def detect(
 ) -> list[Ring]:
     """Rings in the history since ``since`` (all of it by default); reads only."""
     now = uow.reference.now()
-    threshold = uow.reference.policy(now).money("large_spend_threshold").minor
+    policy = uow.reference.policy(now)
+    threshold = policy.money("large_spend_threshold").minor
+    horizon = timedelta(days=policy.integer("ring_horizon_days"))
     identifiers = [(r.party_id, r.kind, r.value) for r in uow.risk.all_identifiers()]
     flows = [*uow.rings.spend_flows(since), *uow.rings.order_flows(since)]
     step = None if progress is None else (lambda i, n: progress("groups", i, n))
-    return find_rings(identifiers, flows, threshold=threshold, progress=step)
+    return find_rings(identifiers, flows, threshold=threshold, horizon=horizon, progress=step)
 
 
 def rings(

@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo chromium test check lint types imports unit pg-test bench test-long clean lock
+.PHONY: demo chromium test check lint types imports unit pg-test bench test-long clean lock model
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/scorecard.py
 	$(BIN)/python bench/reviews.py
+	$(BIN)/python bench/rings.py --scale 100
+
+# The learned cash-out model the package ships as version 0: fitted on training seeds 1-6 of the
+# simulator (never its evaluation seeds, 1000 and up), in a throwaway sandbox.
+model: $(STAMP)
+	rm -f /tmp/creditline-model.db* src/creditline/adapters/rules/risk-model-v0.json
+	$(BIN)/creditline --db sqlite:////tmp/creditline-model.db init --sandbox
+	$(BIN)/creditline --db sqlite:////tmp/creditline-model.db operator add boss --role admin
+	$(BIN)/creditline --db sqlite:////tmp/creditline-model.db operator add risk-li --role risk --as boss
+	$(BIN)/creditline --db sqlite:////tmp/creditline-model.db risk model train --seeds 1-6 \
+	  --ship src/creditline/adapters/rules/risk-model-v0.json --note "shipped v0" --as risk-li
 
 test-long: $(STAMP)
 	$(BIN)/pytest -n 2 -m slow --durations=15

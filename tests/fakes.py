@@ -76,6 +76,7 @@ class FakeState:
     identifiers: list[tuple[str, str, str]] = field(default_factory=list)
     logins: list[dict[str, Any]] = field(default_factory=list)
     rule_sets: list[Any] = field(default_factory=list)
+    models: list[Any] = field(default_factory=list)
     decisions: dict[tuple[str, str], Any] = field(default_factory=dict)
     labels: dict[tuple[str, str], tuple[str, str | None, str | None]] = field(default_factory=dict)
     rings: dict[str, dict[str, Any]] = field(default_factory=dict)

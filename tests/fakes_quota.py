@@ -237,6 +237,7 @@ class FakeHolds:
     ) -> None:
         row = self.s.holds[line_id, hold_id]
         row["hold"] = replace(row["hold"], status=status, captured=captured, refunded=refunded)
+        row["updated_at"] = now
 
     def due_holds(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         due = sorted(

@@ -7,14 +7,17 @@ import copy
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from creditline.adapters.db.repos.rules_sql import default_rule_set
+from creditline.adapters.db.repos.rules_sql import default_rule_set, shipped_model_text
 from creditline.adapters.db.schema_risk import CUMULATIVE
+from creditline.adapters.risk.learned_model import LearnedModel, parse_document
 from creditline.domain.errors import NotFound
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.risk.decisions import Review
 from creditline.domain.risk.features import STRONG_IDENTIFIERS, RunningTotals
+from creditline.domain.risk.flows import link_strengths
 from creditline.domain.risk.rings import Flow
 from creditline.domain.risk.rules import Event, Outcome, RuleSet, parse_rule_set
 from creditline.service.risk.risk_ports import (
@@ -51,6 +54,15 @@ class FakeRisk:
             if p != party_id and (k, v) in mine:
                 out.setdefault(p, set()).add(k)
         return out
+
+    def link_strengths(self, party_id: str) -> dict[str, Decimal]:
+        mine = {(k, v) for p, k, v in self.s.identifiers if p == party_id}
+        rows = [
+            (p, k, sum(1 for _, k2, v2 in self.s.identifiers if (k2, v2) == (k, v)))
+            for p, k, v in self.s.identifiers
+            if p != party_id and (k, v) in mine
+        ]
+        return link_strengths(rows)
 
     def all_identifiers(self) -> list[IdentifierRow]:
         return [IdentifierRow(p, k, v) for p, k, v in sorted(self.s.identifiers)]
@@ -108,6 +120,7 @@ class FakeRisk:
             declined_24h=since(h24, "cum_declined"),
             forbidden_7d=since(d7, "cum_forbidden"),
             near_threshold_24h=since(h24, "cum_near"),
+            near_threshold_7d=since(d7, "cum_near"),
             refunds_30d=sum(
                 1 for r in rows if r["hold"].refunded.minor > 0 and r["created_at"] >= month
             ),
@@ -120,6 +133,8 @@ class FakeRisk:
             links=sum(len(kinds) for kinds in self._link_rows(party_id)),
             withdrawals_24h=sum(1 for at in withdrawals if at >= day),
             withdrawals_7d=sum(1 for at in withdrawals if at >= now - timedelta(days=7)),
+            ring_member=party_id in self.s.ring_members,
+            model_seq=max((r.version for r in self.s.models), default=0),
             totals=RunningTotals(*now_t),
         )
 
@@ -137,6 +152,7 @@ class FakeRisk:
         now: datetime,
         near: int,
         threshold: int,
+        horizon: timedelta = timedelta(days=45),
     ) -> LinkedActivity:
         strong = sorted(p for p, kinds in linked.items() if kinds & STRONG_IDENTIFIERS)
         t7d, t24h, t30d = now - timedelta(days=7), now - timedelta(hours=24), now - timedelta(30)
@@ -153,25 +169,30 @@ class FakeRisk:
             if near <= r["hold"].amount.minor < threshold and r["created_at"] >= t24h
         )
         forbidden_7d = sum(1 for r in recent if r["hold"].purpose.value in forbidden)
+        t_far = now - horizon
         spends = [
-            (r["counterparty"], r["created_at"])
+            (r["counterparty"], r["created_at"], r["hold"].amount.minor)
             for r in self._holds_of(line_id)
-            if r["created_at"] >= t30d and r["counterparty"] is not None
+            if r["created_at"] >= min(t30d, t_far) and r["counterparty"] is not None
         ]
-        buyers = {cp for cp, at in spends if at >= t7d} | set(strong)
-        money_back = sum(
-            r["order"].amount.minor
+        paid = [x for x in spends if x[1] >= t_far]
+        buyers = {cp for cp, _, _ in paid} | set(strong)
+        back = [
+            r["order"]
             for r in self.s.orders.values()
             if r["order"].merchant_id in {party_id, *strong}
-            and r["order"].created_at >= t7d
+            and r["order"].created_at >= t_far
             and r["order"].buyer in buyers
-        )
+        ]
+        money_back = sum(o.amount.minor for o in back if o.created_at >= t7d)
         return LinkedActivity(
             strong=len(strong),
             near_threshold_24h=near_24h,
             forbidden_7d=forbidden_7d,
-            linked_spends_30d=sum(1 for cp, _ in spends if cp in linked),
+            linked_spends_30d=sum(1 for cp, at, _ in spends if cp in linked and at >= t30d),
             money_back_7d=money_back,
+            money_back_far=sum(o.amount.minor for o in back),
+            paid_far=sum(amount for _, _, amount in paid),
         )
 
     def insert_decision(self, d: Decision) -> None:
@@ -283,6 +304,27 @@ class FakeRuleSets:
             RuleSetRow(rule_set.version, rule_set.name, rule_set.digest, rule_set.text, note, now)
         )
 
+    def latest_model_seq(self) -> int:
+        return max((r.version for r in self.s.models), default=0)
+
+    def model(self, seq: int) -> LearnedModel | None:
+        if seq == 0:
+            text = shipped_model_text()
+            return None if text is None else LearnedModel(0, parse_document(text))
+        return LearnedModel(seq, parse_document(self.model_row(seq).document))
+
+    def model_row(self, version: int) -> RuleSetRow:
+        for r in self.s.models:
+            if r.version == version:
+                return r
+        raise NotFound("version", f"version: no model version {version}")
+
+    def model_rows(self) -> list[RuleSetRow]:
+        return list(self.s.models)
+
+    def insert_model(self, row: RuleSetRow) -> None:
+        self.s.models.append(row)
+
 
 class FakeRings:
     """The ``rings`` port in memory (labels and money flows included)."""
@@ -317,7 +359,8 @@ class FakeRings:
                 r["hold"].id,
                 r["hold"].purpose.value,
                 r["hold"].status.value,
-                r["hold"].refunded,
+                r["hold"].refunded.minor,
+                r.get("updated_at") if r["hold"].refunded.minor else None,
             )
             for (lid, _), r in self.s.holds.items()
             if since is None or r["created_at"] >= since
@@ -339,6 +382,13 @@ class FakeRings:
             for o in (r["order"] for r in self.s.orders.values())
             if o.buyer is not None and (since is None or o.created_at >= since)
         ]
+
+    def in_ring(self, party_id: str) -> bool:
+        return party_id in self.s.ring_members
+
+    def ring_of_party(self, party_id: str) -> dict[str, Any] | None:
+        ring_id = self.s.ring_members.get(party_id)
+        return None if ring_id is None else dict(self.s.rings[ring_id])
 
     def ring_of_members(self, members: list[str]) -> str | None:
         return next((self.s.ring_members[p] for p in members if p in self.s.ring_members), None)

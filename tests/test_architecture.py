@@ -28,6 +28,22 @@ NOT_MONEY = {
     ("creditline.domain.risk.metrics", "RING_MATCH"): "the Jaccard overlap that makes a match",
     ("creditline.domain.risk.metrics", "_ratio"): "precision and recall over event and ring counts",
     ("creditline.domain.risk.features", "return_rate"): "return rate: returned orders / orders",
+    ("creditline.domain.risk.features", "_fill_history"): "money back share: a ratio of two sums",
+    **{
+        ("creditline.domain.risk.flows", name): "identifier weights and link strengths: similarity"
+        for name in (
+            "KIND_WEIGHTS",
+            "STRONG_LINK",
+            "WEAK_LINK",
+            "identifier_weight",
+            "link_strength",
+        )
+    },
+    ("creditline.domain.risk.flows", "CYCLE_SHARE"): "the share of a spend a cycle returns",
+    ("creditline.domain.risk.flows", "BURST_SHARE"): "the share of a shop's spends refunded",
+    ("creditline.domain.risk.flows", "money_cycles"): "half the horizon, a timedelta",
+    ("creditline.domain.risk.scheme_metrics", "RING_MATCH"): "the Jaccard overlap of a match",
+    ("creditline.domain.risk.scheme_metrics", "_ratio"): "recall, precision, rates over counts",
 }
 
 #: Calls that read a clock or the file system; rules take the time and the data as arguments.

@@ -305,7 +305,7 @@ STORIES: dict[Story, set[ReasonCode]] = {
 NOT_A_SPEND: dict[ReasonCode, str] = {
     C.LINE_CLOSED: "contact the platform",
     C.SINGLE_SPEND_LIMIT: "contact the platform to ask for a limit review",
-    C.RISK_DECLINED: "appeal to customer service",
+    C.RISK_DECLINED: "contact customer service",
     C.CORE_SHARE_BELOW_ADVICE: "core suppliers above 60%",
     C.CORE_SUPPLIERS_BELOW_ADVICE: "add more core suppliers",
     C.ORDER_NOT_SHIPPED: "ship it first",

@@ -10,6 +10,7 @@ import pytest
 
 from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.db.repos.rules_sql import default_rules_text
+from creditline.domain.risk.flows import STRONG_LINK, identifier_weight
 from creditline.domain.risk.rings import link_graph
 from creditline.domain.risk.rules import Event, blank_features, parse_rule_set
 from creditline.service import sandbox_clock as clock
@@ -26,7 +27,12 @@ RULES = parse_rule_set(default_rules_text())
 #: the quiet side, the value at which the rule starts to fire). Money is in yuan.
 SPEND = {"event": "spend", "party_kind": "merchant", "large_spend_threshold": Decimal(50000)}
 WITHDRAWAL = {**SPEND, "event": "withdrawal"}
-CONSUMER = {**SPEND, "party_kind": "consumer", "counterparty_strong_link": True}
+CONSUMER = {
+    **SPEND,
+    "party_kind": "consumer",
+    "counterparty_strong_link": True,
+    "counterparty_link": Decimal("0.50"),
+}
 EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
     ("forbidden_purpose_attempt", SPEND, "purpose_forbidden", False, True),
     (
@@ -44,44 +50,38 @@ EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
         Decimal(1),
     ),
     ("spends_after_forbidden_attempts", SPEND, "forbidden_attempts_7d", Decimal(1), Decimal(2)),
-    ("spend_to_linked_party", CONSUMER, "amount", Decimal("999.99"), Decimal("1000.00")),
     (
         "spend_to_linked_party",
-        {**SPEND, "amount": Decimal("0.01")},
+        {**SPEND, "amount": Decimal("0.01"), "counterparty_link": Decimal("0.50")},
         "counterparty_strong_link",
         False,
         True,
     ),
-    # A small purchase at a linked shop only scores, and only below 1,000.00.
-    ("small_purchase_at_linked_shop", CONSUMER, "amount", Decimal("1000.00"), Decimal("999.99")),
+    # A link is a link from 0.30: an office Wi-Fi shared by dozens weighs less.
+    (
+        "spend_to_linked_party",
+        {**SPEND, "amount": Decimal("0.01"), "counterparty_strong_link": True},
+        "counterparty_link",
+        Decimal("0.29"),
+        Decimal("0.30"),
+    ),
+    # A purchase at a linked shop only scores, whatever its amount (a relative's shop).
+    ("purchase_at_linked_shop", CONSUMER, "counterparty_link", Decimal("0.29"), Decimal("0.30")),
     (
         "money_came_back",
-        {**SPEND, "linked_spends_30d": Decimal(1)},
-        "money_back_7d",
-        Decimal(0),
-        Decimal("0.01"),
+        {**SPEND, "money_back_share": Decimal("0.9")},
+        "money_back_45d",
+        Decimal("999.99"),
+        Decimal(1000),
     ),
     (
         "money_came_back",
-        {**SPEND, "money_back_7d": Decimal(100)},
-        "linked_spends_30d",
-        Decimal(0),
-        Decimal(1),
+        {**SPEND, "money_back_45d": Decimal(5000)},
+        "money_back_share",
+        Decimal("0.49"),
+        Decimal("0.50"),
     ),
-    (
-        "quick_refunds_linked",
-        {**SPEND, "strong_linked_parties": Decimal(1)},
-        "refunds_30d",
-        Decimal(1),
-        Decimal(2),
-    ),
-    (
-        "quick_refunds_linked",
-        {**SPEND, "refunds_30d": Decimal(2)},
-        "strong_linked_parties",
-        Decimal(0),
-        Decimal(1),
-    ),
+    ("known_ring_member", SPEND, "ring_member", False, True),
     (
         "split_under_threshold",
         {**SPEND, "near_threshold": True},
@@ -95,6 +95,13 @@ EDGES: list[tuple[str, dict[str, Any], str, Any, Any]] = [
         "linked_near_threshold_24h",
         Decimal(0),
         Decimal(1),
+    ),
+    (
+        "split_under_threshold",
+        {**SPEND, "near_threshold": True},
+        "near_threshold_7d",
+        Decimal(2),
+        Decimal(3),
     ),
     ("burst_of_spends", SPEND, "spend_count_1h", Decimal(19), Decimal(20)),
     (
@@ -145,7 +152,11 @@ def test_every_shipped_rule_has_its_threshold_pinned() -> None:
 def test_money_coming_back_is_judged_on_spends_and_withdrawals_not_logins(
     event: Event, fires: bool
 ) -> None:
-    features = {"event": event.value, "money_back_7d": Decimal(1), "linked_spends_30d": Decimal(1)}
+    features = {
+        "event": event.value,
+        "money_back_45d": Decimal(2000),
+        "money_back_share": Decimal(1),
+    }
     assert _fires("money_came_back", features) is fires
 
 
@@ -159,22 +170,24 @@ def test_a_burst_of_withdrawal_attempts_is_judged_on_withdrawals_only(
     assert _fires("withdrawal_burst", features) is fires
 
 
-# -- the hub cut-off of the ring job ------------------------------------------------------------
-@pytest.mark.parametrize(("sharing", "links"), [(2, 1), (12, 66), (13, 0)])
-def test_an_identifier_shared_by_12_parties_links_them_and_by_13_is_a_hub(
-    sharing: int, links: int
-) -> None:
-    graph = link_graph((f"p{i:02}", "address", "mall-3F") for i in range(sharing))
-    assert graph.number_of_edges() == links  # every pair of holders, or none at all
+# -- identifiers weigh by how many share them (no hub cut-off) -------------------------------------
+@pytest.mark.parametrize(("sharing", "strong"), [(2, True), (12, True), (50, True), (1000, False)])
+def test_a_shared_device_ties_less_the_more_parties_share_it(sharing: int, strong: bool) -> None:
+    graph = link_graph((f"p{i:03}", "device", "farm") for i in range(sharing))
+    if sharing <= 50:  # every pair of holders is tied, however many (a phone farm is one ring)
+        assert graph.number_of_edges() == sharing * (sharing - 1) // 2
+    strength = identifier_weight("device", sharing)
+    assert (strength >= STRONG_LINK) is strong
 
 
-@pytest.mark.parametrize(("sharing", "rings"), [(12, 1), (13, 0)])
-def test_two_cashout_shops_on_a_shared_wifi_are_a_ring_until_the_wifi_is_a_hub(
+@pytest.mark.parametrize(("sharing", "rings"), [(2, 1), (12, 1), (40, 1)])
+def test_two_cashout_shops_on_a_shared_wifi_are_a_ring_however_many_share_the_wifi(
     db: SqlDatabase, sharing: int, rings: int
 ) -> None:
-    """甲 and 乙 each try twice to take their quota as cash; they share a shop-floor Wi-Fi
-    address with the other tenants of the floor. Twelve tenants are still a group the ring job
-    looks at; a thirteenth makes the address a hub that links no one."""
+    """甲 and 乙 each try to take their quota as cash again and again; they share a shop-floor
+    Wi-Fi address with the other tenants of the floor. The address weighs less the more tenants
+    share it, but the two tries at cash are the evidence: they are one ring, and the tenants
+    who did nothing are in none."""
     a, line_a = active_line(db, "甲")
     b, line_b = active_line(db, "乙")
     tenants = [a, b]
@@ -190,7 +203,7 @@ def test_two_cashout_shops_on_a_shared_wifi_are_a_ring_until_the_wifi_is_a_hub(
     assert found["count"] == rings
     if rings:
         (ring,) = found["rings"]
-        assert ring["members"] == sorted(tenants)
+        assert ring["members"] == sorted([a, b])  # the idle tenants are in no ring
         assert ring["pattern"] == "forbidden_purpose"
         assert ring["shared"] == [{"kind": "address", "value": "wifi-3F"}]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from creditline.adapters.db.database import SqlDatabase
@@ -79,7 +81,9 @@ def test_a_loaded_rule_set_reviews_spends_and_blocks_logins(db: SqlDatabase) -> 
 
     login = risk.record_login(db, m, device="new-phone", ip="1.2.3.4")
     assert login.refused
-    assert login.body["risk"]["reasons"][0]["code"] == "blocked_login"
+    assert login.body["risk"]["outcome"] == "decline"
+    assert "reasons" not in login.body["risk"]  # the rule stays with the operators
+    assert _decision(db, login.body["risk"]["decision"]).reasons[0]["code"] == "blocked_login"
     with pytest.raises(InvalidInput):
         risk.record_login(db, m, device="", ip="1.2.3.4")
     with pytest.raises(InvalidInput):
@@ -94,6 +98,11 @@ def test_a_loaded_rule_set_reviews_spends_and_blocks_logins(db: SqlDatabase) -> 
     assert risk.queue(db).body["count"] == 0
     with pytest.raises(InvalidInput):
         risk_rules.backtest(db, "")
+
+
+def _decision(db: SqlDatabase, decision_id: str) -> Any:
+    with db.transaction(write=False) as uow:
+        return next(d for d in uow.risk.decisions_between(None, None) if d.id == decision_id)
 
 
 def spending_why(db: SqlDatabase, line: str) -> dict:
@@ -214,7 +223,10 @@ def test_a_withdrawal_after_money_came_back_is_declined(db: SqlDatabase) -> None
     assert refused.refused
     reason = refused.body["reasons"][0]
     assert reason["code"] == "risk_declined"
-    assert "cashout_money_back" in reason["facts"]["codes"]
+    assert "cashout" not in str(reason)  # the holder is told what to do, never the rule
+    with db.transaction(write=False) as uow:
+        codes = {r["code"] for d in uow.risk.decisions_between(None, None) for r in d.reasons}
+    assert "cashout_money_back" in codes
     empty = funds.withdraw(db, b, amount="100.00", key="w2")  # no balance: the book refuses
     assert empty.refused
     assert empty.body["reasons"][0]["code"] == "insufficient_balance"

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from creditline.domain.money import Money
     from creditline.domain.quota.purposes import PURPOSE_NAMES
     from creditline.domain.reasons import Reason, ReasonCode
+    from creditline.domain.risk.scheme_metrics import Attempted, scheme_report
     from creditline.domain.workdays import SHANGHAI, iso_local, local_text
     from creditline.service.access.audit import act, list_audit, new_request_id
     from creditline.service.access.kept_responses import (
@@ -149,6 +150,13 @@ if TYPE_CHECKING:
     from creditline.service.quota.temporary_quota import grant_temporary_quota, temporary_quota
     from creditline.service.quota.why import why
     from creditline.service.risk.labels import evaluate, store_labels
+    from creditline.service.risk.model_registry import (
+        load_model,
+        model_document,
+        show_model,
+        train_model,
+        training_rows,
+    )
     from creditline.service.risk.ring_job import rings
     from creditline.service.risk.rule_sets import (
         PATTERNS,
@@ -271,6 +279,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Unauthenticated",
     ),
     "domain.money": ("Money",),
+    "domain.risk.scheme_metrics": ("Attempted", "scheme_report"),
     "domain.quota.purposes": ("PURPOSE_NAMES",),
     "domain.reasons": ("Reason", "ReasonCode"),
     "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
@@ -309,6 +318,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.quota.spending": ("authorize", "capture", "refund", "repay", "void"),
     "service.quota.why": ("why",),
     "service.risk.labels": ("evaluate", "store_labels"),
+    "service.risk.model_registry": (
+        "load_model",
+        "model_document",
+        "show_model",
+        "train_model",
+        "training_rows",
+    ),
     "service.risk.ring_job": ("rings",),
     "service.risk.rule_sets": ("PATTERNS", "backtest", "features", "load_rules", "show_rules"),
     "service.risk.scoring": ("decide", "link", "queue", "record_login"),
@@ -347,6 +363,7 @@ __all__ = [
     "PURPOSE_NAMES",
     "SHANGHAI",
     "Answer",
+    "Attempted",
     "CalendarExhausted",
     "Conflict",
     "CreditlineError",
@@ -437,8 +454,10 @@ __all__ = [
     "list_requests",
     "list_rings",
     "load_calendar",
+    "load_model",
     "load_rules",
     "local_text",
+    "model_document",
     "new_request_id",
     "next_working_day",
     "open_incident",
@@ -471,6 +490,7 @@ __all__ = [
     "roles_table",
     "run_due",
     "save_service_figures",
+    "scheme_report",
     "scoped_key",
     "security_centre",
     "self_check",
@@ -491,6 +511,7 @@ __all__ = [
     "show_incident",
     "show_installment",
     "show_line",
+    "show_model",
     "show_order",
     "show_party",
     "show_policy",
@@ -504,7 +525,9 @@ __all__ = [
     "submit_appeal",
     "submit_application",
     "temporary_quota",
+    "train_model",
     "train_scorecard",
+    "training_rows",
     "update_credit_facts",
     "update_endpoint",
     "verify_ledger",

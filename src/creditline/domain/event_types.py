@@ -60,6 +60,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "risk.reviewed",
     "risk.ring_found",
     "risk.rules_loaded",
+    "risk.model_loaded",
     "split.deferred",
     "split.executed",
     "split_rule.set",

@@ -204,10 +204,9 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "submit a valid {document_en}",
     ),
     ReasonCode.OCCUPANCY_OVERDUE: ReasonText(
-        "有 {count} 笔占用超过 {limit_days} 天未结清"
-        "（最早：订单 {oldest_order}，已 {oldest_days} 天）",
-        "{count} occupancy item(s) older than {limit_days} days are unsettled (oldest: order "
-        "{oldest_order}, {oldest_days} days)",
+        "有 {count} 笔占用超过 {limit_days} 天未结清（最早：{oldest_zh}，已 {oldest_days} 天）",
+        "{count} occupancy item(s) older than {limit_days} days are unsettled (oldest: "
+        "{oldest_en}, {oldest_days} days)",
         "还款 {repay_to_lift} 即可解除（或等买家确认收货后回款）",
         "repay {repay_to_lift} to lift it (or have buyers confirm receipt so proceeds repay it)",
     ),
@@ -294,18 +293,23 @@ TEXTS: dict[ReasonCode, ReasonText] = {
         "币种 {currency} 与额度币种 {line_currency} 不一致",
         "currency {currency} does not match the line currency {line_currency}",
     ),
+    # What the holder is told of a risk decision never names a rule, a weight, a score, a window
+    # or which identifiers matter (an evader's map), and never states a fact about the holder's
+    # trades: only what kind of check it was and what to do. Operators see everything.
     ReasonCode.RISK_DECLINED: ReasonText(
-        "风控拒绝（{rules}）：{detail_zh}",
-        "declined by risk control ({rules}): {detail_en}",
-        "如认为有误，请联系客服申诉并说明交易背景；请勿把额度用于提现、转账或与关联账户之间的虚假交易",
-        "if this is a mistake, appeal to customer service and explain the business behind it; "
-        "never use quota for cash, transfers or fake trades with linked accounts",
+        "这笔交易未通过安全检查：{detail_zh}",
+        "this transaction did not pass the safety check: {detail_en}",
+        "如是正常经营或消费，请提交申诉并附上发票、合同或物流单据，或联系客服；"
+        "额度只能用于真实交易，不能提现或转账",
+        "if this is a genuine purchase, appeal with an invoice, a contract or shipping papers, "
+        "or contact customer service; quota pays for real trades only, never cash or transfers",
     ),
     ReasonCode.RISK_REVIEW: ReasonText(
-        "该笔支付需要人工审核（{rules}）：{detail_zh}",
-        "this spend is held for a manual review ({rules}): {detail_en}",
-        "审核通常在1个工作日内完成，结果会通知您",
-        "a review usually takes up to one working day; you will be told the result",
+        "该笔支付需要人工核实：{detail_zh}",
+        "this spend is held for a manual check: {detail_en}",
+        "核实通常在1个工作日内完成，结果会通知您；可提前提交发票或合同以加快处理",
+        "a check usually takes up to one working day and you will be told the result; "
+        "sending an invoice or a contract now speeds it up",
     ),
     ReasonCode.REVIEW_PENDING: ReasonText(
         "该笔支付正在人工审核中，审核通过前不能扣款",

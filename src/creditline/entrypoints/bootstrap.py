@@ -185,3 +185,10 @@ def scorecard_fitter(kind: str = "consumer") -> Any:
     from creditline.adapters.credit.scorecard_fit import fit_scorecard
 
     return functools.partial(fit_scorecard, kind=kind)
+
+
+def risk_model_fitter() -> Any:
+    """Fitting the learned cash-out model with LightGBM (``adapters.risk.model_fit``)."""
+    from creditline.adapters.risk.model_fit import fit_model
+
+    return fit_model

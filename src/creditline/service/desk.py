@@ -12,7 +12,7 @@ from creditline.domain.risk.catalogue import FEATURES
 from creditline.domain.workdays import iso_local
 from creditline.service.access.audit import audit_json
 from creditline.service.idempotency import Answer
-from creditline.service.risk.review import MAX_QUEUE, decision_json
+from creditline.service.risk.review import MAX_QUEUE, decision_json, graph_evidence
 from creditline.service.uow import Database
 
 MAX_PAGE = 100
@@ -31,14 +31,15 @@ def _after(after: int) -> None:
 
 def review_queue(db: Database, *, limit: int = 100) -> Answer:
     """The decisions waiting for an operator, oldest first, each with the rules that fired
-    (``reasons``) and the features it was scored on (those away from their neutral value),
-    each feature with its meaning."""
+    (``reasons``), the features it was scored on (those away from their neutral value), each
+    feature with its meaning, and the graph evidence around its party (``graph``)."""
     _limit(limit, MAX_QUEUE)
     with db.transaction(write=False) as uow:
         pending = uow.risk.pending_reviews(limit)
+        graphs = {d.party_id: graph_evidence(uow, d.party_id) for d in pending}
     items = []
     for d in pending:
-        item = decision_json(d)
+        item = {**decision_json(d), "graph": graphs[d.party_id]}
         item["features"] = [
             {"name": name, "value": value, "meaning": FEATURES.get(name, (None, ""))[1]}
             for name, value in sorted(d.features.items())

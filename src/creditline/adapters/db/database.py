@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
@@ -113,6 +114,8 @@ class SqlDatabase:
         self._policy: tuple[int, list[PolicyChange]] = (-1, [])
         self._calendar: WorkCalendar | None = None
         self._rules: dict[int, RuleSet] = {}
+        #: Learned models by version, loaded once (versions are append-only, like rule sets).
+        self.models: dict[int, Any] = {}
         self._local = threading.local()
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None

@@ -266,7 +266,8 @@ SPEND_FEATURES = Statement(
     "SELECT "  # noqa: S608 - fixed text
     + ", ".join(f"{a}.{c}" for a in ("n", "b1", "b24", "b7", "b30") for c in CUMULATIVE)
     + ", rr.n_refunds, oo.n_orders, oo.n_returns, gg.n_logins, gg.n_new_devices, gg.n_ips, "
-    "kk.n_links, ww.n_withdrawals_24h, ww.n_withdrawals_7d FROM (SELECT 1 AS one) one "
+    "kk.n_links, ww.n_withdrawals_24h, ww.n_withdrawals_7d, rg.n_rings, mv.model_seq "
+    "FROM (SELECT 1 AS one) one "
     + _newest("n", None)
     + _newest("b1", "t_hour")
     + _newest("b24", "t_day")
@@ -288,5 +289,8 @@ SPEND_FEATURES = Statement(
     # its key); decision ids sort by time within the party, so the key's range is the window.
     "CROSS JOIN (SELECT coalesce(sum(CASE WHEN w.id >= :d_day THEN 1 ELSE 0 END), 0) "
     " AS n_withdrawals_24h, count(*) AS n_withdrawals_7d FROM risk_decisions w "
-    " WHERE w.party_id = :party_id AND w.id >= :d_week AND w.event = 'withdrawal') ww"
+    " WHERE w.party_id = :party_id AND w.id >= :d_week AND w.event = 'withdrawal') ww "
+    # issue 17: whether the party is in a ring the ring job found, and the live model's version
+    "CROSS JOIN (SELECT count(*) AS n_rings FROM ring_members m WHERE m.party_id = :party_id) rg "
+    "CROSS JOIN (SELECT coalesce(max(version), 0) AS model_seq FROM risk_models) mv"
 )

@@ -227,6 +227,9 @@ def _overdue(ctx: SpendContext) -> list[Reason]:
         "count": len(overdue),
         "limit_days": limit_days,
         "oldest_order": oldest.order_id or oldest.hold_id,
+        # a spend without an order is named as a spend, never as "order None" or a hold as order
+        "oldest_zh": f"订单 {oldest.order_id}" if oldest.order_id else f"支付 {oldest.hold_id}",
+        "oldest_en": f"order {oldest.order_id}" if oldest.order_id else f"spend {oldest.hold_id}",
         "oldest_days": (ctx.now - oldest.captured_at).days,
         "repay_to_lift": Money.total((o.outstanding for o in overdue), ctx.currency).format(),
         "orders": [

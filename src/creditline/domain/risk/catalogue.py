@@ -22,7 +22,7 @@ FEATURES: dict[str, tuple[Any, str]] = {
     "party_kind": (_S, "merchant or consumer"),
     "account_age_days": (_N, "days since the party was added"),
     "large_spend_threshold": (_N, "policy's large-spend threshold in yuan"),
-    "near_threshold": (_B, "amount in [90%, 100%) of the large-spend threshold"),
+    "near_threshold": (_B, "amount in [75%, 100%) of the large-spend threshold"),
     **{
         f"spend_count_{w}": (_N, f"spends authorised on the line in the last {w}")
         for w in ("1h", "24h", "7d", "30d")
@@ -33,7 +33,7 @@ FEATURES: dict[str, tuple[Any, str]] = {
     },
     "declined_24h": (_N, "declined spend attempts on the line in 24 h"),
     "forbidden_attempts_7d": (_N, "forbidden-purpose attempts on the line in 7 days, before this"),
-    "near_threshold_24h": (_N, "attempts in [90%, 100%) of the threshold in 24 h, before this"),
+    "near_threshold_24h": (_N, "attempts in [75%, 100%) of the threshold in 24 h, before this"),
     "refunds_30d": (_N, "captured spends refunded in 30 days"),
     "orders_30d": (_N, "the merchant's orders in 30 days"),
     "returns_30d": (_N, "the merchant's returned orders in 30 days"),
@@ -52,6 +52,23 @@ FEATURES: dict[str, tuple[Any, str]] = {
             " counterparties or its strong links (0 for a party with no links)"
         ),
     ),
+    "money_back_45d": (
+        _N,
+        (
+            "yuan of orders paid to the holder (or its strong links) within the ring horizon"
+            " (policy ring_horizon_days, 45 days) by whoever it paid, linked or not"
+        ),
+    ),
+    "money_back_share": (_N, "money_back_45d over what the holder paid those parties (0-n)"),
+    "counterparty_link": (
+        _N,
+        (
+            "how strongly the counterparty is tied to the holder (0-1: identifiers weighted by"
+            " kind and by how many parties share them)"
+        ),
+    ),
+    "ring_member": (_B, "the holder is a member of a ring the ring job found"),
+    "near_threshold_7d": (_N, "attempts in [75%, 100%) of the threshold in 7 days, before this"),
     "logins_24h": (_N, "logins in 24 h"),
     "new_device_logins_24h": (_N, "logins from a device never seen before, in 24 h"),
     "distinct_ips_24h": (_N, "distinct IP addresses logged in from in 24 h"),

@@ -27,8 +27,9 @@ WINDOWS = ("1h", "24h", "7d", "30d")
 
 
 def near_floor(threshold: int) -> int:
-    """The smallest amount "just under" the large-spend threshold: 90 % of it, rounded up."""
-    return -(-threshold * 9 // 10)
+    """The smallest amount "just under" the large-spend threshold: 75 % of it, rounded up (a
+    split paced under a narrower band is still a split)."""
+    return -(-threshold * 3 // 4)
 
 
 def large_spend_threshold(policy: Policy, currency: str = "CNY") -> int:
@@ -114,6 +115,11 @@ class HistoryFeatures:
     #: The party's withdrawal attempts (declined and refused ones too) in 24 h and 7 days.
     withdrawals_24h: int = 0
     withdrawals_7d: int = 0
+    near_threshold_7d: int = 0
+    #: Read in the same round trip: the party is in a ring the ring job found, and the live
+    #: learned model's version (what a rule set's ``model: live`` means now).
+    ring_member: bool = False
+    model_seq: int = 0
     #: The line's running totals before this request.
     totals: RunningTotals = RunningTotals()
 
@@ -127,6 +133,10 @@ class LinkedActivity:
     forbidden_7d: int = 0
     linked_spends_30d: int = 0
     money_back_7d: int = 0
+    #: Within the policy's horizon (ring_horizon_days): orders paid to the holder (or its strong
+    #: links) by whoever it paid, and what it paid them.
+    money_back_far: int = 0
+    paid_far: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,10 @@ class History:
     own: HistoryFeatures
     links: Mapping[str, AbstractSet[str]] = field(default_factory=dict)
     linked: LinkedActivity = LinkedActivity()
+    #: How strongly each linked party is tied to the holder (0-1, see ``flows.identifier_weight``).
+    strengths: Mapping[str, Decimal] = field(default_factory=dict)
+    ring_member: bool = False
+    near_threshold_7d: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +212,15 @@ def _fill_history(f: dict[str, Any], history: History, counterparty: str | None)
     f["linked_near_threshold_24h"] = Decimal(linked.near_threshold_24h)
     f["linked_forbidden_7d"] = Decimal(linked.forbidden_7d)
     f["money_back_7d"] = Money(linked.money_back_7d).major
+    f["money_back_45d"] = Money(linked.money_back_far).major
+    f["money_back_share"] = (
+        (Decimal(linked.money_back_far) / Decimal(linked.paid_far)).quantize(Decimal("0.01"))
+        if linked.paid_far
+        else Decimal(0)
+    )
+    f["counterparty_link"] = history.strengths.get(counterparty or "", Decimal(0))
+    f["ring_member"] = history.ring_member
+    f["near_threshold_7d"] = Decimal(history.near_threshold_7d)
 
 
 def account_age_days(created_at: datetime | None, now: datetime) -> int:

@@ -148,6 +148,8 @@ class RuleSet:
     decline_at: int
     rules: tuple[Rule, ...]
     text: str
+    #: The learned model beside the rules: ``none``, ``live`` (the newest) or a version.
+    model: str = "none"
 
     def evaluate(self, features: dict[str, Any]) -> Verdict:
         event = _EVENTS.get(features["event"])
@@ -185,6 +187,7 @@ class RuleSet:
             "version": self.version,
             "digest": self.digest,
             "thresholds": {"review": self.review_at, "decline": self.decline_at},
+            "model": self.model,
             "rules": [
                 {
                     "name": r.name,
@@ -290,7 +293,16 @@ def parse_rule_set(text: str, *, version: int = 0) -> RuleSet:
             )
         )
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return RuleSet(name, version, digest, review_at, decline_at, tuple(rules), text)
+    model = "none"
+    if "model" in top:
+        model = _model_spec(_Doc.scalar(top["model"], "model", root), top["model"])
+    return RuleSet(name, version, digest, review_at, decline_at, tuple(rules), text, model)
+
+
+def _model_spec(text: str, node: yaml.Node) -> str:
+    if text in {"none", "live"} or (text.isdigit() and len(text) <= 6):
+        return text
+    raise InvalidInput("rules", f"{_Doc.where(node)}: model must be none, live or a version")
 
 
 def _choice(fields: dict[str, yaml.Node], key: str, parent: yaml.Node, kind: type[E]) -> E:

@@ -172,6 +172,18 @@ class BacktestIn(Body):
     text: RuleText
     start: When | None = None
     end: When | None = Field(default=None, description="exclusive")
+    model: Annotated[StrictStr, Field(pattern="^(none|live|[0-9]{1,6})$")] | None = Field(
+        default=None,
+        description="the learned model beside the rules (default: the rule set's own entry)",
+        examples=["live"],
+    )
+
+
+class ModelIn(Body):
+    document: Annotated[StrictStr, Field(max_length=20_000_000)] = Field(
+        description="a model document (JSON) as `creditline risk model train --ship` writes it"
+    )
+    note: Note = Field(default="", examples=["retrained with May's reviews"])
 
 
 # -- administration ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from creditline.entrypoints.api.bodies import (
     BacktestIn,
     DecisionIn,
     Limit,
+    ModelIn,
     RingsIn,
     RulesIn,
     StartingAfter,
@@ -170,9 +171,39 @@ def backtest(body: BacktestIn, call: Call) -> JSONResponse:
     start, end = parse_when(body.start, "start"), parse_when(body.end, "end")
     return call.write(
         "risk.analyse",
-        lambda db, _key: creditline.backtest(db, body.text, start=start, end=end),
+        lambda db, _key: creditline.backtest(db, body.text, start=start, end=end, model=body.model),
         target="backtest",
         body=body.model_dump(),
+    )
+
+
+@router.get(
+    "/models",
+    responses=ERRORS,
+    summary="The live learned model (机器学习风控模型), or one version: features, training",
+)
+def show_model(
+    call: Call,
+    version: Annotated[
+        int | None, Query(ge=0, le=1_000_000, description="0 is the shipped model")
+    ] = None,
+) -> JSONResponse:
+    operators_only(call.principal, "the risk model")
+    return call.read(lambda db: creditline.show_model(db, version=version))
+
+
+@router.post(
+    "/models",
+    responses=REFUSABLE,
+    summary="Load a learned model document as the next live version",
+)
+def load_model(body: ModelIn, call: Call) -> JSONResponse:
+    return call.write(
+        "risk.rules",
+        lambda db, key: creditline.load_model(db, body.document, note=body.note, key=key),
+        target="model",
+        note=body.note,
+        native_key=True,
     )
 
 

@@ -207,7 +207,8 @@ def _cashout(db: Database) -> None:
         counterparty=b,
     ).body
     console().print(
-        f"   spend 30000.00 甲 → 乙: {spent['status']} (score {spent['risk']['score']})"
+        f"   spend 30000.00 甲 → 乙: {spent['status']} · decision {spent['risk']['decision']} "
+        "(the holder is told what to do, never the rules; operators see the score)"
     )
     _reasons(spent)
     body = creditline.why(db, line_a, amount="100.00", purpose="procurement", lang="zh").body

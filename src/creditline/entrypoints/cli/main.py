@@ -40,8 +40,8 @@ COMMANDS: dict[str, Entry] = {
         "Why can't I use my quota? (额度为什么用不了) Every reason, with what to do.",
     ),
     "simulate": Entry(
-        "risk_cmds",
-        "Simulate a marketplace with labelled cash-out rings, then measure the rules and rings.",
+        "model_cmds",
+        "Simulate randomised cash-out schemes and honest look-alikes; measure what was caught.",
     ),
     "withdraw": Entry(
         "settlement_cmds",

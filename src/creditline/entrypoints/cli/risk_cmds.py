@@ -213,6 +213,10 @@ def backtest(
     rules: Annotated[Path, typer.Option("--rules", help="the candidate rule set")],
     start: Annotated[str | None, typer.Option("--from", help="date or ISO time")] = None,
     end: Annotated[str | None, typer.Option("--to", help="date or ISO time (exclusive)")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="the learned model beside the rules: none, live or a version"),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -227,6 +231,7 @@ def backtest(
                 start=parse_when(start, "from"),
                 end=parse_when(end, "to"),
                 progress=step,
+                model=model,
             )
 
     run(db, json_out, action, render_backtest)
@@ -249,6 +254,11 @@ def render_backtest(body: dict[str, Any]) -> None:
     console().print(table)
     render_metrics(body["before"], "live rules")
     render_metrics(body["after"], "candidate")
+    for name, m in (body.get("compare") or {}).items():
+        console().print(
+            f"  {name}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])} · "
+            f"flagged {m['flagged']}"
+        )
 
 
 def render_metrics(m: dict[str, Any], title: str) -> None:
@@ -338,62 +348,7 @@ def login_record(
     )
 
 
-# -- the simulator -------------------------------------------------------------------------------
-@app.command("simulate")
-def simulate(
-    merchants: Annotated[
-        int, typer.Option("--merchants", min=2, max=2000, help="honest merchants (2-2000)")
-    ] = 40,
-    days: Annotated[int, typer.Option("--days", min=3, max=120, help="days simulated")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="the random seed (same seed, same run)")] = 1,
-    fraud_rings: Annotated[
-        int, typer.Option("--fraud-rings", min=0, max=200, help="cash-out rings (0-200)")
-    ] = 8,
-    as_name: AsOpt = None,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Simulate a marketplace with labelled cash-out rings, then measure the rules and rings."""
-    from creditline.entrypoints.cli.simulate import label_and_find
-    from creditline.entrypoints.cli.simulate import simulate as run_sim
+# The learned model's commands and the simulator (``model_cmds``) join the ``risk`` group.
+from creditline.entrypoints.cli import model_cmds  # noqa: E402 - after the groups it joins
 
-    def action(d: Database) -> Answer:
-        with progress_bar("simulate 模拟 (days)") as step:
-            made = run_sim(
-                d, merchants=merchants, days=days, seed=seed, fraud_rings=fraud_rings, progress=step
-            )
-        with progress_bar("rings 团伙") as step:
-            found = label_and_find(d, made, seed=seed, operator=as_name, progress=step)
-        scores = creditline.evaluate(d, found["rings"]).body
-        return creditline.Answer(
-            {
-                "seed": seed,
-                "stats": made["stats"],
-                "inline": scores["inline"],
-                "rings": scores["rings"],
-                "found_rings": found["count"],
-            }
-        )
-
-    run(db, json_out, action, render_simulation)
-
-
-def render_simulation(body: dict[str, Any]) -> None:
-    console().print(f"[bold]simulation seed {body['seed']}[/bold]: {body['stats']}")
-    render_metrics(body["inline"], "inline rules 实时规则")
-    table = _table("ring detection 团伙识别")
-    for col in ("pattern", "true rings", "found", "recall", "named", "precision"):
-        table.add_column(col)
-    for name, p in body["rings"].items():
-        if name.startswith("_"):
-            continue
-        table.add_row(
-            name,
-            str(p["rings"]),
-            str(p["found"]),
-            _pct(p["recall"]),
-            str(p["named"]),
-            _pct(p["precision"]),
-        )
-    console().print(table)
-    console().print(f"rings found: {body['found_rings']} · {body['rings']['_all']}")
+risk_app.add_typer(model_cmds.model_app, name="model")

@@ -132,6 +132,20 @@ def rings_page(request: Request) -> Response:
     return page(request, "ops_rings.html", context)
 
 
+@router.get("/ops/model", response_model=None)
+def model_page(request: Request) -> Response:
+    """The live learned cash-out model's card (机器学习风控模型): what it reads, what it was
+    trained on (training seeds only), its strongest features, its versions."""
+    who = operator(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        card: dict[str, Any] | None = creditline.show_model(request.app.state.api.db).body
+    except CreditlineError:
+        card = None
+    return page(request, "ops_model.html", {"m": card, "flash": take_flash(request)})
+
+
 @router.get("/ops/scorecard", response_model=None)
 def scorecard_page(
     request: Request, kind: Annotated[str, Query(max_length=16)] = "consumer"

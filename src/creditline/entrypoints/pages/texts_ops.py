@@ -84,6 +84,27 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The queue is clear: nothing waits for review. See the dashboard for alerts and payouts.",
     ),
     "ops_rules_fired": ("触发的规则", "Rules that fired"),
+    "ops_graph": ("图谱证据", "Graph evidence"),
+    "ops_model": ("风控模型", "Risk model"),
+    "ops_model_none": ("还没有风控模型。", "No learned model yet."),
+    "ops_model_version": ("版本", "Version"),
+    "ops_model_live": ("在用", "live"),
+    "ops_model_trained": ("训练数据", "Trained on"),
+    "ops_model_features": ("特征数", "Features"),
+    "ops_model_importance": ("最重要的特征", "Strongest features"),
+    "ops_model_gain": ("增益", "Gain"),
+    "ops_model_versions": ("所有版本", "Versions"),
+    "ops_model_how": (
+        "模型评分与规则使用同一组阈值（通过、人工审核、拒绝）；训练：creditline risk model train",
+        (
+            "The model's score meets the rules' thresholds (approve, review, decline); train with "
+            "creditline risk model train"
+        ),
+    ),
+    "ops_ring_of": ("所在团伙", "In ring"),
+    "ops_cycle": ("资金回流环", "Money cycle"),
+    "ops_no_ring": ("未发现所在团伙", "In no ring found so far"),
+    "ops_tie": ("关联强度", "tie"),
     "ops_features": ("评分特征", "Features"),
     "ops_feature": ("特征", "Feature"),
     "ops_value": ("值", "Value"),

@@ -46,11 +46,39 @@ def decision_json(d: Decision) -> dict[str, Any]:
 
 
 def queue(db: Database, *, limit: int = 100) -> Answer:
+    """The events waiting for an operator, oldest first, each with everything that decided it
+    (rules, weights, score, the model's top factors) and the graph evidence around its party:
+    the ring it is in (members, pattern, evidence) and the parties tied to it, strongest
+    first."""
     if not 1 <= limit <= MAX_QUEUE:
         raise InvalidInput("limit", f"limit must be between 1 and {MAX_QUEUE}")
     with db.transaction(write=False) as uow:
-        items = [decision_json(d) for d in uow.risk.pending_reviews(limit)]
+        items = [
+            {**decision_json(d), "graph": graph_evidence(uow, d.party_id)}
+            for d in uow.risk.pending_reviews(limit)
+        ]
     return Answer({"pending": items, "count": len(items)})
+
+
+def graph_evidence(uow: UnitOfWork, party_id: str) -> dict[str, Any]:
+    """What the graphs say about a party: its ring (if the ring job found one) and its ties."""
+    ring = uow.rings.ring_of_party(party_id)
+    ties = sorted(uow.risk.link_strengths(party_id).items(), key=lambda pt: (-pt[1], pt[0]))
+    return {
+        "ring": None
+        if ring is None
+        else {
+            "id": ring["id"],
+            "pattern": ring["pattern"],
+            "score": ring["score"],
+            "members": ring["members"],
+            "case": ring["case"],
+            "evidence": {
+                k: v[:5] if isinstance(v, list) else v for k, v in ring["evidence"].items()
+            },
+        },
+        "links": [{"party": p, "strength": str(s)} for p, s in ties[:10]],
+    }
 
 
 def _operator_verdict(verdict: str) -> Outcome:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from creditline.domain.risk.decisions import Decision, Review
 from creditline.domain.risk.features import HistoryFeatures, LinkedActivity
+from creditline.domain.risk.learned import ModelScore
 from creditline.domain.risk.rings import Flow
 from creditline.domain.risk.rules import RuleSet
 
@@ -22,6 +24,7 @@ __all__ = [
     "RiskRepo",
     "RuleSetRepo",
     "RuleSetRow",
+    "ScoringModel",
 ]
 
 
@@ -54,6 +57,11 @@ class RiskRepo(Protocol):
     def links_of(self, party_id: str) -> dict[str, set[str]]:
         """Other parties sharing an identifier with this one, by kind."""
 
+    def link_strengths(self, party_id: str) -> dict[str, Decimal]:
+        """How strongly each party sharing an identifier is tied to this one (0-1, two places):
+        each identifier weighted by its kind and by how many parties share it
+        (``domain.risk.flows.identifier_weight``)."""
+
     def all_identifiers(self) -> list[IdentifierRow]:
         """Every identifier row (the ring job's graph)."""
 
@@ -76,8 +84,11 @@ class RiskRepo(Protocol):
         now: datetime,
         near: int,
         threshold: int,
+        horizon: timedelta = timedelta(days=45),
     ) -> LinkedActivity:
-        """What the party's linked parties did, and money that came back."""
+        """What the party's linked parties did, and money that came back: within 7 days and
+        within ``horizon``, from whoever the holder paid (linked or not) and its strong links;
+        with what the holder paid those counterparties in the horizon."""
 
     def insert_decision(self, d: Decision) -> None:
         """Store a scored event."""
@@ -131,6 +142,30 @@ class RuleSetRepo(Protocol):
     def insert_rule_set(self, rule_set: RuleSet, note: str, now: datetime) -> None:
         """Store a new live version."""
 
+    def latest_model_seq(self) -> int:
+        """The newest learned-model version (0, the shipped one, when none was loaded)."""
+
+    def model(self, seq: int) -> ScoringModel | None:
+        """The learned model of a version, loaded once per process (None: none shipped)."""
+
+    def model_row(self, version: int) -> RuleSetRow:
+        """A model document as stored (NotFound if none)."""
+
+    def model_rows(self) -> list[RuleSetRow]:
+        """Every stored model, oldest first."""
+
+    def insert_model(self, row: RuleSetRow) -> None:
+        """Store a new model version (its document is JSON)."""
+
+
+class ScoringModel(Protocol):
+    """A learned model as scoring sees it (``adapters.risk.learned_model``)."""
+
+    version: int
+
+    def score(self, values: Mapping[str, Any], *, explain_from: int) -> ModelScore:
+        """The score (0-100) of one event, with its top factors from ``explain_from`` up."""
+
 
 class RingRepo(Protocol):
     """Labels, the money flows the ring job reads, and the rings it found (套现团伙)."""
@@ -159,6 +194,12 @@ class RingRepo(Protocol):
 
     def ring_of_members(self, members: list[str]) -> str | None:
         """The known ring with exactly these members, if any."""
+
+    def in_ring(self, party_id: str) -> bool:
+        """Whether the party is a member of a ring the ring job found."""
+
+    def ring_of_party(self, party_id: str) -> dict[str, Any] | None:
+        """The ring the party is a member of: id, members, score, pattern, evidence, case."""
 
     def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None:
         """Store a ring (new, or seen again)."""

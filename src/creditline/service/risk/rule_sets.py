@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.catalogue import FEATURES, restore_features
-from creditline.domain.risk.metrics import PATTERNS, Replay, metrics
-from creditline.domain.risk.rules import parse_rule_set
+from creditline.domain.risk.learned import combine
+from creditline.domain.risk.metrics import PATTERNS, Replay, Scored, metrics, scored
+from creditline.domain.risk.rules import Outcome, Verdict, parse_rule_set
 from creditline.domain.text import MAX_NOTE, printable_text
 from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer, once
+from creditline.service.risk.model_registry import model_seq
 from creditline.service.uow import Database, UnitOfWork
+
+
+def _model_option(text: str) -> str:
+    if text in {"none", "live"} or (text.isdigit() and len(text) <= 6):
+        return text
+    raise InvalidInput("model", "model must be none, live or a model version number")
+
 
 #: ``PATTERNS`` and ``metrics`` are re-exported for the simulator and the tests.
 __all__ = [
@@ -88,21 +98,42 @@ def backtest(
     start: datetime | None = None,
     end: datetime | None = None,
     progress: Progress | None = None,
+    model: str | None = None,
 ) -> Answer:
     """Replay stored decisions under a candidate rule set; nothing is written.
 
     Each stored event kept the features it was scored on, so the replay sees what the live
-    rules saw then (as Marble tests a scenario on history).
+    rules saw then (as Marble tests a scenario on history). With a learned model (the
+    candidate's ``model`` entry, or ``model``), ``compare`` gives the rules alone, the model
+    alone and the two together on the same events.
     """
     candidate = parse_rule_set(_check_text(text), version=-1)
+    if model is not None:
+        candidate = replace(candidate, model=_model_option(model))
     if start is not None and end is not None and end <= start:
         raise InvalidInput("to", "to must be after from")
     with db.transaction(write=False) as uow:
         labels = uow.rings.labels("event")
         total = uow.risk.count_decisions(start, end)
         replay = Replay()
+        seq = model_seq(uow, candidate.model)
+        learned = None if seq is None else uow.rulesets.model(seq)
+        compared: dict[str, list[Scored]] = {"rules": [], "model": [], "rules+model": []}
         for d in uow.risk.decisions_between(start, end):
-            replay.add(d, candidate.evaluate(restore_features(d.features)), labels.get(d.subject))
+            values = restore_features(d.features)
+            rules_only = candidate.evaluate(values)
+            label = labels.get(d.subject)
+            verdict = rules_only
+            if learned is not None:
+                score = learned.score(values, explain_from=candidate.review_at)
+                bounds = {"review_at": candidate.review_at, "decline_at": candidate.decline_at}
+                verdict = combine(rules_only, score, **bounds)
+                alone = combine(Verdict(Outcome.APPROVE, 0, (), -1), score, **bounds)
+                for name, v in (("rules", rules_only), ("model", alone), ("rules+model", verdict)):
+                    compared[name].append(
+                        scored(d, label)._replace(flagged=v.outcome is not Outcome.APPROVE)
+                    )
+            replay.add(d, verdict, label)
             n = replay.decisions
             if progress is not None and (n % 200 == 0 or n == total):
                 progress(n, total)
@@ -112,6 +143,8 @@ def backtest(
             "from": iso_local(start) if start else None,
             "to": iso_local(end) if end else None,
             **replay.to_json(),
+            "model": None if learned is None else learned.version,
+            "compare": {k: metrics(v) for k, v in compared.items()} if learned else None,
             "written": False,
         }
     )

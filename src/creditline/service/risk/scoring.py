@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from creditline.domain.errors import InvalidInput
@@ -21,6 +22,7 @@ from creditline.domain.risk.decisions import Decision, Review, decision_id_floor
 from creditline.domain.risk.explain import holder_reasons, review_warning, risk_reason, verdict_json
 from creditline.domain.risk.features import (
     History,
+    LinkedActivity,
     RequestFeatures,
     account_age_days,
     large_spend_threshold,
@@ -33,6 +35,7 @@ from creditline.domain.text import printable_text
 from creditline.service.idempotency import Answer, once
 from creditline.service.ids import new_child_id
 from creditline.service.quota.quota_ports import LockedLine
+from creditline.service.risk.model_registry import with_model
 from creditline.service.risk.review import decide, queue, review_pending
 from creditline.service.uow import Database, UnitOfWork
 
@@ -58,29 +61,58 @@ __all__ = [
 ]
 
 
+#: A link at least this strong makes a party "linked" to the holder (see ``flows.STRONG_LINK``).
+LINKED = Decimal("0.30")
+
+
 def new_decision_id(party_id: str, now: datetime) -> str:
     """A decision id: its party, the time, then random digits (see ``decision_id_floor``)."""
     return f"{decision_id_floor(party_id, now)}{secrets.token_hex(3)}"
 
 
 def _history(
-    uow: UnitOfWork, *, line_id: str | None, party_id: str, now: datetime, threshold: int
+    uow: UnitOfWork,
+    *,
+    line_id: str | None,
+    party_id: str,
+    now: datetime,
+    threshold: int,
+    horizon: timedelta,
 ) -> History:
-    """The history around a request: one round trip, and the link queries only for a party
-    that has links."""
+    """The history around a request: one round trip, then the links (only for a party that
+    has any; an identifier many parties share ties weakly and is left out below STRONG_LINK)
+    and the money that came back (only for a holder that sold something in 30 days and whose
+    line ever paid a named counterparty)."""
     own = uow.risk.history_features(line_id=line_id, party_id=party_id, now=now)
-    links = uow.risk.links_of(party_id) if own.links else {}
-    if not links:
-        return History(own)
-    activity = uow.risk.linked_activity(
-        line_id=line_id,
-        party_id=party_id,
-        linked=links,
-        now=now,
-        near=near_floor(threshold),
-        threshold=threshold,
+    links: dict[str, set[str]] = {}
+    strengths: dict[str, Decimal] = {}
+    if own.links:
+        strengths = uow.risk.link_strengths(party_id)
+        links = {
+            p: kinds
+            for p, kinds in uow.risk.links_of(party_id).items()
+            if strengths.get(p, Decimal(0)) >= LINKED
+        }
+    activity = LinkedActivity()
+    # Money back needs sales: a line whose holder sold nothing lately is not read for it.
+    if links or (line_id is not None and own.orders_30d and own.totals.counterparty):
+        activity = uow.risk.linked_activity(
+            line_id=line_id,
+            party_id=party_id,
+            linked=links,
+            now=now,
+            near=near_floor(threshold),
+            threshold=threshold,
+            horizon=horizon,
+        )
+    return History(
+        own,
+        links,
+        activity,
+        strengths=strengths,
+        ring_member=own.ring_member,
+        near_threshold_7d=own.near_threshold_7d,
     )
-    return History(own, links, activity)
 
 
 def assess_spend(
@@ -90,7 +122,12 @@ def assess_spend(
     line = locked.state
     threshold = large_spend_threshold(ctx.policy, line.currency)
     history = _history(
-        uow, line_id=line.id, party_id=line.party_id, now=ctx.now, threshold=threshold
+        uow,
+        line_id=line.id,
+        party_id=line.party_id,
+        now=ctx.now,
+        threshold=threshold,
+        horizon=timedelta(days=ctx.policy.integer("ring_horizon_days")),
     )
     features = spend_features(
         history,
@@ -102,7 +139,10 @@ def assess_spend(
         threshold=threshold,
         counterparty=counterparty,
     )
-    return uow.rulesets.rule_set(locked.rule_seq).evaluate(features.values), features
+    rule_set = uow.rulesets.rule_set(locked.rule_seq)
+    verdict = rule_set.evaluate(features.values)
+    live = history.own.model_seq
+    return with_model(uow, rule_set, verdict, features.values, live=live), features
 
 
 def counters_after(
@@ -253,6 +293,8 @@ def record_login(
         party = uow.parties.get_party(party_id)
         login_id = f"login_{secrets.token_hex(8)}"
         device_new, ip_new = uow.risk.insert_login(party_id, login_id, device, ip, now)
+        if device_new or ip_new:  # what a party logs in from ties it to others like any id
+            uow.risk.add_identifiers(party_id, [("device", device), ("login_ip", ip)], now)
         policy = uow.reference.policy(now)
         verdict, f = _score_party_event(
             uow,
@@ -332,7 +374,10 @@ def _score_party_event(
 ) -> tuple[Verdict, RequestFeatures]:
     """Features and verdict of a party-level event (a login, a withdrawal), on the live rules."""
     threshold = large_spend_threshold(policy)
-    history = _history(uow, line_id=line_id, party_id=party_id, now=now, threshold=threshold)
+    horizon = timedelta(days=policy.integer("ring_horizon_days"))
+    history = _history(
+        uow, line_id=line_id, party_id=party_id, now=now, threshold=threshold, horizon=horizon
+    )
     features = party_event_features(
         event,
         history,

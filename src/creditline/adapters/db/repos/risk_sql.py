@@ -6,6 +6,7 @@ import heapq
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -18,6 +19,7 @@ from creditline.domain.errors import NotFound, StorageError
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
 from creditline.domain.risk.decisions import Review, decision_id_floor
 from creditline.domain.risk.features import STRONG_IDENTIFIERS, RunningTotals
+from creditline.domain.risk.flows import link_strengths
 from creditline.domain.risk.rules import Event, Outcome
 from creditline.service.risk.risk_ports import (
     Decision,
@@ -115,6 +117,22 @@ class SqlRisk(SqlRepo):
             out.setdefault(r.party_id, set()).add(r.kind)
         return out
 
+    def link_strengths(self, party_id: str) -> dict[str, Decimal]:
+        a = t.party_identifiers.alias("a")
+        b = t.party_identifiers.alias("b")
+        c = t.party_identifiers.alias("c")
+        same = (c.c.kind == a.c.kind, c.c.value == a.c.value)
+        sharers = select(func.count()).where(*same).scalar_subquery()
+        rows = self._exec(
+            select(b.c.party_id, a.c.kind, sharers).where(
+                a.c.party_id == party_id,
+                b.c.kind == a.c.kind,
+                b.c.value == a.c.value,
+                b.c.party_id != party_id,
+            )
+        )
+        return link_strengths(rows)
+
     def all_identifiers(self) -> list[IdentifierRow]:
         rows = self._exec(select(t.party_identifiers).order_by(t.party_identifiers.c.party_id))
         return [IdentifierRow(r.party_id, r.kind, r.value) for r in rows]
@@ -180,6 +198,7 @@ class SqlRisk(SqlRepo):
             declined_24h=h24.declined,
             forbidden_7d=d7.forbidden,
             near_threshold_24h=h24.near,
+            near_threshold_7d=d7.near,
             refunds_30d=rest[0],
             spends_with_counterparty_30d=d30.counterparty,
             orders_30d=rest[1],
@@ -190,6 +209,8 @@ class SqlRisk(SqlRepo):
             links=rest[6],
             withdrawals_24h=rest[7],
             withdrawals_7d=rest[8],
+            ring_member=bool(rest[9]),
+            model_seq=rest[10],
             totals=now_t,
         )
 
@@ -202,6 +223,7 @@ class SqlRisk(SqlRepo):
         now: datetime,
         near: int,
         threshold: int,
+        horizon: timedelta = timedelta(days=45),
     ) -> LinkedActivity:
         """What the holder's links did: read only when the holder has links. Spends count as
         attempts, declined ones too: intent is the signal."""
@@ -221,38 +243,39 @@ class SqlRisk(SqlRepo):
                 .where(ln.c.party_id.in_(strong), h.c.created_at >= t7d)
             ).one()
             near_24h, forbidden_7d = int(row[0]), int(row[1])
-        spends: list[tuple[str, datetime]] = []
-        if line_id is not None:
-            spends = [
-                (r.counterparty_id, r.created_at)
-                for r in self._exec(
-                    select(h.c.counterparty_id, h.c.created_at).where(
-                        h.c.line_id == line_id,
-                        h.c.created_at >= t30d,
-                        h.c.counterparty_id.is_not(None),
-                    )
-                )
-            ]
-        linked_spends = sum(1 for cp, _ in spends if cp in linked)
-        buyers = {cp for cp, at in spends if at >= t7d} | set(strong)
-        money_back = 0
-        if buyers:
+        t_far = now - horizon
+        paid_far = linked_spends = money_back = money_back_far = 0
+        if line_id is not None:  # aggregates in SQL: a busy line's holds are never fetched
+            mine = (h.c.line_id == line_id, h.c.counterparty_id.is_not(None))
+            to_linked = h.c.counterparty_id.in_(sorted(linked))
+            row = self._exec(
+                select(
+                    func.coalesce(func.sum(h.c.amount).filter(h.c.created_at >= t_far), 0),
+                    func.count().filter(h.c.created_at >= t30d, to_linked),
+                ).where(*mine, h.c.created_at >= min(t30d, t_far))
+            ).one()
+            paid_far, linked_spends = int(row[0]), int(row[1])
+            payees = select(h.c.counterparty_id).where(*mine, h.c.created_at >= t_far)
             o = t.orders
-            money_back = int(
-                self._exec(
-                    select(func.coalesce(func.sum(o.c.amount), 0)).where(
-                        o.c.merchant_id.in_([party_id, *strong]),
-                        o.c.created_at >= t7d,
-                        o.c.buyer.in_(sorted(buyers)),
-                    )
-                ).scalar_one()
-            )
+            back = self._exec(
+                select(
+                    func.coalesce(func.sum(o.c.amount).filter(o.c.created_at >= t7d), 0),
+                    func.coalesce(func.sum(o.c.amount), 0),
+                ).where(
+                    o.c.merchant_id.in_([party_id, *strong]),
+                    o.c.created_at >= t_far,
+                    o.c.buyer.in_(payees) | o.c.buyer.in_(strong),
+                )
+            ).one()
+            money_back, money_back_far = int(back[0]), int(back[1])
         return LinkedActivity(
             strong=len(strong),
             near_threshold_24h=near_24h,
             forbidden_7d=forbidden_7d,
             linked_spends_30d=linked_spends,
             money_back_7d=money_back,
+            money_back_far=money_back_far,
+            paid_far=paid_far,
         )
 
     def insert_decision(self, d: Decision) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
+from creditline.adapters.risk.learned_model import LearnedModel, digest, parse_document
 from creditline.domain.errors import NotFound
 from creditline.domain.risk.rings import Flow
 from creditline.domain.risk.rules import RuleSet, parse_rule_set
@@ -28,6 +29,26 @@ def default_rule_set() -> RuleSet:
     if not _DEFAULT:
         _DEFAULT.append(parse_rule_set(default_rules_text(), version=0))
     return _DEFAULT[0]
+
+
+def shipped_model_text() -> str | None:
+    """The learned model the package ships as version 0 (None if it ships none)."""
+    found = resources.files("creditline.adapters.rules").joinpath(SHIPPED_MODEL)
+    return found.read_text("utf-8") if found.is_file() else None
+
+
+SHIPPED_MODEL = "risk-model-v0.json"
+_MODELS: dict[tuple[int, str], LearnedModel] = {}
+
+
+def _loaded(version: int, text: str) -> LearnedModel:
+    """A model document parsed and its booster loaded, once per process and digest."""
+    doc = parse_document(text)
+    key = (version, digest(doc))
+    found = _MODELS.get(key)
+    if found is None:
+        found = _MODELS[key] = LearnedModel(version, doc)
+    return found
 
 
 class SqlRuleSets(SqlRepo):
@@ -65,6 +86,55 @@ class SqlRuleSets(SqlRepo):
                 "document": rule_set.text,
                 "note": note,
                 "loaded_at": now,
+            },
+        )
+
+    def latest_model_seq(self) -> int:
+        return int(self._exec(select(func.max(t.risk_models.c.version))).scalar_one() or 0)
+
+    def model(self, seq: int) -> LearnedModel | None:
+        """A version's model, loaded once per database and process (profiling showed the
+        document read and parsed on every spend costing more than the scoring itself)."""
+        cache = self.db.models
+        if seq not in cache:
+            if seq == 0:
+                text = shipped_model_text()
+                cache[seq] = None if text is None else _loaded(0, text)
+            else:
+                cache[seq] = _loaded(seq, self.model_row(seq).document)
+        found: LearnedModel | None = cache[seq]
+        return found
+
+    def model_row(self, version: int) -> RuleSetRow:
+        if version == 0:
+            text = shipped_model_text()
+            if text is None:
+                raise NotFound("version", "version: the package ships no model")
+            doc = parse_document(text)
+            return RuleSetRow(0, doc.get("name", "model"), digest(doc), text, "shipped", None)
+        m = t.risk_models
+        r = self._exec(select(m).where(m.c.version == version)).first()
+        if r is None:
+            raise NotFound("version", f"version: no model version {version}")
+        return RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at)
+
+    def model_rows(self) -> list[RuleSetRow]:
+        m = t.risk_models
+        rows = self._exec(select(m).order_by(m.c.version))
+        return [
+            RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at) for r in rows
+        ]
+
+    def insert_model(self, row: RuleSetRow) -> None:
+        self._exec(
+            insert(t.risk_models),
+            {
+                "version": row.version,
+                "name": row.name,
+                "digest": row.digest,
+                "document": row.document,
+                "note": row.note,
+                "loaded_at": row.loaded_at,
             },
         )
 
@@ -114,11 +184,13 @@ class SqlRings(SqlRepo):
             h.c.status,
             h.c.refunded,
             h.c.created_at,
+            h.c.updated_at,
         ).select_from(h.join(ln, ln.c.id == h.c.line_id))
         if since is not None:
             q = q.where(h.c.created_at >= since)
         return [
-            Flow("spend", r[0], r[2], r[3], r[7], r[1], r[4], r[5], r[6]) for r in self._exec(q)
+            Flow("spend", r[0], r[2], r[3], r[7], r[1], r[4], r[5], r[6], r[8] if r[6] else None)
+            for r in self._exec(q)
         ]
 
     def order_flows(self, since: datetime | None) -> list[Flow]:
@@ -133,6 +205,10 @@ class SqlRings(SqlRepo):
         rm = t.ring_members
         r = self._exec(select(rm.c.ring_id).where(rm.c.party_id.in_(members)).limit(1)).first()
         return None if r is None else str(r.ring_id)
+
+    def in_ring(self, party_id: str) -> bool:
+        rm = t.ring_members
+        return self._exec(select(rm.c.ring_id).where(rm.c.party_id == party_id)).first() is not None
 
     def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None:
         rg, rm = t.rings, t.ring_members
@@ -157,6 +233,22 @@ class SqlRings(SqlRepo):
         fresh = [{"party_id": p, "ring_id": ring["id"]} for p in ring["members"] if p not in known]
         if fresh:
             self._exec(insert(rm), fresh)
+
+    def ring_of_party(self, party_id: str) -> dict[str, Any] | None:
+        rg, rm = t.rings, t.ring_members
+        r = self._exec(
+            select(rg).join(rm, rm.c.ring_id == rg.c.id).where(rm.c.party_id == party_id)
+        ).first()
+        if r is None:
+            return None
+        return {
+            "id": r.id,
+            "members": json.loads(r.members),
+            "score": r.score,
+            "pattern": r.pattern,
+            "evidence": json.loads(r.evidence),
+            "case": r.case_id,
+        }
 
     def ring_case(self, ring_id: str) -> str:
         return str(

@@ -250,6 +250,24 @@ def test_risk_rules_are_loaded_by_risk_and_a_held_spend_is_decided(w):
     refused(w.post("ops", "/v1/risk/rings/run", {}), 403)
 
 
+def test_the_learned_model_is_shown_to_operators_and_loaded_by_risk(w):
+    card = ok(w.get("ops", "/v1/risk/models"))
+    assert (card["version"], card["kind"], card["live"]) == (0, "lightgbm", True)
+    assert max(card["trained_on"]["seeds"]) < 1000  # never an evaluation seed
+    refused(w.get("alice", "/v1/risk/models"), 403)
+    refused(w.post("risk", "/v1/risk/models", {"document": "{not json"}), 400)
+    refused(w.post("ops", "/v1/risk/models", {"document": "{}"}), 403)
+    from creditline.adapters.db.repos.rules_sql import shipped_model_text
+
+    loaded = ok(
+        w.post("risk", "/v1/risk/models", {"document": shipped_model_text(), "note": "again"})
+    )
+    assert (loaded["version"], loaded["live"]) == (1, True)
+    both = ok(w.post("risk", "/v1/risk/backtests", {"text": REVIEW_BIG_SPENDS, "model": "live"}))
+    assert both["model"] == 1
+    refused(w.post("risk", "/v1/risk/backtests", {"text": REVIEW_BIG_SPENDS, "model": "x"}), 400)
+
+
 def test_the_calendar_and_the_sandbox_clock(w):
     day = ok(w.get("alice", "/v1/calendar/next_working_day", params={"day": "2024-09-30"}))
     assert day["date"] == "2024-10-08"  # 国庆节

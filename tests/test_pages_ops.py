@@ -113,6 +113,16 @@ def test_the_dashboard_shows_counts_and_links_to_lines(desk: Desk) -> None:
     assert 'href="/ops/"' not in holder(desk).get("/").text
 
 
+def test_the_model_page_shows_the_live_model_card(desk: Desk) -> None:
+    page = signed_in(desk, "risk").get("/ops/model")
+    assert page.status_code == 200
+    assert "风控模型" in page.text
+    assert "v0" in page.text
+    assert "<code>ring_member</code>" in page.text or "<code>near_threshold</code>" in page.text
+    assert "Strongest features" in signed_in(desk, "risk").get("/ops/model?lang=en").text
+    assert holder(desk).get("/ops/model").status_code in {303, 403, 404}  # not for holders
+
+
 def test_an_operator_works_the_review_queue(desk: Desk) -> None:
     risk = signed_in(desk, "risk")
     page = risk.get("/ops/queue")
@@ -121,7 +131,11 @@ def test_an_operator_works_the_review_queue(desk: Desk) -> None:
     assert ">拒绝</button>" in page.text
     assert "big_spend" in page.text
     assert "<code>amount</code>" in page.text  # the features it was scored on
-    assert "Approve</button>" in risk.get("/ops/queue?lang=en").text
+    assert "图谱证据" in page.text  # the graph evidence around the party (issue 17)
+    assert desk.ring in page.text or "未发现所在团伙" in page.text
+    english = risk.get("/ops/queue?lang=en").text
+    assert "Approve</button>" in english
+    assert "Graph evidence" in english
     risk.get("/ops/queue?lang=zh")
     no_note = post_form(risk, "/ops/queue", f"/ops/queue/{desk.decision}", outcome="approve")
     assert no_note.status_code == 303

@@ -383,9 +383,6 @@ class FakeRings:
             if o.buyer is not None and (since is None or o.created_at >= since)
         ]
 
-    def in_ring(self, party_id: str) -> bool:
-        return party_id in self.s.ring_members
-
     def ring_of_party(self, party_id: str) -> dict[str, Any] | None:
         ring_id = self.s.ring_members.get(party_id)
         return None if ring_id is None else dict(self.s.rings[ring_id])

@@ -21,9 +21,6 @@ KIND = "lightgbm"
 
 
 def _number(values: Mapping[str, Any], name: str) -> float:
-    if name == "amount_to_threshold":
-        threshold = float(values.get("large_spend_threshold") or 0)
-        return float(values.get("amount") or 0) / threshold if threshold else 0.0
     if name == "is_merchant":
         return 1.0 if values.get("party_kind") == "merchant" else 0.0
     value = values.get(name, 0)

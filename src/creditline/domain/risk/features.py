@@ -149,8 +149,6 @@ class History:
     linked: LinkedActivity = LinkedActivity()
     #: How strongly each linked party is tied to the holder (0-1, see ``flows.identifier_weight``).
     strengths: Mapping[str, Decimal] = field(default_factory=dict)
-    ring_member: bool = False
-    near_threshold_7d: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +217,8 @@ def _fill_history(f: dict[str, Any], history: History, counterparty: str | None)
         else Decimal(0)
     )
     f["counterparty_link"] = history.strengths.get(counterparty or "", Decimal(0))
-    f["ring_member"] = history.ring_member
-    f["near_threshold_7d"] = Decimal(history.near_threshold_7d)
+    f["ring_member"] = own.ring_member
+    f["near_threshold_7d"] = Decimal(own.near_threshold_7d)
 
 
 def account_age_days(created_at: datetime | None, now: datetime) -> int:

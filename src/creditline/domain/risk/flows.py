@@ -35,6 +35,8 @@ KIND_WEIGHTS = {
     "login_ip": 0.3,
 }
 STRONG_LINK = 0.3  # a pair linked at least this much is "linked" (a spend between them is evidence)
+#: ``STRONG_LINK`` as ``link_strengths`` gives ties: two places, exact.
+STRONG_TIE = Decimal(str(STRONG_LINK)).quantize(Decimal("0.01"))
 WEAK_LINK = 0.08  # below this an identifier ties no one (a mall's Wi-Fi shared by thousands)
 CYCLE_SHARE = 0.6  # a cycle returns at least this share of what went out
 CYCLE_MIN = 1_000_00  # ... and at least this much (minor units): pocket money is no cash-out

@@ -16,94 +16,40 @@ from decimal import Decimal
 
 from creditline.domain.risk.rules import SEVERITY, Fired, Outcome, Signal, Verdict
 
-#: What the model reads, in its column order: evidence of cash-out only. Volume and size (the
-#: amount, spend counts and sums, account age, logins, declines) are left out on purpose: they
-#: describe how big or busy a holder is, which the simulator cannot draw like the world does,
-#: and a model fitted on them would decline honest big spenders and anyone retrying after a
-#: refusal. ``is_merchant`` is derived by the adapter.
-MODEL_FEATURES: tuple[str, ...] = (
-    "is_merchant",
-    "purpose_forbidden",
-    "near_threshold",
-    "near_threshold_24h",
-    "near_threshold_7d",
-    "forbidden_attempts_7d",
-    "refunds_30d",
-    "returns_30d",
-    "return_rate_30d",
-    "linked_parties",
-    "strong_linked_parties",
-    "counterparty_linked",
-    "counterparty_strong_link",
-    "counterparty_link",
-    "linked_spends_30d",
-    "linked_near_threshold_24h",
-    "linked_forbidden_7d",
-    "money_back_7d",
-    "money_back_45d",
-    "money_back_share",
-    "ring_member",
+#: What the model reads, in its column order, with the kind of cash-out each feature speaks for
+#: (operators see it with the model's reasons) and whether its growth may only raise the score
+#: (LightGBM monotone constraints: more evidence of cash-out never makes a spend look safer).
+#: Evidence of cash-out only: volume and size (the amount, spend counts and sums, account age,
+#: logins, declines) are left out on purpose. They describe how big or busy a holder is, which
+#: the simulator cannot draw like the world does, and a model fitted on them would decline
+#: honest big spenders and anyone retrying after a refusal. ``is_merchant`` is derived by the
+#: adapter.
+_READS: tuple[tuple[str, Signal | None, bool], ...] = (
+    ("is_merchant", None, False),
+    ("purpose_forbidden", Signal.FORBIDDEN_PURPOSE, True),
+    ("near_threshold", Signal.THRESHOLD_SPLIT, True),
+    ("near_threshold_24h", Signal.THRESHOLD_SPLIT, True),
+    ("near_threshold_7d", Signal.THRESHOLD_SPLIT, True),
+    ("forbidden_attempts_7d", Signal.FORBIDDEN_PURPOSE, True),
+    ("refunds_30d", Signal.FAKE_ORDERS, False),
+    ("returns_30d", Signal.FAKE_ORDERS, False),
+    ("return_rate_30d", Signal.FAKE_ORDERS, False),
+    ("linked_parties", Signal.LINKED_COUNTERPARTY, False),
+    ("strong_linked_parties", Signal.LINKED_COUNTERPARTY, False),
+    ("counterparty_linked", Signal.LINKED_COUNTERPARTY, True),
+    ("counterparty_strong_link", Signal.LINKED_COUNTERPARTY, True),
+    ("counterparty_link", Signal.LINKED_COUNTERPARTY, True),
+    ("linked_spends_30d", Signal.LINKED_COUNTERPARTY, True),
+    ("linked_near_threshold_24h", Signal.THRESHOLD_SPLIT, True),
+    ("linked_forbidden_7d", Signal.FORBIDDEN_PURPOSE, True),
+    ("money_back_7d", Signal.MONEY_BACK, True),
+    ("money_back_45d", Signal.MONEY_BACK, True),
+    ("money_back_share", Signal.MONEY_BACK, True),
+    ("ring_member", Signal.LINKED_COUNTERPARTY, True),
 )
-#: Features whose growth may only raise the score (LightGBM monotone constraints): more evidence
-#: of cash-out never makes a spend look safer.
-MONOTONE_UP = frozenset(
-    {
-        "purpose_forbidden",
-        "near_threshold",
-        "near_threshold_24h",
-        "near_threshold_7d",
-        "forbidden_attempts_7d",
-        "counterparty_linked",
-        "counterparty_strong_link",
-        "counterparty_link",
-        "linked_spends_30d",
-        "linked_near_threshold_24h",
-        "linked_forbidden_7d",
-        "money_back_7d",
-        "money_back_45d",
-        "money_back_share",
-        "ring_member",
-    }
-)
-
-#: The kind of cash-out each feature speaks for (reports group by it; operators see it).
-FEATURE_SIGNALS: dict[str, Signal] = {
-    **dict.fromkeys(
-        (
-            "linked_parties",
-            "strong_linked_parties",
-            "counterparty_linked",
-            "counterparty_strong_link",
-            "counterparty_link",
-            "linked_spends_30d",
-            "ring_member",
-        ),
-        Signal.LINKED_COUNTERPARTY,
-    ),
-    **dict.fromkeys(("money_back_7d", "money_back_45d", "money_back_share"), Signal.MONEY_BACK),
-    **dict.fromkeys(
-        (
-            "near_threshold",
-            "near_threshold_24h",
-            "near_threshold_7d",
-            "linked_near_threshold_24h",
-            "amount_to_threshold",
-            "amount",
-        ),
-        Signal.THRESHOLD_SPLIT,
-    ),
-    **dict.fromkeys(
-        ("refunds_30d", "orders_30d", "returns_30d", "return_rate_30d"), Signal.FAKE_ORDERS
-    ),
-    **dict.fromkeys(
-        ("purpose_forbidden", "forbidden_attempts_7d", "linked_forbidden_7d"),
-        Signal.FORBIDDEN_PURPOSE,
-    ),
-    **dict.fromkeys(
-        ("logins_24h", "new_device_logins_24h", "distinct_ips_24h", "account_age_days"),
-        Signal.ACCOUNT,
-    ),
-}
+MODEL_FEATURES: tuple[str, ...] = tuple(name for name, _, _ in _READS)
+MONOTONE_UP = frozenset(name for name, _, up in _READS if up)
+FEATURE_SIGNALS: dict[str, Signal] = {name: sig for name, sig, _ in _READS if sig is not None}
 TOP = 3  # contributions kept with a verdict
 
 

@@ -42,6 +42,7 @@ SPLIT_ATTEMPTS = 4  # near-threshold attempts by one party within the window
 FORBIDDEN_WINDOW = timedelta(days=7)
 FORBIDDEN_ATTEMPTS = 2
 RING_SCORE = 50
+EVIDENCE_SHOWN = 20  # items of each kind a ring keeps as its evidence
 POINTS = {"cycle": 60, "burst": 60, "linked_attempt": 30, "split": 60}
 
 _FORBIDDEN = {p.value for p in FORBIDDEN_PURPOSES}
@@ -156,6 +157,18 @@ class _Evidence:
             self.items[p].append((kind, item))
         self.ties += [(group[0], p) for p in group[1:]]
 
+    def of(self, group: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """A group's evidence by kind, each item once (a cycle is on each of its parties)."""
+        kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        seen: set[str] = set()
+        for p in group:
+            for kind, item in self.items.get(p, ()):
+                key = repr(sorted(item.items()))
+                if key not in seen:
+                    seen.add(key)
+                    kinds[kind].append(item)
+        return kinds
+
 
 def _collect(  # noqa: C901 - one pass per kind of evidence
     spends: list[Flow],
@@ -233,18 +246,10 @@ def _collect(  # noqa: C901 - one pass per kind of evidence
     return ev
 
 
-def _group_points(ev: _Evidence, group: list[str]) -> dict[str, int]:
+def _group_points(kinds: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """Points per pattern of a group, from the kinds of evidence its parties carry: one cycle or
     burst is enough; linked attempts count per attempt (two make a ring); forbidden attempts
     per attempt; near-threshold splits per party."""
-    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    seen: set[str] = set()
-    for p in group:
-        for kind, item in ev.items[p]:
-            key = repr(sorted(item.items()))
-            if key not in seen:
-                seen.add(key)
-                kinds[kind].append(item)
     cycles = kinds.get("cycle", [])
     out = {
         "round_trip": max(
@@ -296,9 +301,10 @@ def find_rings(
     groups = [sorted(c) for c in nx.connected_components(g)]
     rings: list[Ring] = []
     for i, group in enumerate(groups, 1):
-        points = _group_points(ev, group)
+        kinds = ev.of(group)
+        points = _group_points(kinds)
         if points and max(points.values()) >= RING_SCORE:
-            rings.append(_ring(ev, group, points, holders=holders))
+            rings.append(_ring(group, kinds, points, holders=holders))
         if progress is not None:
             progress(i, len(groups))
     rings.sort(key=lambda r: (-r.score, r.members))
@@ -306,8 +312,8 @@ def find_rings(
 
 
 def _ring(
-    ev: _Evidence,
     group: list[str],
+    kinds: dict[str, list[dict[str, Any]]],
     points: dict[str, int],
     *,
     holders: dict[str, list[tuple[str, str]]],
@@ -318,14 +324,7 @@ def _ring(
         for ident in set(holders.get(p, ())):
             seen[ident] += 1
     shared = sorted(k for k, n in seen.items() if n >= 2)
-    evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    keys: set[str] = set()
-    for p in group:
-        for kind, item in ev.items[p]:
-            key = repr(sorted(item.items()))
-            if key not in keys and len(evidence[kind]) < 20:
-                keys.add(key)
-                evidence[kind].append(item)
+    evidence = {kind: items[:EVIDENCE_SHOWN] for kind, items in kinds.items()}
     score = min(100, best + 5 * (len(group) - 1) + sum(points.values()) // 10)
     return Ring(
         members=group,

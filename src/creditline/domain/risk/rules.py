@@ -31,6 +31,7 @@ __all__ = [
     "Signal",
     "Verdict",
     "blank_features",
+    "is_model_spec",
     "parse_rule_set",
 ]
 
@@ -299,8 +300,13 @@ def parse_rule_set(text: str, *, version: int = 0) -> RuleSet:
     return RuleSet(name, version, digest, review_at, decline_at, tuple(rules), text, model)
 
 
+def is_model_spec(text: str) -> bool:
+    """Whether ``text`` names a learned model: ``none``, ``live`` or a version number."""
+    return text in {"none", "live"} or (text.isdigit() and len(text) <= 6)
+
+
 def _model_spec(text: str, node: yaml.Node) -> str:
-    if text in {"none", "live"} or (text.isdigit() and len(text) <= 6):
+    if is_model_spec(text):
         return text
     raise InvalidInput("rules", f"{_Doc.where(node)}: model must be none, live or a version")
 

@@ -16,7 +16,14 @@ import creditline
 from creditline import InvalidInput
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import AsOpt, DbOpt, JsonOpt, run, run_as
-from creditline.entrypoints.cli.output import console, err_console
+from creditline.entrypoints.cli.output import (
+    console,
+    err_console,
+    progress_bar,
+    ratio_text,
+    titled_table,
+)
+from creditline.entrypoints.cli.sim_world import EVAL_SEEDS
 
 if TYPE_CHECKING:
     from creditline import Answer, Database, Principal
@@ -25,17 +32,6 @@ app = typer.Typer()
 model_app = typer.Typer(
     help="The learned cash-out model (机器学习风控模型): train, show, load.", no_args_is_help=True
 )
-EVAL_SEEDS = 1000
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _table(title: str) -> Any:
-    from rich.table import Table  # rich loads only when a table is drawn, never for --json
-
-    return Table(title=title)
 
 
 def _seeds(text: str) -> list[int]:
@@ -147,7 +143,7 @@ def render_model(body: dict[str, Any]) -> None:
         f"[bold]model v{body['version']}[/bold] {body['name']} ({body['kind']}){live} · "
         f"{len(body['features'])} features · trained on {body.get('trained_on')}"
     )
-    table = _table("strongest features 重要特征")
+    table = titled_table("strongest features 重要特征")
     table.add_column("feature")
     table.add_column("gain")
     for f in body.get("importance") or []:
@@ -175,7 +171,6 @@ def simulate(
     json_out: JsonOpt = False,
 ) -> None:
     """Simulate randomised cash-out schemes and honest look-alikes; measure what was caught."""
-    from creditline.entrypoints.cli.risk_cmds import progress_bar
     from creditline.entrypoints.cli.simulate import simulate as run_sim
 
     def action(d: Database) -> Answer:
@@ -197,7 +192,7 @@ def simulate(
 def render_simulation(body: dict[str, Any]) -> None:
     kind = "evaluation seed 评估种子" if body["evaluation_seed"] else "training seed 训练种子"
     console().print(f"[bold]simulation seed {body['seed']}[/bold] ({kind}): {body['stats']}")
-    table = _table("cash-out schemes 套现手法")
+    table = titled_table("cash-out schemes 套现手法")
     for col in (
         "scheme", "attempts", "recall", "precision", "inline recall", "review rate",
         "rings", "ring recall", "ring precision",
@@ -207,16 +202,16 @@ def render_simulation(body: dict[str, Any]) -> None:
         table.add_row(
             name,
             str(p["attempts"]),
-            _pct(p["recall"]),
-            _pct(p["precision"]),
-            _pct(p["inline"]["recall"]),
-            _pct(p["inline"]["review_rate"]),
+            ratio_text(p["recall"]),
+            ratio_text(p["precision"]),
+            ratio_text(p["inline"]["recall"]),
+            ratio_text(p["inline"]["review_rate"]),
             f"{p['rings']['found']}/{p['rings']['rings']}",
-            _pct(p["rings"]["recall"]),
-            _pct(p["rings"]["precision"]),
+            ratio_text(p["rings"]["recall"]),
+            ratio_text(p["rings"]["precision"]),
         )
     console().print(table)
-    honest = _table("honest customers 正常用户")
+    honest = titled_table("honest customers 正常用户")
     for col in ("who", "attempts", "declined", "false-decline rate", "review rate"):
         honest.add_column(col)
     rows = {"all 全部": body["honest"], **body["honest"]["look_alikes"]}
@@ -225,8 +220,8 @@ def render_simulation(body: dict[str, Any]) -> None:
             name,
             str(h["attempts"]),
             str(h["declined"]),
-            _pct(h["false_decline_rate"]),
-            _pct(h["review_rate"]),
+            ratio_text(h["false_decline_rate"]),
+            ratio_text(h["review_rate"]),
         )
     console().print(honest)
     console().print(f"rings: {body['rings']}")

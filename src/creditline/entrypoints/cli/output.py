@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -58,6 +59,48 @@ ID_COLUMNS = frozenset(
         "request_id",
     }
 )
+
+
+def titled_table(title: str) -> Table:
+    """An empty table with a title (rich loads only when a table is drawn, never for --json)."""
+    from rich.table import Table
+
+    return Table(title=title)
+
+
+def ratio_text(value: float | None) -> str:
+    """A ratio (precision, recall, a rate) to two places, or a dash when there is none."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+@contextmanager
+def progress_bar(title: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (so --json output stays clean)."""
+    if not enabled:
+        yield lambda _i, _n: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=None)
+
+        def step(i: int, n: int) -> None:
+            bar.update(task, completed=i, total=n)
+
+        yield step
 
 
 def add_columns(table: Table, names: list[str]) -> None:

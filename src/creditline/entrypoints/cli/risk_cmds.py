@@ -3,8 +3,6 @@ the marketplace simulator. Rule loads, decisions and ring runs are risk officers
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,11 +21,14 @@ from creditline.entrypoints.cli.common import (
     run_as,
     show,
 )
-from creditline.entrypoints.cli.output import console, err_console
+from creditline.entrypoints.cli.output import (
+    console,
+    progress_bar,
+    ratio_text,
+    titled_table,
+)
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from creditline import Answer, Database, Principal
 
 app = typer.Typer()
@@ -54,47 +55,11 @@ def parse_when(text: str | None, field: str) -> datetime | None:
     return creditline.parse_instant(text, field)
 
 
-def _table(title: str) -> Table:
-    from rich.table import Table  # rich loads only when a table is drawn, never for --json
-
-    return Table(title=title)
-
-
 def _read(path: Path, field: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(field, f"{field}: cannot read {path}: {exc}") from None
-
-
-@contextmanager
-def progress_bar(title: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (so --json output stays clean)."""
-    if not enabled:
-        yield lambda _i, _n: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(title, total=None)
-
-        def step(i: int, n: int) -> None:
-            bar.update(task, completed=i, total=n)
-
-        yield step
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -131,7 +96,7 @@ def rules_show(
 
 
 def _render_rules(body: dict[str, Any]) -> None:
-    table = _table(f"rule set {body['name']} v{body['version']} ({body['digest'][:12]})")
+    table = titled_table(f"rule set {body['name']} v{body['version']} ({body['digest'][:12]})")
     for col in ("rule", "when", "outcome", "reason", "weight", "signal"):
         table.add_column(col)
     for r in body["rules"]:
@@ -166,7 +131,7 @@ def queue(
     """Events held for an operator's review (人工审核)."""
 
     def render(body: dict[str, Any]) -> None:
-        table = _table(f"review queue 待审核 ({body['count']})")
+        table = titled_table(f"review queue 待审核 ({body['count']})")
         for col in ("id", "event", "subject", "amount", "score", "reasons", "at"):
             table.add_column(col)
         for d in body["pending"]:
@@ -237,16 +202,12 @@ def backtest(
     run(db, json_out, action, render_backtest)
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
 def render_backtest(body: dict[str, Any]) -> None:
     console().print(
         f"[bold]backtest[/bold] {body['rule_set']['name']}: {body['decisions']} decisions, "
         f"[yellow]{body['changed']} change[/yellow] · nothing written"
     )
-    table = _table("by rule")
+    table = titled_table("by rule")
     for col in ("rule", "fired before", "fired after"):
         table.add_column(col)
     for r in body["by_rule"]:
@@ -256,13 +217,15 @@ def render_backtest(body: dict[str, Any]) -> None:
     render_metrics(body["after"], "candidate")
     for name, m in (body.get("compare") or {}).items():
         console().print(
-            f"  {name}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])} · "
-            f"flagged {m['flagged']}"
+            f"  {name}: precision {ratio_text(m['precision'])} · "
+            f"recall {ratio_text(m['recall'])} · flagged {m['flagged']}"
         )
 
 
 def render_metrics(m: dict[str, Any], title: str) -> None:
-    table = _table(f"{title}: precision {_pct(m['precision'])} · recall {_pct(m['recall'])}")
+    table = titled_table(
+        f"{title}: precision {ratio_text(m['precision'])} · recall {ratio_text(m['recall'])}"
+    )
     for col in ("pattern", "fraud events", "caught", "recall", "false positives", "precision"):
         table.add_column(col)
     for name, p in m["patterns"].items():
@@ -270,9 +233,9 @@ def render_metrics(m: dict[str, Any], title: str) -> None:
             name,
             str(p["events"]),
             str(p["caught"]),
-            _pct(p["recall"]),
+            ratio_text(p["recall"]),
             str(p["false_positives"]),
-            _pct(p["precision"]),
+            ratio_text(p["precision"]),
         )
     console().print(table)
 
@@ -297,7 +260,7 @@ def rings(
 
 
 def render_rings(body: dict[str, Any]) -> None:
-    table = _table(f"rings 套现团伙: {body['count']} ({body['cases_opened']} new cases)")
+    table = titled_table(f"rings 套现团伙: {body['count']} ({body['cases_opened']} new cases)")
     for col in ("ring", "pattern", "score", "members", "shared", "evidence", "case"):
         table.add_column(col)
     for r in body["rings"]:

@@ -19,6 +19,7 @@ import creditline
 from creditline import SHANGHAI, Attempted, Database, Money
 
 START = datetime(2025, 3, 3, 0, 0, tzinfo=SHANGHAI)
+EVAL_SEEDS = 1000  # seeds from here on are for evaluation only: never trained on
 Progress = Callable[[int, int], None]
 #: What an identifier set holds; ``login_ip`` is where the actor logs in from.
 ID_KINDS = ("device", "phone", "bank_account", "address", "login_ip")

@@ -21,11 +21,9 @@ from creditline import Answer, Database, Principal, scheme_report
 from creditline.entrypoints.cli.access_cmds import operator_or_demo
 from creditline.entrypoints.cli.sim_honest import build
 from creditline.entrypoints.cli.sim_schemes import SCHEMES, plant
-from creditline.entrypoints.cli.sim_world import START, World
+from creditline.entrypoints.cli.sim_world import EVAL_SEEDS, START, World
 
 Progress = Callable[[int, int], None]
-EVAL_SEEDS = 1000  # seeds from here on are for evaluation only
-TRAIN_SEEDS = range(1, 6)
 
 
 def simulate(

@@ -195,9 +195,6 @@ class RingRepo(Protocol):
     def ring_of_members(self, members: list[str]) -> str | None:
         """The known ring with exactly these members, if any."""
 
-    def in_ring(self, party_id: str) -> bool:
-        """Whether the party is a member of a ring the ring job found."""
-
     def ring_of_party(self, party_id: str) -> dict[str, Any] | None:
         """The ring the party is a member of: id, members, score, pattern, evidence, case."""
 

@@ -10,7 +10,7 @@ from creditline.domain.errors import InvalidInput
 from creditline.domain.risk.catalogue import FEATURES, restore_features
 from creditline.domain.risk.learned import combine
 from creditline.domain.risk.metrics import PATTERNS, Replay, Scored, metrics, scored
-from creditline.domain.risk.rules import Outcome, Verdict, parse_rule_set
+from creditline.domain.risk.rules import Outcome, Verdict, is_model_spec, parse_rule_set
 from creditline.domain.text import MAX_NOTE, printable_text
 from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer, once
@@ -19,7 +19,7 @@ from creditline.service.uow import Database, UnitOfWork
 
 
 def _model_option(text: str) -> str:
-    if text in {"none", "live"} or (text.isdigit() and len(text) <= 6):
+    if is_model_spec(text):
         return text
     raise InvalidInput("model", "model must be none, live or a model version number")
 

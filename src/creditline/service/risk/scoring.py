@@ -30,6 +30,7 @@ from creditline.domain.risk.features import (
     party_event_features,
     spend_features,
 )
+from creditline.domain.risk.flows import STRONG_TIE
 from creditline.domain.risk.rules import Event, Outcome, Verdict
 from creditline.domain.text import printable_text
 from creditline.service.idempotency import Answer, once
@@ -61,10 +62,6 @@ __all__ = [
 ]
 
 
-#: A link at least this strong makes a party "linked" to the holder (see ``flows.STRONG_LINK``).
-LINKED = Decimal("0.30")
-
-
 def new_decision_id(party_id: str, now: datetime) -> str:
     """A decision id: its party, the time, then random digits (see ``decision_id_floor``)."""
     return f"{decision_id_floor(party_id, now)}{secrets.token_hex(3)}"
@@ -91,7 +88,7 @@ def _history(
         links = {
             p: kinds
             for p, kinds in uow.risk.links_of(party_id).items()
-            if strengths.get(p, Decimal(0)) >= LINKED
+            if strengths.get(p, Decimal(0)) >= STRONG_TIE
         }
     activity = LinkedActivity()
     # Money back needs sales: a line whose holder sold nothing lately is not read for it.
@@ -110,8 +107,6 @@ def _history(
         links,
         activity,
         strengths=strengths,
-        ring_member=own.ring_member,
-        near_threshold_7d=own.near_threshold_7d,
     )
 
 

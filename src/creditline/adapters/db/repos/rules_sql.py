@@ -51,6 +51,11 @@ def _loaded(version: int, text: str) -> LearnedModel:
     return found
 
 
+def _stored(r: Any) -> RuleSetRow:
+    """A stored document row (rule set or model: they have the same columns)."""
+    return RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at)
+
+
 class SqlRuleSets(SqlRepo):
     """The ``rulesets`` port on SQL."""
 
@@ -68,13 +73,11 @@ class SqlRuleSets(SqlRepo):
         r = self._exec(select(t.rule_sets).where(t.rule_sets.c.version == version)).first()
         if r is None:
             raise NotFound("version", f"version: no rule set version {version}")
-        return RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at)
+        return _stored(r)
 
     def rule_set_rows(self) -> list[RuleSetRow]:
         rows = self._exec(select(t.rule_sets).order_by(t.rule_sets.c.version))
-        return [
-            RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at) for r in rows
-        ]
+        return [_stored(r) for r in rows]
 
     def insert_rule_set(self, rule_set: RuleSet, note: str, now: datetime) -> None:
         self._exec(
@@ -116,14 +119,12 @@ class SqlRuleSets(SqlRepo):
         r = self._exec(select(m).where(m.c.version == version)).first()
         if r is None:
             raise NotFound("version", f"version: no model version {version}")
-        return RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at)
+        return _stored(r)
 
     def model_rows(self) -> list[RuleSetRow]:
         m = t.risk_models
         rows = self._exec(select(m).order_by(m.c.version))
-        return [
-            RuleSetRow(r.version, r.name, r.digest, r.document, r.note, r.loaded_at) for r in rows
-        ]
+        return [_stored(r) for r in rows]
 
     def insert_model(self, row: RuleSetRow) -> None:
         self._exec(
@@ -205,10 +206,6 @@ class SqlRings(SqlRepo):
         rm = t.ring_members
         r = self._exec(select(rm.c.ring_id).where(rm.c.party_id.in_(members)).limit(1)).first()
         return None if r is None else str(r.ring_id)
-
-    def in_ring(self, party_id: str) -> bool:
-        rm = t.ring_members
-        return self._exec(select(rm.c.ring_id).where(rm.c.party_id == party_id)).first() is not None
 
     def save_ring(self, ring: dict[str, Any], *, new: bool, now: datetime) -> None:
         rg, rm = t.rings, t.ring_members

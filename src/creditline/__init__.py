@@ -115,6 +115,7 @@ if TYPE_CHECKING:
     from creditline.service.ledger_verify import VerifyReport, verify_ledger
     from creditline.service.policy_admin import set_policy, show_policy
     from creditline.service.quota.alerts import line_alerts, refresh_alerts
+    from creditline.service.quota.batch import MAX_BATCH, authorize_batch
     from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
     from creditline.service.quota.history import quota_history
@@ -316,6 +317,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "verify_party",
     ),
     "service.quota.spending": ("authorize", "capture", "refund", "repay", "void"),
+    "service.quota.batch": ("MAX_BATCH", "authorize_batch"),
     "service.quota.why": ("why",),
     "service.risk.labels": ("evaluate", "store_labels"),
     "service.risk.model_registry": (
@@ -359,6 +361,7 @@ _MODULE_OF = {name: f"{__name__}.{home}" for home, names in _HOMES.items() for n
 
 __all__ = [
     "ACTIONS",
+    "MAX_BATCH",
     "PATTERNS",
     "PURPOSE_NAMES",
     "SHANGHAI",
@@ -401,6 +404,7 @@ __all__ = [
     "assign_case",
     "authenticate",
     "authorize",
+    "authorize_batch",
     "backtest",
     "capture",
     "check_holder_password",

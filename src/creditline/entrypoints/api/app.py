@@ -42,6 +42,7 @@ def create_app(
     from creditline.entrypoints.api import (
         routes_admin,
         routes_appeals,
+        routes_batch,
         routes_credit,
         routes_incidents,
         routes_installments,
@@ -56,6 +57,7 @@ def create_app(
 
     routers = (
         routes_lines,
+        routes_batch,
         routes_webhooks,
         routes_parties,
         routes_settlement,

@@ -139,3 +139,23 @@ REFUSABLE: dict[int | str, dict[str, object]] = {
     **ERRORS,
     402: _error("Refused by the rules, with `reasons` (zh/en, what to do)"),
 }
+
+
+class BatchAuthorizationIn(AuthorizationIn):
+    line: Id = Field(description="the line to spend", examples=["line_0123456789abcdef"])
+    idempotency_key: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            max_length=255,
+            description="this spend's own idempotency key: a replay gives its first answer",
+            examples=["order-20240501-0001"],
+        ),
+    ]
+
+
+class BatchIn(Body):
+    authorizations: Annotated[
+        list[BatchAuthorizationIn],
+        Field(min_length=1, max_length=1000, description="1 to 1,000 spends, on any lines"),
+    ]

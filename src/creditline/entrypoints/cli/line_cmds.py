@@ -1,9 +1,6 @@
-"""CLI commands for credit lines (额度) and spending them: open, activate, show, set-limit,
-close, reopen, limits, exposure, history, monitor; authorize, capture, void, refund, repay.
-
-It is over 400 lines because the ``line`` and ``spend`` groups share it: the lazy CLI loads one
-module for either, and a spend's answers are a line's. Each command is a thin call of one use
-case with its table."""
+"""CLI commands for credit lines (额度): open, activate, show, set-limit, close, reopen, limits,
+exposure, history, monitor; repay. Each command is a thin call of one use case with its table
+(the spend flow is ``spend_cmds``)."""
 
 from __future__ import annotations
 
@@ -15,7 +12,6 @@ import typer
 import creditline
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.common import (
-    PURPOSE_HELP,
     AsOpt,
     DbOpt,
     JsonOpt,
@@ -34,9 +30,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 line_app = typer.Typer(help="Credit lines (额度).", no_args_is_help=True)
-spend_app = typer.Typer(help="The spend flow (额度支付).", no_args_is_help=True)
 app.add_typer(line_app, name="line")
-app.add_typer(spend_app, name="spend")
 
 LINE_KEYS = [
     "id",
@@ -50,18 +44,6 @@ LINE_KEYS = [
     "frozen",
     "available",
 ]
-HOLD_KEYS = [
-    "id",
-    "line",
-    "status",
-    "amount",
-    "purpose",
-    "order",
-    "captured",
-    "refunded",
-    "expires_at",
-]
-HoldArg = Annotated[str, typer.Argument(metavar="HOLD", help="the hold's id (hold_...)")]
 
 
 @line_app.command("open")
@@ -318,76 +300,6 @@ def line_monitor(
             console().print(f"→ {xlsx}")
 
     run(db, json_out, action, render)
-
-
-@spend_app.command("authorize")
-def spend_authorize(
-    line: LineArg,
-    amount: Annotated[str, typer.Option("--amount", help="the amount to hold, e.g. 100.00")],
-    purpose: Annotated[str, typer.Option("--purpose", help=PURPOSE_HELP)],
-    key: KeyRequiredOpt,
-    order: Annotated[
-        str | None, typer.Option("--order", help="the order the spend pays for")
-    ] = None,
-    counterparty: Annotated[
-        str | None, typer.Option("--counterparty", help="the party paid (a supplier's id)")
-    ] = None,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Authorise a spend: hold quota, or decline with every reason."""
-    run(
-        db,
-        json_out,
-        lambda d: creditline.authorize(
-            d, line, amount=amount, purpose=purpose, key=key, order=order, counterparty=counterparty
-        ),
-        show("hold 预授权", HOLD_KEYS),
-    )
-
-
-@spend_app.command("capture")
-def spend_capture(
-    hold: HoldArg,
-    key: KeyRequiredOpt,
-    amount: Annotated[
-        str | None, typer.Option("--amount", help="capture this much; default the whole hold")
-    ] = None,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Capture a hold (whole or part): the quota becomes occupied (占用)."""
-    run(
-        db,
-        json_out,
-        lambda d: creditline.capture(d, hold, amount=amount, key=key),
-        show("hold 预授权", HOLD_KEYS),
-    )
-
-
-@spend_app.command("void")
-def spend_void(
-    hold: HoldArg, key: KeyRequiredOpt, db: DbOpt = None, json_out: JsonOpt = False
-) -> None:
-    """Void an uncaptured hold."""
-    run(db, json_out, lambda d: creditline.void(d, hold, key=key), show("hold 预授权", HOLD_KEYS))
-
-
-@spend_app.command("refund")
-def spend_refund(
-    hold: HoldArg,
-    amount: Annotated[str, typer.Option("--amount", help="the amount refunded, e.g. 50.00")],
-    key: KeyRequiredOpt,
-    db: DbOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Refund (退款) a captured spend: its occupancy is released."""
-    run(
-        db,
-        json_out,
-        lambda d: creditline.refund(d, hold, amount=amount, key=key),
-        show("hold 预授权", HOLD_KEYS),
-    )
 
 
 @app.command()

@@ -80,7 +80,7 @@ COMMANDS: dict[str, Entry] = {
     "ops": Entry("ops_cmds", "The operator desk (风控工作台)."),
     "party": Entry("party_cmds", "Merchants (商家) and consumers (消费者)."),
     "line": Entry("line_cmds", "Credit lines (额度)."),
-    "spend": Entry("line_cmds", "The spend flow (额度支付)."),
+    "spend": Entry("spend_cmds", "The spend flow (额度支付)."),
     "ledger": Entry("ops_cmds", "The ledger (账本)."),
     "freeze": Entry("rules_cmds", "Freezes (冻结)."),
     "policy": Entry("rules_cmds", "Platform policy (平台政策), versioned."),

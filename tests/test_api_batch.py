@@ -35,7 +35,8 @@ def test_batch_answers_each_spend_with_its_own_status(db: SqlDatabase) -> None:
     assert [d["status"] for d in body["data"]] == [200, 200, 402, 404, 400, 402]
     assert (body["authorized"], body["declined"], body["error"]) == (2, 2, 2)
     first = body["data"][0]["authorization"]
-    assert first["amount"] == 10_000 and first["status"] == "authorized"
+    assert first["amount"] == 10_000
+    assert first["status"] == "authorized"
     assert body["data"][2]["reasons"][0]["code"] == "single_spend_limit"
     assert body["data"][4]["error"]["param"] == "currency"
     # the same key alone replays the batch's answer

@@ -187,3 +187,20 @@ def test_the_queue_shows_the_operator_the_graph_evidence(db: SqlDatabase) -> Non
     [item] = risk.queue(db).body["pending"]
     assert item["graph"]["links"] == [{"party": b, "strength": "1.00"}]
     assert item["graph"]["ring"] is None
+
+
+def test_the_plain_python_tree_walk_scores_as_lightgbm_does() -> None:
+    """The inline scorer walks the trees itself; on any row it must give LightGBM's answer."""
+    import numpy as np
+
+    model = LearnedModel(0, parse_document(shipped_model_text()))
+    assert model.trees is not None
+    rng = random.Random(18)
+    for _ in range(2000):
+        row = [
+            rng.choice([0.0, 1.0, 2.0, rng.random() * 10, float(rng.randint(0, 5000)), 1e-36])
+            for _ in model.features
+        ]
+        ours = model.trees.predict(row)
+        theirs = float(model.booster.predict(np.array([row]), num_threads=1)[0])
+        assert abs(ours - theirs) < 1e-12

@@ -1,15 +1,18 @@
 """A learned cash-out model (LightGBM) scoring one event inline, with SHAP-style reasons.
 
 The model is a document: its LightGBM text, the features it reads (``MODEL_FEATURES``'s order
-when it was fitted), what it was trained on and how it did. Scoring one row costs about 40 µs;
-the contributions (LightGBM's own TreeSHAP, ``pred_contrib``) are computed only for a score that
-reaches review, so an approval pays for the score alone.
+when it was fitted), what it was trained on and how it did. Scoring walks the trees in plain
+Python (``Trees``, from LightGBM's own dump: about 0.1 ms a row, where ``Booster.predict``'s
+call overhead alone was 0.5 ms, a fifth of an authorisation). The contributions (LightGBM's
+own TreeSHAP, ``pred_contrib``) are computed only for a score that reaches review, so an
+approval pays for the score alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -72,17 +75,22 @@ class LearnedModel:
             self.booster = lgb.Booster(model_str=document["booster"])
         except lgb.basic.LightGBMError as exc:
             raise InvalidInput("model", f"the booster does not load: {exc}") from None
+        self.trees = Trees.of(self.booster.dump_model())
 
     def score(self, values: Mapping[str, Any], *, explain_from: int) -> ModelScore:
         """The model's score (0-100) for one event; its top factors when the score reaches
         ``explain_from``."""
         import numpy as np  # noqa: PLC0415 - loaded with the model, not with every command
 
-        row = np.array([vector(values, self.features)], dtype=float)
-        p = float(self.booster.predict(row, num_threads=1)[0])
+        values_row = vector(values, self.features)
+        if self.trees is not None:
+            p = self.trees.predict(values_row)
+        else:
+            p = float(self.booster.predict(np.array([values_row]), num_threads=1)[0])
         score = max(0, min(100, round(p * 100)))
         top: tuple[tuple[str, int], ...] = ()
         if score >= explain_from:
+            row = np.array([values_row], dtype=float)
             contrib = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
             ranked = sorted(
                 (
@@ -93,3 +101,79 @@ class LearnedModel:
             )
             top = tuple((n, c) for n, c in ranked[:TOP] if c > 0)
         return ModelScore(self.version, score, top)
+
+
+#: LightGBM treats |x| <= this as zero (``kZeroThreshold``).
+ZERO = 1e-35
+
+
+class Trees:
+    """A binary LightGBM model's trees as flat lists, walked in plain Python. Only numerical
+    ``<=`` splits are compiled; a model with any other split (categorical) is left to
+    ``Booster.predict`` (``of`` answers None)."""
+
+    def __init__(self, trees: list[tuple[list[Any], ...]], sigmoid: float) -> None:
+        self.trees = trees
+        self.sigmoid = sigmoid
+
+    @classmethod
+    def of(cls, dump: Mapping[str, Any]) -> Trees | None:
+        objective = str(dump.get("objective", ""))
+        if not objective.startswith("binary") or dump.get("average_output"):
+            return None
+        sigmoid = 1.0
+        for part in objective.split():
+            if part.startswith("sigmoid:"):
+                sigmoid = float(part.split(":", 1)[1])
+        trees = []
+        for info in dump["tree_info"]:
+            flat = _flatten(info["tree_structure"])
+            if flat is None:
+                return None
+            trees.append(flat)
+        return cls(trees, sigmoid)
+
+    def predict(self, row: list[float]) -> float:
+        total = 0.0
+        for feature, threshold, left, right, default, zero_missing, leaf in self.trees:
+            node = 0
+            while node >= 0:
+                x = row[feature[node]]
+                if zero_missing[node] and -ZERO <= x <= ZERO:
+                    node = left[node] if default[node] else right[node]
+                elif x <= threshold[node]:
+                    node = left[node]
+                else:
+                    node = right[node]
+            total += leaf[~node]
+        return 1.0 / (1.0 + math.exp(-self.sigmoid * total))
+
+
+def _flatten(root: Mapping[str, Any]) -> tuple[list[Any], ...] | None:
+    """One tree as parallel lists; a child index < 0 is the leaf ``~index``."""
+    cols: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    feature, threshold, left, right, default, zero_missing, leaf = cols
+    if "split_index" not in root:  # a tree of one leaf
+        leaf.append(float(root["leaf_value"]))
+        return [0], [math.inf], [-1], [-1], [True], [False], leaf
+
+    def visit(node: Mapping[str, Any]) -> int | None:
+        if "split_index" not in node:
+            leaf.append(float(node["leaf_value"]))
+            return ~(len(leaf) - 1)
+        if node.get("decision_type") != "<=" or node.get("missing_type") == "NaN":
+            return None
+        i = len(feature)
+        feature.append(int(node["split_feature"]))
+        threshold.append(float(node["threshold"]))
+        default.append(bool(node["default_left"]))
+        zero_missing.append(node.get("missing_type") == "Zero")
+        left.append(0)
+        right.append(0)
+        lo, hi = visit(node["left_child"]), visit(node["right_child"])
+        if lo is None or hi is None:
+            return None
+        left[i], right[i] = lo, hi
+        return i
+
+    return cols if visit(root) is not None else None

@@ -14,13 +14,13 @@ from creditline.domain.ledger import GENESIS_HASH, LINE_BOOK, Balances, PostedTr
 from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document, DocumentType
-from creditline.domain.quota.evaluation import OpenHold
+from creditline.domain.quota.evaluation import OccupancySummary, OpenHold
 from creditline.domain.quota.freezes import Freeze, FreezeStatus
 from creditline.domain.quota.limits import LimitChange, LimitRequest
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
 from creditline.domain.quota.parties import Party
 from creditline.domain.quota.purposes import Product
-from creditline.domain.workdays import iso_local
+from creditline.domain.workdays import iso_local, local_date
 from creditline.service.quota.quota_ports import LockedLine
 
 if TYPE_CHECKING:
@@ -123,6 +123,17 @@ class FakeLines:
 
     def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
         return iter(list(self.s.transfers.get(line_id, [])))
+
+    def day_ends(self, line_id: str, first: date, last: date) -> list[tuple[date, Balances]]:
+        """The running aggregate, replayed from the transfers (the reference answer)."""
+        currency = self.s.lines[line_id]["balances"].currency
+        running, ends = Balances.empty(LINE_BOOK, currency), {}
+        for posted in self.s.transfers.get(line_id, []):
+            running = running.apply([posted.transfer])
+            ends[local_date(posted.created_at)] = running
+        before = [d for d in ends if d < first]
+        days = ([max(before)] if before else []) + sorted(d for d in ends if first <= d <= last)
+        return [(d, ends[d]) for d in days]
 
     def lines_of_party(self, party_id: str) -> list[str]:
         rows = [r for r in self.s.lines.values() if r["party_id"] == party_id]
@@ -249,13 +260,13 @@ class FakeHolds:
 
     def open_holds(self, line_id: str) -> list[OpenHold]:
         rows = sorted(
-            (r["hold"] for (lid, _), r in self.s.holds.items() if lid == line_id),
-            key=lambda h: h.expires_at,
+            (r for (lid, _), r in self.s.holds.items() if lid == line_id),
+            key=lambda r: r["hold"].expires_at,
         )
         return [
-            OpenHold(h.id, h.amount, h.order_id, h.expires_at)
-            for h in rows
-            if h.status is HoldStatus.AUTHORIZED
+            OpenHold(h.id, h.amount, h.order_id, h.expires_at, r["created_at"])
+            for r in rows
+            if (h := r["hold"]).status is HoldStatus.AUTHORIZED
         ]
 
     def count_large_spends(
@@ -286,8 +297,27 @@ class FakeHolds:
         )
         return [replace(r["occupancy"], outstanding=r["outstanding"]) for r in rows]
 
-    def open_occupancies(self, line_id: str) -> list[Occupancy]:
-        return [o for o in self._occupancies(line_id) if o.outstanding.minor > 0]
+    def open_occupancies(
+        self, line_id: str, *, limit: int | None = None, after: str | None = None
+    ) -> list[Occupancy]:
+        found = [o for o in self._occupancies(line_id) if o.outstanding.minor > 0]
+        if after is not None:
+            ids = [o.id for o in found]
+            if after not in ids:
+                raise NotFound("after", f"after: no occupancy {after!r} on line {line_id}")
+            found = found[ids.index(after) + 1 :]
+        return found if limit is None else found[:limit]
+
+    def occupancy_summary(self, line_id: str, overdue_before: datetime) -> OccupancySummary:
+        currency = self.s.lines[line_id]["balances"].currency
+        found = self.open_occupancies(line_id)
+        overdue = [o for o in found if o.captured_at < overdue_before]
+        return OccupancySummary(
+            count=len(found),
+            total=Money.total((o.outstanding for o in found), currency),
+            overdue_count=len(overdue),
+            overdue_total=Money.total((o.outstanding for o in overdue), currency),
+        )
 
     def holds_of(self, line_id: str) -> list[Hold]:
         return sorted(

@@ -175,6 +175,15 @@ LINE_BOOK_SQL = BookSql(
     ),
     _move_head("lines", "id", LINE_COLUMNS),
 )
+#: A line's balances at the end of a Beijing day: the day's last posting wins.
+UPSERT_DAY_END = Statement(
+    "INSERT INTO line_day_ends (line_id, day, tenant_id, seq, "  # noqa: S608 - fixed text
+    + ", ".join(LINE_COLUMNS)
+    + ") VALUES (:line_id, :day, 'default', :seq, "
+    + ", ".join(f":{c}" for c in LINE_COLUMNS)
+    + ") ON CONFLICT (line_id, day) DO UPDATE SET seq = excluded.seq, "
+    + ", ".join(f"{c} = excluded.{c}" for c in LINE_COLUMNS)
+)
 _FUNDS_COLUMNS = tuple(a.value for a in FUNDS_BOOK.accounts)
 FUNDS_BOOK_SQL = BookSql(
     FUNDS_BOOK,

@@ -3,7 +3,7 @@ ledger's signing key."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from alembic import command
@@ -11,8 +11,12 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, insert, inspect, select
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.hotpath import LINE_COLUMNS
 from creditline.adapters.db.repos.checkpoints_sql import record_key, sign_unsigned_heads
 from creditline.adapters.ledger_keys import ensure_signing_key
+from creditline.domain.ledger import LINE_BOOK, Account, Balances, Movement, Transfer
+from creditline.domain.money import Money
+from creditline.domain.workdays import local_date
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The revision that adds the ledger's checkpoints: a database older than it has unsigned heads.
@@ -52,6 +56,8 @@ def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object
         adopted = 0
         if before is not None and before < CHECKPOINTS_REVISION:
             adopted = sign_unsigned_heads(conn, loaded.key, now)
+        if before is not None and before < DAY_ENDS_REVISION:
+            fill_day_ends(conn)
     return {
         "sandbox": existing["sandbox"] == "1",
         "revision": revision,
@@ -62,6 +68,38 @@ def upgrade(engine: Engine, *, sandbox: bool, now: datetime) -> dict[str, object
         "ledger_key_created": loaded.created,
         "heads_signed_on_upgrade": adopted,
     }
+
+
+#: The revision that adds each line's day-end balances: older lines' rows are replayed once.
+DAY_ENDS_REVISION = "0017"
+
+
+def fill_day_ends(conn: Connection) -> int:
+    """Write ``line_day_ends`` for every line that moved before the table existed, replaying
+    each line's ledger once (the running aggregate is kept by the postings from then on)."""
+    tr = t.ledger_transfers.c
+    rows: dict[tuple[str, date], dict[str, object]] = {}
+    running: dict[str, Balances] = {}
+    query = select(t.ledger_transfers).order_by(tr.line_id, tr.seq)
+    for r in conn.execute(query):
+        empty = Balances.empty(LINE_BOOK, r.currency)
+        before = running.get(r.line_id, empty)
+        transfer = Transfer(
+            Account(r.debit_account),
+            Account(r.credit_account),
+            Money(r.amount, r.currency),
+            Movement(r.movement),
+            r.ref,
+        )
+        after = running[r.line_id] = before.apply([transfer])
+        day = local_date(r.created_at)
+        row: dict[str, object] = dict(
+            zip(LINE_COLUMNS, (m.minor for m in after.amounts), strict=True)
+        )
+        rows[r.line_id, day] = {"line_id": r.line_id, "day": day, "seq": r.seq, **row}
+    if rows:
+        conn.execute(insert(t.line_day_ends), list(rows.values()))
+    return len(rows)
 
 
 def _revision(conn: Connection) -> str | None:

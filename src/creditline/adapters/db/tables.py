@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from creditline.adapters.db import (
@@ -278,6 +279,41 @@ occupancies = Table(
     sqlite_with_rowid=False,
 )
 Index("ix_occupancies_line_id_captured_at", occupancies.c.line_id, occupancies.c.captured_at)
+# Open occupancy only, oldest first: ``why``, exposure and the lock's oldest-open summary seek
+# it without scanning repaid orders.
+Index(
+    "ix_occupancies_open",
+    occupancies.c.line_id,
+    occupancies.c.captured_at,
+    occupancies.c.id,
+    sqlite_where=text("outstanding > 0"),
+    postgresql_where=text("outstanding > 0"),
+)
+
+#: A line's balances at the end of each Beijing day it moved (a running aggregate written with
+#: the postings): the quota history reads one row per day, never the whole ledger.
+line_day_ends = Table(
+    "line_day_ends",
+    metadata,
+    Column("line_id", String(40), ForeignKey("lines.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("tenant_id", String(40), nullable=False, server_default=TENANT),
+    Column("seq", BigInteger, nullable=False),
+    *(
+        Column(c, BigInteger, nullable=False)
+        for c in (
+            "available",
+            "held",
+            "occupied",
+            "frozen",
+            "limit_minor",
+            "fees_due",
+            "fee_income",
+            "fees_collected",
+        )
+    ),
+    PrimaryKeyConstraint("line_id", "day"),
+)
 
 idempotency_keys = Table(
     "idempotency_keys",

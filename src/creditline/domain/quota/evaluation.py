@@ -52,6 +52,19 @@ class OpenHold:
     amount: Money
     order_id: str | None
     expires_at: datetime
+    created_at: datetime | None = None  # when it was authorised
+
+
+@dataclass(frozen=True, slots=True)
+class OccupancySummary:
+    """A line's open occupancy counted by the database (an index range, not a list): how many
+    orders and how much, and of those the ones past the occupancy limit. With it a context
+    carries only the oldest page of orders, however many the line has."""
+
+    count: int
+    total: Money
+    overdue_count: int
+    overdue_total: Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +82,9 @@ class SpendContext:
     policy: Policy
     party: Party | None = None  # needed when the line is not active
     freezes: tuple[Freeze, ...] = ()
-    occupancies: tuple[Occupancy, ...] = ()  # at least every overdue one
+    occupancies: tuple[Occupancy, ...] = ()  # the oldest open ones (every one without summary)
+    #: Counts and totals of all open occupancy, when ``occupancies`` is only its oldest page.
+    occupancy_summary: OccupancySummary | None = None
     expired_documents: tuple[Document, ...] = ()
     large_spends_today: int = 0
     open_holds: tuple[OpenHold, ...] = ()  # for the breakdown and clears_at
@@ -223,15 +238,24 @@ def _overdue(ctx: SpendContext) -> list[Reason]:
         return []
     limit_days = ctx.policy.integer("occupancy_limit_days")
     oldest = overdue[0]
+    summary = ctx.occupancy_summary
+    count = len(overdue) if summary is None else summary.overdue_count
+    to_lift = (
+        Money.total((o.outstanding for o in overdue), ctx.currency)
+        if summary is None
+        else summary.overdue_total
+    )
     facts: dict[str, Any] = {
-        "count": len(overdue),
+        "count": count,
         "limit_days": limit_days,
         "oldest_order": oldest.order_id or oldest.hold_id,
         # a spend without an order is named as a spend, never as "order None" or a hold as order
         "oldest_zh": f"订单 {oldest.order_id}" if oldest.order_id else f"支付 {oldest.hold_id}",
         "oldest_en": f"order {oldest.order_id}" if oldest.order_id else f"spend {oldest.hold_id}",
         "oldest_days": (ctx.now - oldest.captured_at).days,
-        "repay_to_lift": Money.total((o.outstanding for o in overdue), ctx.currency).format(),
+        "repay_to_lift": to_lift.format(),
+        # the oldest overdue orders; ``orders_more`` more are listed by the exposure's cursor
+        "orders_more": count - len(overdue),
         "orders": [
             {
                 "order": o.order_id,
@@ -358,9 +382,11 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
                 "since": iso_local(o.captured_at),
                 "days": (ctx.now - o.captured_at).days,
             }
-            for o in sorted(ctx.occupancies, key=lambda o: (o.captured_at, o.id))
-            if o.outstanding.is_positive
+            for o in _open(ctx)
         ],
+        # the oldest orders are listed; the rest by ``line exposure --after <last occupancy>``
+        "occupancy_count": _open_count(ctx),
+        "occupancy_more": _open_count(ctx) - len(_open(ctx)),
         "amount_freezes": [
             {
                 "freeze": f.id,
@@ -373,6 +399,18 @@ def breakdown(ctx: SpendContext) -> dict[str, Any]:
             if f.amount is not None
         ],
     }
+
+
+def _open(ctx: SpendContext) -> list[Occupancy]:
+    return sorted(
+        (o for o in ctx.occupancies if o.outstanding.is_positive),
+        key=lambda o: (o.captured_at, o.id),
+    )
+
+
+def _open_count(ctx: SpendContext) -> int:
+    summary = ctx.occupancy_summary
+    return len(_open(ctx)) if summary is None else summary.count
 
 
 def _note_policy_change(ctx: SpendContext, facts: dict[str, Any], key: str) -> None:

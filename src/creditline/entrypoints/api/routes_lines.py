@@ -310,9 +310,18 @@ def list_alerts(
     responses=ERRORS,
     summary="Open holds and occupancy by order, with age and days left before the limit",
 )
-def get_exposure(line_id: LineId, call: Call) -> JSONResponse:
+def get_exposure(
+    line_id: LineId,
+    call: Call,
+    starting_after: Annotated[
+        str | None, Query(max_length=64, description="the previous page's `next` occupancy")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="orders per page")] = 50,
+) -> JSONResponse:
     call.own(line_id, "line_id")
-    return call.read(lambda db: creditline.line_exposure(db, line_id))
+    return call.read(
+        lambda db: creditline.line_exposure(db, line_id, after=starting_after, limit=limit)
+    )
 
 
 Days = Annotated[int, Query(ge=1, le=366, description="days back, today included")]

@@ -236,7 +236,16 @@ def _rows(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 @line_app.command("exposure")
-def line_exposure(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+def line_exposure(
+    line: LineArg,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="the page after this occupancy (the previous page's next)"),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="orders per page, 1 to 500")] = 50,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Open holds and occupancy by order, with age and days left before the occupancy limit."""
 
     def render(body: dict[str, Any]) -> None:
@@ -246,8 +255,13 @@ def line_exposure(line: LineArg, db: DbOpt = None, json_out: JsonOpt = False) ->
         columns = ["order", "occupancy", "amount", "since", "age_days", "days_left", "overdue"]
         _rows("occupancy 占用 (nearest to the limit first)", body["occupancy"], columns)
         _rows("holds 预授权", body["holds"], ["order", "hold", "amount", "since", "age_days"])
+        if body["next"]:
+            console().print(
+                f"{len(body['occupancy'])} of {body['occupancy_count']} open orders shown 已显示; "
+                f"next page 下一页: --after {body['next']}"
+            )
 
-    run(db, json_out, lambda d: creditline.line_exposure(d, line), render)
+    run(db, json_out, lambda d: creditline.line_exposure(d, line, after=after, limit=limit), render)
 
 
 @line_app.command("history")

@@ -8,23 +8,35 @@ nothing, the policy pinned for the line), so that what this says is overdue is e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-
-from creditline.domain.ledger import Movement, PostedTransfer
+from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 from creditline.domain.quota.purposes import Purpose
 from creditline.domain.quota.quota_views import URGENT_DAYS, age_days, occupancy_clock
+from creditline.domain.text import MAX_REF, printable_text
 from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer
-from creditline.service.quota.spend_state import spend_context
+from creditline.service.quota.spend_state import ORDERS_PAGE, spend_context
 from creditline.service.uow import Database
 
+#: The most orders one page of the exposure lists.
+MAX_PAGE = 500
 
-def line_exposure(db: Database, line_id: str) -> Answer:
+
+def line_exposure(
+    db: Database, line_id: str, *, after: str | None = None, limit: int = ORDERS_PAGE
+) -> Answer:
     """The line's open holds and unrepaid occupancy per order: amount, since, age in days and,
     for occupancy, the days left before the limit (``days_left``, 0 or less once reached),
-    the instant it is reached, ``overdue`` and ``urgent`` (within ``URGENT_DAYS``)."""
+    the instant it is reached, ``overdue`` and ``urgent`` (within ``URGENT_DAYS``).
+
+    Occupancy is listed oldest first (nearest its limit first), ``limit`` orders (1-500) at a
+    time: ``occupancy_count`` says how many there are, ``next`` is the cursor to pass as
+    ``after`` for the following page (None on the last), so a line with 10,000 open orders
+    answers as fast as one with ten."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("limit", f"limit must be 1 to {MAX_PAGE}")
+    if after is not None:
+        printable_text(after, "after", max_length=MAX_REF)
     with db.transaction(write=False) as uow:
         now = uow.reference.now()
         locked = uow.lines.read_line(line_id)
@@ -39,14 +51,11 @@ def line_exposure(db: Database, line_id: str) -> Answer:
             policy=policy,
             full=True,
         )
-        held_since = (
-            _authorized_at(uow.lines.transfers_of(line_id), {h.id for h in ctx.open_holds})
-            if ctx.open_holds
-            else {}
-        )
+        page = uow.holds.open_occupancies(line_id, limit=limit + 1, after=after)
+        summary = ctx.occupancy_summary
     limit_days = policy.integer("occupancy_limit_days")
     occupancy = []
-    for o in ctx.occupancies:
+    for o in page[:limit]:
         if not o.outstanding.is_positive:
             continue
         clock = occupancy_clock(o.captured_at, now, limit_days)
@@ -67,7 +76,7 @@ def line_exposure(db: Database, line_id: str) -> Answer:
     occupancy.sort(key=lambda item: (item["days_left"], item["since"], item["occupancy"]))
     holds = []
     for h in sorted(ctx.open_holds, key=lambda h: (h.expires_at, h.id)):
-        since = held_since.get(h.id)
+        since = h.created_at
         holds.append(
             {
                 "hold": h.id,
@@ -91,16 +100,9 @@ def line_exposure(db: Database, line_id: str) -> Answer:
             "occupied": balances.occupied.format(),
             "used": (balances.held + balances.occupied).format(),
             "occupancy": occupancy,
+            "occupancy_count": 0 if summary is None else summary.count,
+            "has_more": len(page) > limit,
+            "next": occupancy[-1]["occupancy"] if len(page) > limit else None,
             "holds": holds,
         }
     )
-
-
-def _authorized_at(transfers: Iterable[PostedTransfer], hold_ids: set[str]) -> dict[str, datetime]:
-    """When each of ``hold_ids`` was authorised: its ``authorize`` transfer in the book."""
-    found: dict[str, datetime] = {}
-    for posted in transfers:
-        t = posted.transfer
-        if t.movement is Movement.AUTHORIZE and t.ref in hold_ids and t.ref not in found:
-            found[t.ref] = posted.created_at
-    return found

@@ -14,7 +14,6 @@ from creditline.domain.quota.freezes import FREEZE_REASON_NAMES
 from creditline.domain.quota.quota_views import (
     MAX_DAYS,
     day_range,
-    end_of_day_balances,
     freeze_days,
     freeze_end,
 )
@@ -45,8 +44,16 @@ def balances_json(b: Balances) -> dict[str, str]:
 def daily_balances(uow: UnitOfWork, line_id: str, days: list[date]) -> list[Balances]:
     """The line's balances at the end of each of ``days`` (the last one: now)."""
     currency = uow.lines.read_line(line_id).state.currency
-    empty = Balances.empty(LINE_BOOK, currency)
-    return end_of_day_balances(uow.lines.transfers_of(line_id), empty, days)
+    running = Balances.empty(LINE_BOOK, currency)
+    ends = uow.lines.day_ends(line_id, days[0], days[-1])
+    out: list[Balances] = []
+    at = 0
+    for day in days:  # the running aggregate: each day's end, or the last day it moved
+        while at < len(ends) and ends[at][0] <= day:
+            running = ends[at][1]
+            at += 1
+        out.append(running)
+    return out
 
 
 def quota_history(db: Database, line_id: str, *, days: int = 90) -> Answer:

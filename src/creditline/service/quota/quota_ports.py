@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from creditline.domain.ledger import Head, PostedTransfer
+from creditline.domain.ledger import Balances, Head, PostedTransfer
 from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
 from creditline.domain.quota.documents import Document
-from creditline.domain.quota.evaluation import OpenHold
+from creditline.domain.quota.evaluation import OccupancySummary, OpenHold
 from creditline.domain.quota.freezes import Freeze, FreezeStatus
 from creditline.domain.quota.limits import LimitChange, LimitRequest
 from creditline.domain.quota.lines import Hold, HoldStatus, LineState, LineStatus, Occupancy
@@ -70,6 +70,10 @@ class LineRepo(BookRepo, Protocol):
 
     def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
         """The line's transfers in chain order."""
+
+    def day_ends(self, line_id: str, first: date, last: date) -> list[tuple[date, Balances]]:
+        """The line's balances at the end of each day in [first, last] it moved, and of the
+        last day before ``first`` it moved (if any), oldest first."""
 
     def lines_of_party(self, party_id: str) -> list[str]:
         """The ids of a party's lines, oldest first."""
@@ -150,8 +154,15 @@ class HoldRepo(Protocol):
     def insert_occupancy(self, line_id: str, occ: Occupancy) -> None:
         """Record the occupancy a capture left (all of it outstanding)."""
 
-    def open_occupancies(self, line_id: str) -> list[Occupancy]:
-        """The line's unrepaid occupancy, oldest first."""
+    def open_occupancies(
+        self, line_id: str, *, limit: int | None = None, after: str | None = None
+    ) -> list[Occupancy]:
+        """The line's unrepaid occupancy, oldest first: at most ``limit``, after the
+        occupancy ``after`` (a cursor) when given."""
+
+    def occupancy_summary(self, line_id: str, overdue_before: datetime) -> OccupancySummary:
+        """Count and total of the line's unrepaid occupancy, and of the part captured before
+        ``overdue_before``."""
 
     def holds_of(self, line_id: str) -> list[Hold]:
         """Every hold of the line, whatever its status (for ``ledger verify``)."""

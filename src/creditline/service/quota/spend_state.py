@@ -19,6 +19,9 @@ from creditline.domain.workdays import local_date, local_day_bounds
 from creditline.service.quota.quota_ports import LockedLine
 from creditline.service.uow import UnitOfWork
 
+#: How many of a line's oldest open orders a diagnosis lists; the rest by cursor.
+ORDERS_PAGE = 50
+
 
 def spend_context(
     uow: UnitOfWork,
@@ -44,7 +47,11 @@ def spend_context(
     )
     cutoff = now - timedelta(days=policy.integer("occupancy_limit_days"))
     overdue = locked.oldest_occupancy is not None and locked.oldest_occupancy < cutoff
-    occupancies = uow.holds.open_occupancies(line.id) if full or overdue else []
+    # The oldest page of open orders and the database's count of them all: as cheap at
+    # 10,000 open orders as at 10 (the overdue ones are the oldest, so they lead the page).
+    paged = full or overdue
+    occupancies = uow.holds.open_occupancies(line.id, limit=ORDERS_PAGE) if paged else []
+    summary = uow.holds.occupancy_summary(line.id, cutoff) if paged else None
     licence_expired = (
         locked.licence_expires_on is not None and locked.licence_expires_on < local_date(now)
     )
@@ -62,6 +69,7 @@ def spend_context(
         party=party,
         freezes=tuple(freezes),
         occupancies=tuple(occupancies),
+        occupancy_summary=summary,
         expired_documents=tuple(documents),
     )
     large_today = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, select
@@ -24,6 +24,7 @@ from creditline.domain.ledger import (
     Transfer,
 )
 from creditline.domain.money import Money
+from creditline.domain.workdays import local_date
 from creditline.service.reference_ports import StoredResponse
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ class SqlSession:
         self._cursor: hp.Cursor | None = None
         #: The last head of each book (kind, id) this transaction moved, signed at commit.
         self.moved: dict[tuple[str, str], Head] = {}
+        #: Each line's balances at the end of each day this transaction moved it (written at
+        #: commit, one row per line and day: ``line_day_ends``).
+        self.day_ends: dict[tuple[str, date], dict[str, Any]] = {}
 
     def execute(self, statement: Any, params: Any = None) -> Any:
         if self._cursor is not None:
@@ -64,6 +68,9 @@ class SqlSession:
             ]
             cur.write(hp.INSERT_CHECKPOINT, rows)
             self.moved.clear()
+        if self.day_ends:
+            self.cursor.write(hp.UPSERT_DAY_END, list(self.day_ends.values()))
+            self.day_ends.clear()
         self.flush()
 
     @property
@@ -124,6 +131,12 @@ class SqlBook(SqlRepo):
         # the flush raises and the transaction ends in Conflict.
         cur.write(book_sql.move_head, [head], expect=1)
         self.session.moved[book_sql.book.name, after.book_id] = after
+        if book_sql is hp.LINE_BOOK_SQL:
+            day = local_date(posting.transfers[-1].created_at)
+            row = {c: head[c] for c in book_sql.columns}
+            on = day if cur.dialect == "postgresql" else day.isoformat()
+            row |= {"line_id": after.book_id, "day": on, "seq": after.seq}
+            self.session.day_ends[after.book_id, day] = row
 
     def head_balances(self, row: Any) -> Balances:
         """The balances stored in a book's head row."""

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -14,7 +14,7 @@ from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.ledger_trail import OccupancyRecord
 from creditline.domain.money import Money
-from creditline.domain.quota.evaluation import OpenHold
+from creditline.domain.quota.evaluation import OccupancySummary, OpenHold
 from creditline.domain.quota.lines import Hold, HoldStatus, Occupancy
 from creditline.domain.quota.purposes import Purpose
 
@@ -105,11 +105,14 @@ class SqlHolds(SqlRepo):
     def open_holds(self, line_id: str) -> list[OpenHold]:
         h = t.holds.c
         rows = self._exec(
-            select(h.id, h.amount, h.currency, h.order_id, h.expires_at)
+            select(h.id, h.amount, h.currency, h.order_id, h.expires_at, h.created_at)
             .where(h.line_id == line_id, h.status == HoldStatus.AUTHORIZED.value)
             .order_by(h.expires_at)
         )
-        return [OpenHold(r.id, Money(r.amount, r.currency), r.order_id, r.expires_at) for r in rows]
+        return [
+            OpenHold(r.id, Money(r.amount, r.currency), r.order_id, r.expires_at, r.created_at)
+            for r in rows
+        ]
 
     def count_large_spends(
         self, line_id: str, start: datetime, end: datetime, threshold: Money
@@ -143,9 +146,40 @@ class SqlHolds(SqlRepo):
             },
         )
 
-    def open_occupancies(self, line_id: str) -> list[Occupancy]:
-        return self._occupancies(
-            t.occupancies.c.line_id == line_id, t.occupancies.c.outstanding > 0
+    def open_occupancies(
+        self, line_id: str, *, limit: int | None = None, after: str | None = None
+    ) -> list[Occupancy]:
+        o = t.occupancies.c
+        conditions = [o.line_id == line_id, o.outstanding > 0]
+        if after is not None:
+            since = self._exec(
+                select(o.captured_at).where(o.line_id == line_id, o.id == after)
+            ).scalar_one_or_none()
+            if since is None:
+                raise NotFound("after", f"after: no occupancy {after!r} on line {line_id}")
+            conditions.append(
+                or_(o.captured_at > since, and_(o.captured_at == since, o.id > after))
+            )
+        return self._occupancies(*conditions, limit=limit)
+
+    def occupancy_summary(self, line_id: str, overdue_before: datetime) -> OccupancySummary:
+        o = t.occupancies.c
+        overdue = o.captured_at < overdue_before
+        row = self._exec(
+            select(
+                func.count(),
+                func.coalesce(func.sum(o.outstanding), 0),
+                func.count().filter(overdue),
+                func.coalesce(func.sum(o.outstanding).filter(overdue), 0),
+                select(t.lines.c.currency).where(t.lines.c.id == line_id).scalar_subquery(),
+            ).where(o.line_id == line_id, o.outstanding > 0)
+        ).one()
+        currency = row[4] or self.uow.lines.read_line(line_id).state.currency
+        return OccupancySummary(
+            count=int(row[0]),
+            total=Money(int(row[1]), currency),
+            overdue_count=int(row[2]),
+            overdue_total=Money(int(row[3]), currency),
         )
 
     def holds_of(self, line_id: str) -> list[Hold]:
@@ -192,14 +226,15 @@ class SqlHolds(SqlRepo):
         )
         return {r.id: r.fees_through for r in rows}
 
-    def _occupancies(self, *conditions: Any) -> list[Occupancy]:
+    def _occupancies(self, *conditions: Any, limit: int | None = None) -> list[Occupancy]:
         # Occupancy is in its line's currency, which only the line row keeps.
-        rows = self._exec(
+        query = (
             select(t.occupancies, t.lines.c.currency)
             .join(t.lines, t.lines.c.id == t.occupancies.c.line_id)
             .where(*conditions)
             .order_by(t.occupancies.c.captured_at, t.occupancies.c.id)
         )
+        rows = self._exec(query if limit is None else query.limit(limit))
         return [_occupancy(r) for r in rows]
 
 

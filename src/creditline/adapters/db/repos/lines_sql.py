@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,6 +119,29 @@ class SqlLines(SqlBook):
 
     def transfers_of(self, line_id: str) -> Iterator[PostedTransfer]:
         return self.book_transfers(t.ledger_transfers, t.ledger_transfers.c.line_id, line_id)
+
+    def day_ends(self, line_id: str, first: date, last: date) -> list[tuple[date, Balances]]:
+        d = t.line_day_ends.c
+        currency = self.read_line(line_id).state.currency
+        before = (
+            select(t.line_day_ends)
+            .where(d.line_id == line_id, d.day < first)
+            .order_by(d.day.desc())
+            .limit(1)
+        )
+        within = (
+            select(t.line_day_ends)
+            .where(d.line_id == line_id, d.day >= first, d.day <= last)
+            .order_by(d.day)
+        )
+        rows = [*self._exec(before), *self._exec(within)]
+        return [
+            (
+                r.day,
+                Balances.from_minor(LINE_BOOK, currency, (getattr(r, c) for c in hp.LINE_COLUMNS)),
+            )
+            for r in rows
+        ]
 
     def lines_of_party(self, party_id: str) -> list[str]:
         rows = self._exec(

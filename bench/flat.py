@@ -1,0 +1,156 @@
+"""Answers that stay flat as a line grows: ``why``, ``line show`` and the holder's quota page
+at 100, 1,000 and 10,000 open orders (captured spends not yet repaid), in-process.
+
+Each size builds one line through the use cases (batches of authorisations, then captures),
+then times each answer ``--repeat`` times and prints p50 and p99 in milliseconds, with how the
+cost grows from the smallest size.
+
+    python bench/flat.py [--sizes 100,1000,10000] [--backends sqlite,postgresql] [--repeat 200]
+                         [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+from authorize import DEFAULT_PG, _with_schema, make_lines  # noqa: E402
+
+err = Console(stderr=True)
+
+
+def build(url: str, orders: int) -> str:
+    """A line with ``orders`` open orders: each spend authorised (in batches) and captured."""
+    from rich.progress import Progress
+
+    import creditline
+    from creditline.entrypoints.bootstrap import open_database
+
+    line = make_lines(url, 1)[0]
+    with open_database(url) as db, Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"building {orders} open orders", total=orders)
+        done = 0
+        while done < orders:
+            n = min(1000, orders - done)
+            spends = [
+                {
+                    "line": line,
+                    "amount": "1.00",
+                    "purpose": "procurement",
+                    "key": f"b{done + i}",
+                    "order": f"o-{done + i}",
+                }
+                for i in range(n)
+            ]
+            body = creditline.authorize_batch(db, spends).body
+            for r in body["results"]:
+                creditline.capture(db, r["hold"]["id"], amount=None, key=f"c-{r['key']}")
+            done += n
+            bar.update(task, completed=done)
+    return line
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    for _ in range(5):
+        run()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def measure(url: str, orders: int, repeat: int) -> list[dict[str, Any]]:
+    import creditline
+    from creditline.entrypoints.api.app import create_app
+    from creditline.entrypoints.bootstrap import open_database
+    from fastapi.testclient import TestClient
+
+    line = build(url, orders)
+    rows = []
+    with open_database(url) as db:
+        party = creditline.show_line(db, line).body["party"]
+        secret = creditline.create_key(db, party=party).body["key"]
+        client = TestClient(create_app(db, log_requests=False), follow_redirects=False)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+        assert csrf is not None
+        signed = client.post("/signin", data={"csrf": csrf.group(1), "key": secret})
+        assert signed.status_code == 303, signed.text
+        answers = {
+            "why": lambda: creditline.why(db, line, amount="5.00", purpose="procurement"),
+            "line show": lambda: creditline.show_line(db, line),
+            "quota page": lambda: client.get(f"/lines/{line}"),
+        }
+        for name, run in answers.items():
+            p50, p99 = timed(run, repeat)
+            rows.append({"answer": name, "orders": orders, "p50_ms": p50, "p99_ms": p99})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("CREDITLINE_TEST_POSTGRES_URL", DEFAULT_PG)
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="creditline-flat-") as tmp:
+        for backend in args.backends.split(","):
+            for size in (int(s) for s in args.sizes.split(",")):
+                err.print(f"[dim]{backend}: {size} open orders…[/dim]")
+                if backend == "sqlite":
+                    url = f"sqlite:///{Path(tmp) / f'flat-{size}.db'}"
+                    found = measure(url, size, args.repeat)
+                else:
+                    schema = f"bench_{uuid.uuid4().hex[:10]}"
+                    with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                        conn.execute(f"CREATE SCHEMA {schema}")
+                    try:
+                        found = measure(_with_schema(args.pg_url, schema), size, args.repeat)
+                    finally:
+                        with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+                rows += [{"backend": backend, **r} for r in found]
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="answers as a line grows (ms)", title_justify="left")
+    for col in ("backend", "answer", "orders", "p50_ms", "p99_ms", "p99 vs smallest"):
+        table.add_column(col, justify="left" if col in {"backend", "answer"} else "right")
+    base: dict[tuple[str, str], float] = {}
+    for r in rows:
+        first = base.setdefault((r["backend"], r["answer"]), r["p99_ms"])
+        table.add_row(
+            r["backend"],
+            r["answer"],
+            f"{r['orders']:,}",
+            f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            f"{r['p99_ms'] / first:.1f}x",
+        )
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from authorize import DEFAULT_PG, _with_schema, make_lines  # noqa: E402
+from authorize import DEFAULT_PG, _with_schema, make_lines
 
 err = Console(stderr=True)
 
@@ -78,10 +78,11 @@ def timed(run: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 
 def measure(url: str, orders: int, repeat: int) -> list[dict[str, Any]]:
+    from fastapi.testclient import TestClient
+
     import creditline
     from creditline.entrypoints.api.app import create_app
     from creditline.entrypoints.bootstrap import open_database
-    from fastapi.testclient import TestClient
 
     line = build(url, orders)
     rows = []

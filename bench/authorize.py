@@ -126,16 +126,21 @@ class _SqliteTx:
 def worker(
     kind: str, backend: str, target: str, line_id: str, seconds: float, barrier: Any, out: Any
 ) -> None:
-    run = _ours if kind == "ours" else _raw
+    run = {"ours": _ours, "raw": _raw, "batch": _batch}[kind]
     op, done = run(backend, target, line_id)
-    for _ in range(20):  # warm-up: connections, prepared statements, caches
+    for _ in range(2 if kind == "batch" else 20):  # warm-up: connections, statements, caches
         op()
     barrier.wait()
     count, declined = 0, 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        declined += 0 if op() else 1
-        count += 1
+        got = op()
+        if type(got) is int:  # a batch: how many of its spends went through
+            count += got
+            declined += BATCH - got
+        else:
+            declined += 0 if got else 1
+            count += 1
     done()
     out.put((count, declined))
 
@@ -154,6 +159,29 @@ def _ours(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
             db, line_id, amount=AMOUNT, purpose="procurement", key=f"{prefix}-{n[0]}"
         )
         return not answer.refused
+
+    return op, db.dispose
+
+
+#: Spends per batch in the batch rows (one commit each).
+BATCH = 200
+
+
+def _batch(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
+    from creditline.adapters.db.database import SqlDatabase
+    from creditline.service.quota.batch import authorize_batch
+
+    db = SqlDatabase.from_url(url)
+    prefix = uuid.uuid4().hex[:8]
+    n = [0]
+
+    def op() -> int:
+        spends = []
+        for _ in range(BATCH):
+            n[0] += 1
+            key = f"{prefix}-{n[0]}"
+            spends.append({"line": line_id, "amount": AMOUNT, "purpose": "procurement", "key": key})
+        return int(authorize_batch(db, spends).body["authorized"])
 
     return op, db.dispose
 
@@ -223,10 +251,16 @@ def measure(
 
 # -- one configuration -----------------------------------------------------------------------
 def configuration(
-    backend: str, clients: int, layout: str, seconds: float, pg_url: str, tmp: Path
+    backend: str,
+    clients: int,
+    layout: str,
+    seconds: float,
+    pg_url: str,
+    tmp: Path,
+    kind: str = "ours",
 ) -> dict[str, Any]:
     lines_needed = clients if layout == "distinct" else 1
-    name = f"{backend}-{clients}-{layout}"
+    name = f"{kind}-{backend}-{clients}-{layout}"
     if backend == "sqlite":
         ours_url = f"sqlite:///{tmp / (name + '.db')}"
         raw_target = str(tmp / (name + "-raw.db"))
@@ -241,12 +275,13 @@ def configuration(
         line_ids = make_lines(ours_url, lines_needed)
         raw_ids = make_raw(raw_target, backend, lines_needed)
         raw = measure("raw", backend, raw_target, raw_ids, clients, seconds)
-        ours = measure("ours", backend, ours_url, line_ids, clients, seconds)
+        ours = measure(kind, backend, ours_url, line_ids, clients, seconds)
     finally:
         if schema is not None:
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
     return {
+        "name": "authorize" if kind == "ours" else f"authorize_batch ({BATCH} per commit)",
         "backend": backend,
         "clients": clients,
         "lines": layout,

@@ -48,8 +48,9 @@ chromium:
 
 test: check
 
+# One command, one table: bench/results/latest.json and latest.png (the committed latest run).
 bench: $(STAMP)
-	$(BIN)/python bench/authorize.py
+	$(BIN)/python bench/suite.py
 	$(BIN)/python bench/risk.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/scorecard.py

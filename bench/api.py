@@ -196,10 +196,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def serve(url: str, workers: int, group_ms: float = 0) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     exe = Path(sys.executable).with_name("creditline")
     cmd = [str(exe), "serve", "--db", url, "--port", str(port), "--workers", str(workers)]
+    cmd += ["--group-commit-ms", str(group_ms)]
     proc = subprocess.Popen([*cmd, "--no-log"], stdout=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -220,6 +221,33 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def api_row(pg_url: str, clients: int, seconds: float, group_ms: float) -> dict[str, Any]:
+    """One row of ``make bench``: the API on PostgreSQL with ``clients`` connections (each on
+    its own line), with or without group commit, closed-loop."""
+    url, schema = fresh_schema(pg_url)
+    try:
+        pairs = setup(url, clients)
+        proc, port = serve(url, 1, group_ms)
+        try:
+            load(port, pairs, 1.0, None)  # warm-up
+            peak = load(port, pairs, seconds, None)
+        finally:
+            stop(proc)
+    finally:
+        drop_schema(pg_url, schema)
+    name = "api" if not group_ms else f"api + group commit {group_ms:g} ms"
+    return {
+        "name": name,
+        "backend": "postgresql",
+        "clients": clients,
+        "lines": "distinct",
+        "ops_per_s": round(peak["ops"], 1),
+        "p50_ms": round(peak["p50_ms"], 2),
+        "p99_ms": round(peak["p99_ms"], 2),
+        "errors": peak["errors"],
+    }
 
 
 def main() -> None:

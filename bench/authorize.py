@@ -131,10 +131,11 @@ def worker(
     for _ in range(2 if kind == "batch" else 20):  # warm-up: connections, statements, caches
         op()
     barrier.wait()
-    count, declined = 0, 0
+    count, declined, latencies = 0, 0, []
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    while (start := time.perf_counter()) < deadline:
         got = op()
+        latencies.append((time.perf_counter() - start) * 1000)  # one call: a spend or a batch
         if type(got) is int:  # a batch: how many of its spends went through
             count += got
             declined += BATCH - got
@@ -142,7 +143,7 @@ def worker(
             declined += 0 if got else 1
             count += 1
     done()
-    out.put((count, declined))
+    out.put((count, declined, latencies))
 
 
 def _ours(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
@@ -227,7 +228,8 @@ def _raw(backend: str, target: str, line_id: str) -> tuple[Any, Any]:
 
 def measure(
     kind: str, backend: str, target: str, line_ids: list[str], clients: int, seconds: float
-) -> float:
+) -> tuple[float, float, float]:
+    """Operations per second, and p50 and p99 of one call (ms) over every client."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(clients)
     out = ctx.Queue()
@@ -243,10 +245,13 @@ def measure(
     results = [out.get(timeout=seconds + 120) for _ in procs]
     for p in procs:
         p.join()
-    declined = sum(d for _, d in results)
+    declined = sum(d for _, d, _ in results)
     if declined:
         raise SystemExit(f"{kind} {backend}: {declined} authorisations were declined")
-    return sum(c for c, _ in results) / seconds
+    times = sorted(t for _, _, ts in results for t in ts)
+    p50 = times[len(times) // 2] if times else 0.0
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] if times else 0.0
+    return sum(c for c, _, _ in results) / seconds, p50, p99
 
 
 # -- one configuration -----------------------------------------------------------------------
@@ -274,8 +279,8 @@ def configuration(
     try:
         line_ids = make_lines(ours_url, lines_needed)
         raw_ids = make_raw(raw_target, backend, lines_needed)
-        raw = measure("raw", backend, raw_target, raw_ids, clients, seconds)
-        ours = measure(kind, backend, ours_url, line_ids, clients, seconds)
+        raw, _, _ = measure("raw", backend, raw_target, raw_ids, clients, seconds)
+        ours, p50, p99 = measure(kind, backend, ours_url, line_ids, clients, seconds)
     finally:
         if schema is not None:
             with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -286,6 +291,8 @@ def configuration(
         "clients": clients,
         "lines": layout,
         "ops_per_s": round(ours, 1),
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
         "raw_ops_per_s": round(raw, 1),
         "ratio": round(ours / raw, 3) if raw else 0.0,
     }

@@ -105,37 +105,29 @@ def measure(url: str, orders: int, repeat: int) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument(
-        "--pg-url", default=os.environ.get("CREDITLINE_TEST_POSTGRES_URL", DEFAULT_PG)
-    )
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+def run(sizes: str, backends: str, repeat: int, pg_url: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="creditline-flat-") as tmp:
-        for backend in args.backends.split(","):
-            for size in (int(s) for s in args.sizes.split(",")):
+        for backend in backends.split(","):
+            for size in (int(s) for s in sizes.split(",")):
                 err.print(f"[dim]{backend}: {size} open orders…[/dim]")
                 if backend == "sqlite":
                     url = f"sqlite:///{Path(tmp) / f'flat-{size}.db'}"
-                    found = measure(url, size, args.repeat)
+                    found = measure(url, size, repeat)
                 else:
                     schema = f"bench_{uuid.uuid4().hex[:10]}"
-                    with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                    with psycopg.connect(pg_url, autocommit=True) as conn:
                         conn.execute(f"CREATE SCHEMA {schema}")
                     try:
-                        found = measure(_with_schema(args.pg_url, schema), size, args.repeat)
+                        found = measure(_with_schema(pg_url, schema), size, repeat)
                     finally:
-                        with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                        with psycopg.connect(pg_url, autocommit=True) as conn:
                             conn.execute(f"DROP SCHEMA {schema} CASCADE")
                 rows += [{"backend": backend, **r} for r in found]
-    if args.json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
+    return rows
+
+
+def show(rows: list[dict[str, Any]]) -> None:
     table = Table(title="answers as a line grows (ms)", title_justify="left")
     for col in ("backend", "answer", "orders", "p50_ms", "p99_ms", "p99 vs smallest"):
         table.add_column(col, justify="left" if col in {"backend", "answer"} else "right")
@@ -151,6 +143,23 @@ def main() -> None:
             f"{r['p99_ms'] / first:.1f}x",
         )
     Console().print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("CREDITLINE_TEST_POSTGRES_URL", DEFAULT_PG)
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = run(args.sizes, args.backends, args.repeat, args.pg_url)
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    show(rows)
 
 
 if __name__ == "__main__":

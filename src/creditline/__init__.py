@@ -115,7 +115,13 @@ if TYPE_CHECKING:
     from creditline.service.ledger_verify import VerifyReport, verify_ledger
     from creditline.service.policy_admin import set_policy, show_policy
     from creditline.service.quota.alerts import line_alerts, refresh_alerts
-    from creditline.service.quota.batch import MAX_BATCH, authorize_batch
+    from creditline.service.quota.batch import (
+        MAX_BATCH,
+        SpendRequest,
+        authorize_batch,
+        authorize_group,
+        spend_request,
+    )
     from creditline.service.quota.exposure import line_exposure
     from creditline.service.quota.freeze_admin import add_freeze, lift_freeze, list_freezes
     from creditline.service.quota.history import quota_history
@@ -317,7 +323,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "verify_party",
     ),
     "service.quota.spending": ("authorize", "capture", "refund", "repay", "void"),
-    "service.quota.batch": ("MAX_BATCH", "authorize_batch"),
+    "service.quota.batch": (
+        "MAX_BATCH",
+        "SpendRequest",
+        "authorize_batch",
+        "authorize_group",
+        "spend_request",
+    ),
     "service.quota.why": ("why",),
     "service.risk.labels": ("evaluate", "store_labels"),
     "service.risk.model_registry": (
@@ -385,6 +397,7 @@ __all__ = [
     "ReasonCode",
     "Refused",
     "Role",
+    "SpendRequest",
     "StorageError",
     "Unauthenticated",
     "VerifyReport",
@@ -405,6 +418,7 @@ __all__ = [
     "authenticate",
     "authorize",
     "authorize_batch",
+    "authorize_group",
     "backtest",
     "capture",
     "check_holder_password",
@@ -524,6 +538,7 @@ __all__ = [
     "show_review",
     "show_rules",
     "show_scorecard",
+    "spend_request",
     "statement",
     "store_labels",
     "submit_appeal",

@@ -31,11 +31,13 @@ def make_engine(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, create=create)
-    return create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
+    # A server thread keeps its connection between requests (``SqlDatabase._connection``), so
+    # the pool must cover the server's threads: 32 concurrent clients need 32 connections.
+    return create_engine(parsed, pool_size=pool_size, max_overflow=40, pool_pre_ping=False)
 
 
 def _sqlite_engine(url: URL, *, create: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 60})
+    engine = create_engine(url, connect_args={"timeout": 60}, pool_size=5, max_overflow=60)
     if not create and url.database not in {None, "", ":memory:"} and "uri" not in url.query:
         _existing_file_only(engine)
 

@@ -20,9 +20,12 @@ _NAMED = re.compile(r"(?<!:):([a-z_]+)")
 class Statement:
     """One SQL text in the dialects we run: sqlite3 takes ``:name``, psycopg ``%(name)s``."""
 
-    def __init__(self, sql: str, *, pg_suffix: str = "") -> None:
-        self.sqlite = sql
-        self.postgresql = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%")) + pg_suffix
+    def __init__(self, sql: str, *, pg_suffix: str = "", tail: str = "") -> None:
+        # ``tail``: what follows an INSERT's VALUES (ON CONFLICT ...), kept once when the
+        # rows of several writes are combined into one multi-row VALUES.
+        self.sqlite = sql + tail
+        self.postgresql = _NAMED.sub(r"%(\1)s", (sql + tail).replace("%", "%%")) + pg_suffix
+        self.tail = tail
 
     def text(self, dialect: str) -> str:
         return self.postgresql if dialect == "postgresql" else self.sqlite
@@ -131,6 +134,8 @@ def _combine(
         for k, v in rows[0].items():
             params[prefix + k] = v
         return text.replace("%(", "%(" + prefix)
+    if statement.tail:
+        text = text.removesuffix(statement.tail)
     head, _, values = text.partition(" VALUES ")
     parts = []
     for j, row in enumerate(rows):
@@ -138,7 +143,7 @@ def _combine(
         for k, v in row.items():
             params[p + k] = v
         parts.append(values.replace("%(", "%(" + p))
-    return f"{head} VALUES {', '.join(parts)}"
+    return f"{head} VALUES {', '.join(parts)}{statement.tail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +186,9 @@ UPSERT_DAY_END = Statement(
     + ", ".join(LINE_COLUMNS)
     + ") VALUES (:line_id, :day, 'default', :seq, "
     + ", ".join(f":{c}" for c in LINE_COLUMNS)
-    + ") ON CONFLICT (line_id, day) DO UPDATE SET seq = excluded.seq, "
-    + ", ".join(f"{c} = excluded.{c}" for c in LINE_COLUMNS)
+    + ")",
+    tail=" ON CONFLICT (line_id, day) DO UPDATE SET seq = excluded.seq, "
+    + ", ".join(f"{c} = excluded.{c}" for c in LINE_COLUMNS),
 )
 _FUNDS_COLUMNS = tuple(a.value for a in FUNDS_BOOK.accounts)
 FUNDS_BOOK_SQL = BookSql(

@@ -35,10 +35,15 @@ DESCRIPTION = """creditline's API (额度): credit lines for marketplaces.
 
 
 def create_app(
-    db: Database, *, log_requests: bool = True, on_close: Callable[[], None] | None = None
+    db: Database,
+    *,
+    log_requests: bool = True,
+    on_close: Callable[[], None] | None = None,
+    group_commit_ms: float = 0,
 ) -> FastAPI:
     """The API on ``db``; ``on_close`` runs when the server shuts down (after the requests in
-    flight are answered: uvicorn's graceful shutdown)."""
+    flight are answered: uvicorn's graceful shutdown); ``group_commit_ms`` > 0 coalesces
+    concurrent authorisations into one commit, waiting at most that long (``group_commit``)."""
     from creditline.entrypoints.api import (
         routes_admin,
         routes_appeals,
@@ -91,6 +96,10 @@ def create_app(
         redoc_url=None,
     )
     app.state.api = Api(db)
+    if group_commit_ms:
+        from creditline.entrypoints.api.group_commit import GroupCommit
+
+        app.state.api.group = GroupCommit(db, group_commit_ms)
     error_responses.install(app)
     for module in routers:
         app.include_router(module.router)
@@ -134,6 +143,7 @@ def app_from_env() -> FastAPI:
         db,
         log_requests=os.environ.get("CREDITLINE_API_LOG", "1") != "0",
         on_close=lambda: _close(opened),
+        group_commit_ms=float(os.environ.get("CREDITLINE_GROUP_COMMIT_MS", "0") or 0),
     )
 
 

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -21,6 +21,9 @@ from fastapi.responses import JSONResponse
 import creditline
 from creditline import Answer, Database, InvalidInput, NotFound, Principal
 from creditline.entrypoints.api.shape import object_type, to_api
+
+if TYPE_CHECKING:
+    from creditline.entrypoints.api.group_commit import GroupCommit
 
 #: How long an authenticated key is trusted without asking the database again. A key revoked
 #: through this process is dropped at once; one revoked elsewhere stops working within this.
@@ -39,6 +42,8 @@ class Api:
     owners: dict[str, str] = field(default_factory=dict)
     currencies: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Group commit of single authorisations (``serve --group-commit-ms``), else None.
+    group: GroupCommit | None = None
 
     def authenticate(self, header: str | None) -> Principal:
         secret = None

@@ -143,9 +143,10 @@ def create_authorization(line_id: LineId, body: AuthorizationIn, call: Call) -> 
     call.own(line_id, "line_id")
     call.same_currency(line_id, body.currency)
     amount = from_minor(body.amount, body.currency)
+    authorize = creditline.authorize if call.api.group is None else call.api.group.authorize
     response = call.write(
         "spend",
-        lambda db, key: creditline.authorize(
+        lambda db, key: authorize(
             db,
             line_id,
             amount=amount,

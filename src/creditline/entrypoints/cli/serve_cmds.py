@@ -28,6 +28,16 @@ def serve(
     log: Annotated[
         bool, typer.Option("--log/--no-log", help="one JSON line per request on stderr")
     ] = True,
+    group_commit_ms: Annotated[
+        float,
+        typer.Option(
+            "--group-commit-ms",
+            help="group commit: coalesce concurrent authorisations into one commit, waiting at"
+            " most this many ms (0, the default: each its own commit)",
+            min=0,
+            max=1000,
+        ),
+    ] = 0,
     db: DbOpt = None,
 ) -> None:
     """Serve the HTTP API (/v1/..., /docs, /openapi.json, /metrics, /healthz, /readyz)."""
@@ -35,6 +45,7 @@ def serve(
 
     os.environ["CREDITLINE_DB"] = database_url(db or STATE.db)
     os.environ["CREDITLINE_API_LOG"] = "1" if log else "0"
+    os.environ["CREDITLINE_GROUP_COMMIT_MS"] = str(group_commit_ms)
     metrics_dir = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts on its own; /metrics adds them up from this folder.

@@ -110,24 +110,54 @@ def authorize_batch(db: Database, spends: Sequence[Mapping[str, Any]]) -> Answer
     return _run_batch(db, parsed)
 
 
+def authorize_group(db: Database, spends: Sequence[SpendRequest]) -> list[Answer | InvalidInput]:
+    """Group commit (组提交): the spends of concurrent single authorisations, checked already
+    (``spend_request``), in one transaction with one commit. Each gets exactly the answer a
+    single ``authorize`` would have given (its bad input as the error it would have raised),
+    and only after the commit: the caller hands each its own."""
+    return _run_spends(db, list(spends))
+
+
+def spend_request(
+    line: str,
+    *,
+    amount: str,
+    purpose: str,
+    key: str | None,
+    order: str | None = None,
+    counterparty: str | None = None,
+) -> SpendRequest:
+    """A single authorisation's input, checked as ``authorize`` checks it (before any I/O)."""
+    item = {"line": line, "amount": amount, "purpose": purpose, "key": key}
+    item |= {"order": order, "counterparty": counterparty}
+    return parse_spend(item)
+
+
 @retried
-def _run_batch(db: Database, parsed: list[SpendRequest | CreditlineError]) -> Answer:
-    results: list[dict[str, Any]] = [{} for _ in parsed]
-    order = sorted(
-        (i for i, p in enumerate(parsed) if isinstance(p, SpendRequest)),
-        key=lambda i: _line_of(parsed[i]),
-    )
+def _run_spends(db: Database, spends: list[SpendRequest]) -> list[Answer | InvalidInput]:
+    outcomes: list[Answer | InvalidInput] = [InvalidInput("spend", "not run")] * len(spends)
     with db.transaction() as uow:
         now = uow.reference.now()
-        for i in order:
-            spend = parsed[i]
-            assert isinstance(spend, SpendRequest)
+        for i in sorted(range(len(spends)), key=lambda i: spends[i].line):
             try:
-                results[i] = _one(uow, spend, now)
+                outcomes[i] = _one(uow, spends[i], now)
             except Refused as exc:
-                results[i] = _result(spend, "declined", hold=refusal_body(exc))
+                outcomes[i] = Answer(refusal_body(exc), refused=True)
             except InvalidInput as exc:
-                results[i] = _error(spend, exc)
+                outcomes[i] = exc
+    return outcomes
+
+
+def _run_batch(db: Database, parsed: list[SpendRequest | CreditlineError]) -> Answer:
+    valid = [i for i, p in enumerate(parsed) if isinstance(p, SpendRequest)]
+    outcomes = _run_spends(db, [p for p in parsed if isinstance(p, SpendRequest)])
+    results: list[dict[str, Any]] = [{} for _ in parsed]
+    for i, outcome in zip(valid, outcomes, strict=True):
+        spend = parsed[i]
+        assert isinstance(spend, SpendRequest)
+        results[i] = (
+            _error(spend, outcome) if isinstance(outcome, InvalidInput) else _result(spend, outcome)
+        )
     for i, p in enumerate(parsed):
         if isinstance(p, CreditlineError):
             results[i] = _error(None, p)
@@ -140,12 +170,7 @@ def _run_batch(db: Database, parsed: list[SpendRequest | CreditlineError]) -> An
     return Answer({"object": "batch", "count": len(results), **counts, "results": results})
 
 
-def _line_of(spend: SpendRequest | CreditlineError) -> str:
-    assert isinstance(spend, SpendRequest)
-    return spend.line
-
-
-def _one(uow: UnitOfWork, spend: SpendRequest, now: Any) -> dict[str, Any]:
+def _one(uow: UnitOfWork, spend: SpendRequest, now: Any) -> Answer:
     locked = uow.lines.lock_line(spend.line, spend.key)
     cmd = LineCommand(uow, locked, spend.key, now)
     money = require_positive(cmd.amount(spend.amount))
@@ -153,15 +178,13 @@ def _one(uow: UnitOfWork, spend: SpendRequest, now: Any) -> dict[str, Any]:
     def effect() -> Answer:
         return hold_spend(cmd, money, spend.purpose, spend.order, spend.counterparty)
 
-    answer = cmd.run("spend.authorize", spend.params, effect)
-    if answer.refused:
-        return _result(spend, "declined", hold=answer.body)
+    return cmd.run("spend.authorize", spend.params, effect)
+
+
+def _result(spend: SpendRequest, answer: Answer) -> dict[str, Any]:
     outcome = "review" if answer.body.get("status") == "review" else "authorized"
-    return _result(spend, outcome, hold=answer.body)
-
-
-def _result(spend: SpendRequest, outcome: str, *, hold: dict[str, Any]) -> dict[str, Any]:
-    return {"key": spend.key, "line": spend.line, "outcome": outcome, "hold": hold}
+    outcome = "declined" if answer.refused else outcome
+    return {"key": spend.key, "line": spend.line, "outcome": outcome, "hold": answer.body}
 
 
 def _error(spend: SpendRequest | None, exc: CreditlineError) -> dict[str, Any]:

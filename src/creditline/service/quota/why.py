@@ -8,7 +8,8 @@ from typing import Any
 from creditline.domain.credit.appeal_rules import pending_warning
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
-from creditline.domain.quota.evaluation import available, breakdown, evaluate, frozen_amount
+from creditline.domain.quota.breakdown import breakdown
+from creditline.domain.quota.evaluation import available, evaluate, frozen_amount
 from creditline.domain.quota.lines import require_positive
 from creditline.domain.quota.purposes import parse_purpose
 from creditline.domain.reasons import Reason, ReasonCode

@@ -7,6 +7,7 @@ and the features it saw, so a backtest can replay it under other rules.
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -62,9 +63,15 @@ __all__ = [
 ]
 
 
+#: The last 24 bits of a decision id: a per-process counter from a random start, so that the
+#: decisions of one batch (one instant; a sandbox's clock may stand still) never repeat.
+_DECISION_SEQ = itertools.count(secrets.randbits(24))
+
+
 def new_decision_id(party_id: str, now: datetime) -> str:
-    """A decision id: its party, the time, then random digits (see ``decision_id_floor``)."""
-    return f"{decision_id_floor(party_id, now)}{secrets.token_hex(3)}"
+    """A decision id: its party, the time, then 6 hex digits unique in this process for 16.7
+    million decisions (see ``decision_id_floor``)."""
+    return f"{decision_id_floor(party_id, now)}{next(_DECISION_SEQ) % (1 << 24):06x}"
 
 
 def _history(

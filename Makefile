@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo chromium test check lint types imports unit pg-test bench test-long clean lock model
+.PHONY: demo chromium test check lint types imports unit pg-test bench bench-more test-long clean lock model
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test: check
 # One command, one table: bench/results/latest.json and latest.png (the committed latest run).
 bench: $(STAMP)
 	$(BIN)/python bench/suite.py
+
+# The earlier issues' own benchmarks (risk scoring, the API's latency, scorecards, reviews, rings).
+bench-more: $(STAMP)
 	$(BIN)/python bench/risk.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/scorecard.py

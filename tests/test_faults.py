@@ -55,7 +55,7 @@ def test_a_full_disk_refuses_cleanly_and_a_retry_acts_once(tmp_path: Path) -> No
         free = shutil.disk_usage(disk).free
         (disk / "ballast").write_bytes(b"\0" * max(0, free - 96 * 1024))
         answered: dict[str, Any] = {}
-        failed_key = None
+        failed_key, message = None, ""
         for i in range(20_000):
             key = f"k{i}"
             try:
@@ -63,10 +63,10 @@ def test_a_full_disk_refuses_cleanly_and_a_retry_acts_once(tmp_path: Path) -> No
                     db, line, amount="1.00", purpose="procurement", key=key
                 ).body
             except StorageError as exc:
-                assert "full" in exc.message.lower() or "disk" in exc.message.lower(), exc.message
-                failed_key = key
+                failed_key, message = key, exc.message.lower()
                 break
         assert failed_key is not None, "the disk never filled"
+        assert "full" in message or "disk" in message, message
         # Nothing half-written: what is held is exactly what was answered, and it verifies.
         assert _held(db, line) == f"{len(answered)}.00"
         assert verify_ledger(db).ok

@@ -2,20 +2,20 @@
 holds with their age, and the occupancy (占用) with its age and the days left before the
 over-long-occupancy limit (R9, ``occupancy_limit_days``), nearest to the limit first.
 
-The line is read as the diagnosis reads it (``spend_state.spend_context`` for a spend of
-nothing, the policy pinned for the line), so that what this says is overdue is exactly what
+The line's orders are read as the diagnosis reads them (the oldest page and the database's
+count, the policy pinned for the line), so that what this says is overdue is exactly what
 ``why`` refuses for and what the alert job raises."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from creditline.domain.errors import InvalidInput
-from creditline.domain.money import Money
-from creditline.domain.quota.purposes import Purpose
 from creditline.domain.quota.quota_views import URGENT_DAYS, age_days, occupancy_clock
 from creditline.domain.text import MAX_REF, printable_text
 from creditline.domain.workdays import iso_local
 from creditline.service.idempotency import Answer
-from creditline.service.quota.spend_state import ORDERS_PAGE, spend_context
+from creditline.service.quota.spend_state import ORDERS_PAGE
 from creditline.service.uow import Database
 
 #: The most orders one page of the exposure lists.
@@ -42,18 +42,11 @@ def line_exposure(
         locked = uow.lines.read_line(line_id)
         currency = locked.state.currency
         policy = uow.reference.policy(now, locked.policy_seq)
-        ctx = spend_context(
-            uow,
-            locked,
-            amount=Money.zero(currency),
-            purpose=Purpose.PROCUREMENT,  # any purpose: only the line's own state is read
-            now=now,
-            policy=policy,
-            full=True,
-        )
+        limit_days = policy.integer("occupancy_limit_days")
+        # What the diagnosis reads of the line's orders and holds, and nothing else of it.
+        open_holds = uow.holds.open_holds(line_id)
         page = uow.holds.open_occupancies(line_id, limit=limit + 1, after=after)
-        summary = ctx.occupancy_summary
-    limit_days = policy.integer("occupancy_limit_days")
+        summary = uow.holds.occupancy_summary(line_id, now - timedelta(days=limit_days))
     occupancy = []
     for o in page[:limit]:
         if not o.outstanding.is_positive:
@@ -75,7 +68,7 @@ def line_exposure(
         )
     occupancy.sort(key=lambda item: (item["days_left"], item["since"], item["occupancy"]))
     holds = []
-    for h in sorted(ctx.open_holds, key=lambda h: (h.expires_at, h.id)):
+    for h in sorted(open_holds, key=lambda h: (h.expires_at, h.id)):
         since = h.created_at
         holds.append(
             {
@@ -100,7 +93,7 @@ def line_exposure(
             "occupied": balances.occupied.format(),
             "used": (balances.held + balances.occupied).format(),
             "occupancy": occupancy,
-            "occupancy_count": 0 if summary is None else summary.count,
+            "occupancy_count": summary.count,
             "has_more": len(page) > limit,
             "next": occupancy[-1]["occupancy"] if len(page) > limit else None,
             "holds": holds,

@@ -130,7 +130,7 @@ def worker(
     op, done = run(backend, target, line_id)
     for _ in range(2 if kind == "batch" else 20):  # warm-up: connections, statements, caches
         op()
-    barrier.wait()
+    barrier.wait(timeout=600)
     count, declined, latencies = 0, 0, []
     deadline = time.perf_counter() + seconds
     while (start := time.perf_counter()) < deadline:

@@ -51,15 +51,20 @@ def main() -> None:
     if "postgresql" in args.backends and args.api_clients:
         rows += api_rows(args, rows)
     flat_rows = flat.run(args.flat_sizes, args.backends, 100, args.pg_url)
+    out = save(args, rows, flat_rows)
+    chart(rows, out / "latest.png")
+    show(rows)
+    flat.show(flat_rows)
+    err.print(f"→ {out / 'latest.json'}, {out / 'latest.png'}")
+
+
+def save(args: argparse.Namespace, rows: list[dict[str, Any]], flat_rows: list[Any]) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(
         json.dumps({"rows": rows, "flat": flat_rows}, indent=2) + "\n", encoding="utf-8"
     )
-    chart(rows, out / "latest.png")
-    show(rows)
-    flat.show(flat_rows)
-    err.print(f"→ {out / 'latest.json'}, {out / 'latest.png'}")
+    return out
 
 
 def driver_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -78,6 +83,7 @@ def driver_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
                         if kind == kinds[0]:
                             rows.append(_raw_row(row))
                         rows.append(row)
+                        save(args, rows, [])  # as it goes: a long run interrupted keeps its rows
     return rows
 
 

@@ -18,6 +18,9 @@ _PG_SERIALIZATION = frozenset({"40001", "40P01"})  # serialization failure, dead
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+\.\w+(?:, \w+\.\w+)*)")
 _SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
 _SQLITE_NO_TABLE = re.compile(r"^no such table: ")
+#: SQLite's SQLITE_BUSY: another writer held the file past the busy timeout (or SQLite chose not
+#: to wait, as it may in WAL mode): nothing was written, so the use case may run again.
+_SQLITE_BUSY = re.compile(r"^database is locked")
 
 
 def constraint_name(driver_error: BaseException) -> str | None:
@@ -58,7 +61,7 @@ def classify(driver_error: BaseException) -> CreditlineError:
     state = sqlstate(driver_error)
     if state == _PG_UNDEFINED_TABLE or _SQLITE_NO_TABLE.match(str(driver_error)):
         return NotInitialised("the database holds no creditline schema: run `creditline init`")
-    if state in _PG_SERIALIZATION:
+    if state in _PG_SERIALIZATION or _SQLITE_BUSY.match(str(driver_error)):
         return Conflict("a concurrent transaction won; retry")
     name = constraint_name(driver_error)
     if name in RACE_CONSTRAINTS:

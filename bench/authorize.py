@@ -242,7 +242,7 @@ def measure(
     ]
     for p in procs:
         p.start()
-    results = [out.get(timeout=seconds + 120) for _ in procs]
+    results = [out.get(timeout=seconds + 900) for _ in procs]  # 32 processes start slowly
     for p in procs:
         p.join()
     declined = sum(d for _, d, _ in results)

@@ -8,6 +8,7 @@ and the features it saw, so a backtest can replay it under other rules.
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -64,8 +65,11 @@ __all__ = [
 
 
 #: The last 24 bits of a decision id: a per-process counter from a random start, so that the
-#: decisions of one batch (one instant; a sandbox's clock may stand still) never repeat.
+#: decisions of one batch (one instant) never repeat; a forked child draws its own start.
 _DECISION_SEQ = itertools.count(secrets.randbits(24))
+os.register_at_fork(
+    after_in_child=lambda: globals().update(_DECISION_SEQ=itertools.count(secrets.randbits(24)))
+)
 
 
 def new_decision_id(party_id: str, now: datetime) -> str:

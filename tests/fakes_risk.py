@@ -323,6 +323,7 @@ class FakeRuleSets:
         return list(self.s.models)
 
     def insert_model(self, row: RuleSetRow) -> None:
+        LearnedModel(row.version, parse_document(row.document), verify=True)
         self.s.models.append(row)
 
 

@@ -204,3 +204,25 @@ def test_the_plain_python_tree_walk_scores_as_lightgbm_does() -> None:
         ours = model.trees.predict(row)
         theirs = float(model.booster.predict(np.array([row]), num_threads=1)[0])
         assert abs(ours - theirs) < 1e-12
+
+
+def test_the_model_text_is_read_without_lightgbm_as_lightgbm_dumps_it() -> None:
+    """Scoring reads the trees from the model text (LightGBM is five seconds of imports, so a
+    process that only approves never loads it); they are the trees of LightGBM's own dump."""
+    from creditline.adapters.risk.learned_model import Trees
+
+    model = LearnedModel(0, parse_document(shipped_model_text()))
+    assert model._booster is None  # the walk needed no LightGBM
+    read, dumped = model.trees, Trees.of(model.booster.dump_model())
+    assert read is not None
+    assert dumped is not None
+    assert read.sigmoid == dumped.sigmoid
+    assert len(read.trees) == len(dumped.trees)
+    rng = random.Random(7)
+    for _ in range(500):
+        row = [rng.choice([0.0, 1.0, rng.random() * 50, 1e-36]) for _ in model.features]
+        assert read.predict(row) == dumped.predict(row)
+    text = model._text
+    assert Trees.parse("not a model") is None
+    assert Trees.parse(text.replace("objective=binary", "objective=regression")) is None
+    assert Trees.parse(text.replace("decision_type=2", "decision_type=3", 1)) is None  # categorical

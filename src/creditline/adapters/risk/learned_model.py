@@ -65,33 +65,45 @@ def parse_document(text: str) -> dict[str, Any]:
 class LearnedModel:
     """A fitted model, loaded once per process and version."""
 
-    def __init__(self, version: int, document: Mapping[str, Any]) -> None:
-        import lightgbm as lgb  # noqa: PLC0415 - imported on first use (start-up time)
-
+    def __init__(self, version: int, document: Mapping[str, Any], *, verify: bool = False) -> None:
+        """``verify`` loads the booster in LightGBM at once (a model being registered must load
+        there, or it is refused); otherwise LightGBM, five seconds of imports, is loaded only
+        for a model the tree walk cannot read or for a score's contributions."""
         self.version = version
         self.name = str(document.get("name", KIND))
         self.features: tuple[str, ...] = tuple(document["features"])
-        try:
-            self.booster = lgb.Booster(model_str=document["booster"])
-        except lgb.basic.LightGBMError as exc:
-            raise InvalidInput("model", f"the booster does not load: {exc}") from None
-        self.trees = Trees.of(self.booster.dump_model())
+        self._text: str = document["booster"]
+        self._booster: Any = None
+        self.trees = Trees.parse(self._text)
+        if verify or self.trees is None:
+            _ = self.booster
+
+    @property
+    def booster(self) -> Any:
+        """LightGBM's own booster, loaded on first use."""
+        if self._booster is None:
+            import lightgbm as lgb  # noqa: PLC0415 - five seconds of imports: only when needed
+
+            try:
+                self._booster = lgb.Booster(model_str=self._text)
+            except lgb.basic.LightGBMError as exc:
+                raise InvalidInput("model", f"the booster does not load: {exc}") from None
+            if self.trees is None:
+                self.trees = Trees.of(self._booster.dump_model())
+        return self._booster
 
     def score(self, values: Mapping[str, Any], *, explain_from: int) -> ModelScore:
         """The model's score (0-100) for one event; its top factors when the score reaches
         ``explain_from``."""
-        import numpy as np  # noqa: PLC0415 - loaded with the model, not with every command
-
         values_row = vector(values, self.features)
         if self.trees is not None:
             p = self.trees.predict(values_row)
         else:
-            p = float(self.booster.predict(np.array([values_row]), num_threads=1)[0])
+            p = float(self.booster.predict([values_row], num_threads=1)[0])
         score = max(0, min(100, round(p * 100)))
         top: tuple[tuple[str, int], ...] = ()
         if score >= explain_from:
-            row = np.array([values_row], dtype=float)
-            contrib = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
+            contrib = self.booster.predict([values_row], pred_contrib=True, num_threads=1)[0]
             ranked = sorted(
                 (
                     (name, round(float(c) * 100))
@@ -132,6 +144,32 @@ class Trees:
                 return None
             trees.append(flat)
         return cls(trees, sigmoid)
+
+    @classmethod
+    def parse(cls, text: str) -> Trees | None:
+        """The trees read straight from LightGBM's model text (``Booster.model_to_string``);
+        None for anything but a binary model of numerical splits, or text that does not read."""
+        try:
+            header, _, body = text.partition("\nTree=")
+            head = dict(line.split("=", 1) for line in header.splitlines() if "=" in line)
+            objective = head.get("objective", "")
+            if not objective.startswith("binary") or "average_output" in header.split():
+                return None
+            sigmoid = 1.0
+            for part in objective.split():
+                if part.startswith("sigmoid:"):
+                    sigmoid = float(part.split(":", 1)[1])
+            body = body.split("\nend of trees", 1)[0]
+            trees = []
+            for block in ("Tree=" + body).split("\nTree="):
+                fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+                flat = _from_text(fields)
+                if flat is None:
+                    return None
+                trees.append(flat)
+            return cls(trees, sigmoid) if trees else None
+        except (ValueError, KeyError):
+            return None
 
     def predict(self, row: list[float]) -> float:
         total = 0.0
@@ -177,3 +215,24 @@ def _flatten(root: Mapping[str, Any]) -> tuple[list[Any], ...] | None:
         return i
 
     return cols if visit(root) is not None else None
+
+
+def _from_text(fields: Mapping[str, str]) -> tuple[list[Any], ...] | None:
+    """One tree of the model text as parallel lists (the text's own node numbering: a child
+    index < 0 is the leaf ``~index``). ``decision_type`` bits: 1 categorical, 2 default left,
+    12 the missing type (0 none, 4 zero, 8 NaN)."""
+    leaf = [float(v) for v in fields["leaf_value"].split()]
+    if int(fields["num_leaves"]) == 1:
+        return [0], [math.inf], [-1], [-1], [True], [False], leaf
+    kinds = [int(v) for v in fields["decision_type"].split()]
+    if any(k & 1 or (k >> 2) & 3 == 2 for k in kinds):
+        return None
+    return (
+        [int(v) for v in fields["split_feature"].split()],
+        [float(v) for v in fields["threshold"].split()],
+        [int(v) for v in fields["left_child"].split()],
+        [int(v) for v in fields["right_child"].split()],
+        [bool(k & 2) for k in kinds],
+        [(k >> 2) & 3 == 1 for k in kinds],
+        leaf,
+    )

@@ -127,6 +127,7 @@ class SqlRuleSets(SqlRepo):
         return [_stored(r) for r in rows]
 
     def insert_model(self, row: RuleSetRow) -> None:
+        LearnedModel(row.version, parse_document(row.document), verify=True)  # LightGBM loads it
         self._exec(
             insert(t.risk_models),
             {

@@ -5,17 +5,28 @@ it is idempotent per payout id (a payout it already paid is answered as paid aga
 same reference, and never paid twice; the database refuses a second 'paid' record), and it
 fails on demand. ``creditline sandbox fail-payouts --count N --error E`` makes the next N calls
 fail, like Stripe's test cards: ``insufficient_balance`` (余额不足) and ``channel_error``
-(支付接口失败) pay nothing; ``timeout`` pays but the answer is lost, the hard case.
+(支付接口失败) pay nothing; ``timeout`` pays but the answer is lost, the hard case; ``hang``
+answers nothing for ten times the caller's deadline (``CREDITLINE_CHANNEL_TIMEOUT_S``, 10 s by
+default): the call is made on a thread and abandoned at the deadline, and, as after a timeout,
+the channel has paid without saying so. The caller waits the deadline, never the hang.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
+import time
 from datetime import datetime
 
-from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, Payout
+from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, ChannelFault, Payout
 from creditline.service.uow import UnitOfWork
+
+#: How long a call to the channel may take before the caller gives up on its answer.
+TIMEOUT_S = float(os.environ.get("CREDITLINE_CHANNEL_TIMEOUT_S", "10"))
+#: A hanging channel stays silent this many deadlines long.
+HANG_DEADLINES = 10
 
 #: Where the failure plan (``{"count": N, "error": E}``) is kept: in the sandbox's own meta
 #: table, so that it survives between CLI runs.
@@ -23,8 +34,9 @@ _FAILURES_KEY = "sandbox_fail_payouts"
 
 
 class SimulatedChannel:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, timeout_s: float = TIMEOUT_S) -> None:
         self.uow = uow
+        self.timeout_s = timeout_s
 
     def pay(self, payout: Payout, attempt: int, now: datetime) -> ChannelAnswer:
         already = self.uow.payouts.channel_paid(payout.id)
@@ -32,18 +44,30 @@ class SimulatedChannel:
             self._record(payout, attempt, "paid_again", already, now)
             return ChannelAnswer(payout.id, attempt, None, already)
         error = self._injected_failure()
-        if error is ChannelError.TIMEOUT:
+        if error is ChannelFault.HANG and not self._answers_in_time(
+            self.timeout_s * HANG_DEADLINES
+        ):
+            error = ChannelFault.TIMEOUT
+        if error is ChannelFault.TIMEOUT:
             ref = _ref(payout.id)
             self._record(payout, attempt, "paid", ref, now)
             return ChannelAnswer(payout.id, attempt, ChannelError.TIMEOUT)
-        if error is not None:
+        if error is not None and error is not ChannelFault.HANG:
             self._record(payout, attempt, error.value, None, now)
-            return ChannelAnswer(payout.id, attempt, error)
+            return ChannelAnswer(payout.id, attempt, ChannelError(error.value))
         ref = _ref(payout.id)
         self._record(payout, attempt, "paid", ref, now)
         return ChannelAnswer(payout.id, attempt, None, ref)
 
-    def fail_next(self, count: int, error: ChannelError) -> None:
+    def _answers_in_time(self, takes_s: float) -> bool:
+        """Call a channel that takes ``takes_s`` to answer, on a thread, waiting at most the
+        deadline: False when the deadline passed first (the thread is left to finish)."""
+        call = threading.Thread(target=time.sleep, args=(takes_s,), daemon=True)
+        call.start()
+        call.join(self.timeout_s)
+        return not call.is_alive()
+
+    def fail_next(self, count: int, error: ChannelFault) -> None:
         plan = {"count": count, "error": error.value}
         self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
 
@@ -60,7 +84,7 @@ class SimulatedChannel:
             now=now,
         )
 
-    def _injected_failure(self) -> ChannelError | None:
+    def _injected_failure(self) -> ChannelFault | None:
         raw = self.uow.reference.meta_value(_FAILURES_KEY)
         if not raw:
             return None
@@ -69,7 +93,7 @@ class SimulatedChannel:
             return None
         plan["count"] -= 1
         self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
-        return ChannelError(plan["error"])
+        return ChannelFault(plan["error"])
 
 
 def _ref(payout_id: str) -> str:

@@ -20,6 +20,17 @@ class ChannelError(StrEnum):
     TIMEOUT = "timeout"  # no answer: the channel may or may not have paid
 
 
+class ChannelFault(StrEnum):
+    """A failure a sandbox injects into its channel: one of ``ChannelError``'s answers, or
+    ``hang`` (the channel answers nothing until long past the caller's deadline; the caller
+    gives up at the deadline, and, as after ``timeout``, does not know whether it paid)."""
+
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    CHANNEL_ERROR = "channel_error"
+    TIMEOUT = "timeout"
+    HANG = "hang"
+
+
 class PayoutKind(StrEnum):
     SUPPLIER = "supplier"
     WITHDRAWAL = "withdrawal"

@@ -149,7 +149,8 @@ class SplitRuleIn(Body):
 class PayoutFailuresIn(Body):
     count: Annotated[StrictInt, Field(ge=1, le=1000, examples=[2])]
     error: Annotated[StrictStr, Field(max_length=40)] = Field(
-        description="insufficient_balance, channel_error or timeout", examples=["channel_error"]
+        description="insufficient_balance, channel_error, timeout or hang",
+        examples=["channel_error"],
     )
 
 

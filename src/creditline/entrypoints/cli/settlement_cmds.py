@@ -195,7 +195,11 @@ def split_set(
 def sandbox_fail_payouts(
     count: Annotated[int, typer.Option("--count", help="how many calls fail, one after another")],
     error: Annotated[
-        str, typer.Option("--error", help="insufficient_balance, channel_error or timeout")
+        str,
+        typer.Option(
+            "--error",
+            help="insufficient_balance, channel_error, timeout or hang (silent past the deadline)",
+        ),
     ],
     as_name: AsOpt = None,
     db: DbOpt = None,

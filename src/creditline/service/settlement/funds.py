@@ -14,7 +14,7 @@ from creditline.domain.quota.parties import PartyKind
 from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.risk.rules import Event, Outcome
 from creditline.domain.settlement.payouts import (
-    ChannelError,
+    ChannelFault,
     Payout,
     PayoutKind,
     PayoutRecord,
@@ -337,10 +337,10 @@ def list_cases(db: Database) -> Answer:
 def fail_payouts(db: Database, *, count: int, error: str) -> Answer:
     """Sandbox only: the next ``count`` channel calls fail with ``error``."""
     try:
-        failure = ChannelError(error)
+        failure = ChannelFault(error)
     except ValueError:
         raise InvalidInput(
-            "error", "error must be insufficient_balance, channel_error or timeout"
+            "error", "error must be insufficient_balance, channel_error, timeout or hang"
         ) from None
     if not 1 <= count <= 1000:
         raise InvalidInput("count", "count must be between 1 and 1000")

@@ -10,7 +10,12 @@ from typing import Any, Protocol
 
 from creditline.domain.ledger import Balances, PostedTransfer
 from creditline.domain.settlement.orders import Order
-from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, Payout, PayoutRecord
+from creditline.domain.settlement.payouts import (
+    ChannelAnswer,
+    ChannelFault,
+    Payout,
+    PayoutRecord,
+)
 from creditline.domain.settlement.splits import Share, SplitRule, Supplier
 from creditline.domain.settlement.withdrawals import Lot
 from creditline.service.ledger_posting import BookRepo
@@ -171,5 +176,5 @@ class PaymentChannel(Protocol):
     def pay(self, payout: Payout, attempt: int, now: datetime) -> ChannelAnswer:
         """Attempt ``payout`` once; the answer says whether it was paid."""
 
-    def fail_next(self, count: int, error: ChannelError) -> None:
+    def fail_next(self, count: int, error: ChannelFault) -> None:
         """Sandbox only: the next ``count`` attempts fail with ``error``."""

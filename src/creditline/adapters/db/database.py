@@ -217,6 +217,8 @@ class SqlDatabase:
             conn = self._connection()
         except PoolTimeout as exc:
             raise StorageError("no database connection came free in time; retry") from exc
+        except DBAPIError as exc:  # the server is down or restarting: nothing was begun
+            raise classify(exc.orig or exc) from exc
         conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
         try:
             with conn.begin():

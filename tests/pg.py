@@ -119,6 +119,35 @@ def stop_throwaway(data: Path) -> None:
     )
 
 
+def restart_throwaway(data: Path) -> None:
+    """``pg_ctl restart -m fast``: every connection is cut, the server is back when it returns."""
+    bindir = _pg_bin()
+    assert bindir is not None
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data.parent / "log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def start_throwaway() -> tuple[str, Path]:
+    """A PostgreSQL cluster of its own (for a test that restarts it), and its data folder."""
+    return _start_throwaway()
+
+
 def find_postgres() -> tuple[str, Path | None]:
     """The URL of a PostgreSQL server that answers, and the data dir if we started it."""
     explicit = os.environ.get(ENV)

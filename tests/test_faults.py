@@ -1,15 +1,22 @@
-"""Faults, tested (issue 18): a full disk under SQLite (a small tmpfs) and a database
-connection lost in the middle of a spend's transaction on PostgreSQL. Each ends in a clean,
-typed error; nothing is half-written; a retry with the same key acts once; the ledger verifies.
+"""Faults, tested (issue 18): a full disk under SQLite (a small tmpfs), a database connection
+lost in the middle of a spend's transaction and a PostgreSQL restart under load, and a payment
+channel that hangs past its deadline. Each ends in a clean, typed error or a recorded timeout;
+nothing is half-written; a retry with the same key acts once; nothing is paid twice; the ledger
+verifies.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +25,17 @@ import pytest
 
 from creditline import StorageError, verify_ledger
 from creditline.adapters.db.database import SqlDatabase
+from creditline.adapters.simulated_channel import HANG_DEADLINES, SimulatedChannel
+from creditline.domain.money import Money
+from creditline.service import sandbox_clock as clock
+from creditline.service.due_jobs import run_due
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import spending
+from creditline.service.settlement import funds
+from creditline.service.settlement import order_flow as orders
+from creditline.service.settlement import split_runs as splits
 from tests.helpers import active_line, make_db
+from tests.pg import restart_throwaway, start_throwaway, stop_throwaway
 
 
 @contextlib.contextmanager
@@ -114,3 +129,94 @@ def test_a_connection_lost_mid_transaction_writes_nothing(
     assert _held(db, line) == "10.00"
     assert verify_ledger(db).ok
     db.dispose()
+
+
+def _one_supplier_payout(db: SqlDatabase) -> str:
+    clock.set_clock(db, "2024-05-06T10:00:00+08:00")
+    m, _ = active_line(db, limit="1000.00")
+    core = splits.add_supplier(db, m, name="核心", tier="core", account="S").body["id"]
+    splits.set_split_rule(db, m, rule=f"supplier:{core}:100")
+    orders.add_order(db, m, order_id="TB1", amount="88.00")
+    orders.ship_order(db, "TB1")
+    orders.confirm_order(db, "TB1")
+    splits.run_due_splits(db)
+    return m
+
+
+def test_a_channel_that_hangs_is_given_up_at_its_deadline_and_pays_once(db_url: str) -> None:
+    """The channel stays silent for ten deadlines: the payout run waits one deadline, records
+    a timeout (fate unknown), and the retry finds the payout paid: one 'paid' record, no more."""
+    make_db(db_url).dispose()
+    deadline = 0.4
+    db = SqlDatabase.from_url(db_url, channel=partial(SimulatedChannel, timeout_s=deadline))
+    m = _one_supplier_payout(db)
+    funds.fail_payouts(db, count=1, error="hang")
+    start = time.monotonic()
+    first = run_due(db).body["payouts"]
+    waited = time.monotonic() - start
+    assert deadline <= waited < deadline * HANG_DEADLINES / 2, waited  # the deadline, not the hang
+    assert [p["outcome"] for p in first] == ["timeout"]
+    [payout] = funds.list_payouts(db, m).body["data"]
+    assert payout["status"] != "paid"
+    for _ in range(4):
+        clock.advance_clock(db, "1d")
+        run_due(db)
+    [payout] = funds.list_payouts(db, m).body["data"]
+    assert payout["status"] == "paid"
+    with db.transaction(write=False) as uow:
+        records = uow.payouts.channel_paid_between(
+            datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        )
+    assert [r["payout"] for r in records] == [payout["id"]]  # paid once, answered twice
+    assert verify_ledger(db).ok
+    db.dispose()
+
+
+def _spend_until_answered(db: SqlDatabase, line: str, key: str, cut: list[str]) -> Any:
+    """A client's loop: a call cut off by the restart is re-sent with its key until answered."""
+    for _ in range(600):
+        try:
+            return spending.authorize(db, line, amount="1.00", purpose="procurement", key=key).body
+        except StorageError:
+            cut.append(key)
+            time.sleep(0.05)
+    raise AssertionError(f"{key} was never answered")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_restart_under_load_loses_nothing() -> None:
+    """Two clients spend on one line while the server restarts (``pg_ctl restart -m fast``):
+    calls cut off end in ``StorageError`` and are re-sent with their key; afterwards every
+    answer replays, the holds are exactly the authorised ones, and the ledger verifies."""
+    url, data = start_throwaway()
+    try:
+        db = make_db(url)
+        _, line = active_line(db, limit="300.00")
+        stop, answers, cut = threading.Event(), {}, []
+
+        def client(worker: int) -> None:
+            for i in itertools.count():
+                if stop.is_set():
+                    return
+                key = f"w{worker}-{i}"
+                answers[key] = _spend_until_answered(db, line, key, cut)
+
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        restart_throwaway(data)
+        time.sleep(1.0)
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        assert cut, "the restart cut no call"
+        authorized = [b for b in answers.values() if b["status"] == "authorized"]
+        for key, body in list(answers.items())[:: max(1, len(answers) // 100)]:
+            assert _spend_until_answered(db, line, key, cut) == body
+        assert _held(db, line) == Money(len(authorized) * 100).format()
+        assert verify_ledger(db).ok
+        print(f"restart: {len(answers)} spends, {len(cut)} calls cut off and re-sent")
+        db.dispose()
+    finally:
+        stop_throwaway(data)

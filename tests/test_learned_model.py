@@ -198,12 +198,13 @@ def test_the_plain_python_tree_walk_scores_as_lightgbm_does() -> None:
     rng = random.Random(18)
     for _ in range(2000):
         row = [
-            rng.choice([0.0, 1.0, 2.0, rng.random() * 10, float(rng.randint(0, 5000)), 1e-36])
+            rng.choice([0.0, -0.0, 1.0, 2.0, rng.random() * 10, float(rng.randint(0, 5000)), 1e-36])
             for _ in model.features
         ]
-        ours = model.trees.predict(row)
+        ours = model.trees.predict(row)  # the trees compiled to nested ifs
         theirs = float(model.booster.predict(np.array([row]), num_threads=1)[0])
         assert abs(ours - theirs) < 1e-12
+        assert model.trees.walk(row) == ours
 
 
 def test_the_model_text_is_read_without_lightgbm_as_lightgbm_dumps_it() -> None:

@@ -347,7 +347,7 @@ def main() -> None:
             f"{r['raw_ops_per_s']:.0f}",
             f"{r['ratio']:.2f}",
         )
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":

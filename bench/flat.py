@@ -142,7 +142,7 @@ def show(rows: list[dict[str, Any]]) -> None:
             f"{r['p99_ms']:.1f}",
             f"{r['p99_ms'] / first:.1f}x",
         )
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 def main() -> None:

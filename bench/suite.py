@@ -131,7 +131,7 @@ def show(rows: list[dict[str, Any]]) -> None:
             for c in (*columns, "raw_ops_per_s")
         ]
         table.add_row(*cells, f"{r['ratio']:.2f}")
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 def chart(rows: list[dict[str, Any]], path: Path) -> None:

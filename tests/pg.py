@@ -54,7 +54,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_throwaway() -> tuple[str, Path]:
+def start_throwaway() -> tuple[str, Path]:
+    """A PostgreSQL cluster of its own in a temp dir: its URL and its data dir."""
     bindir = _pg_bin()
     if bindir is None:
         _install()
@@ -107,45 +108,26 @@ def _start_throwaway() -> tuple[str, Path]:
     raise RuntimeError("the throwaway PostgreSQL did not start")
 
 
-def stop_throwaway(data: Path) -> None:
+def _pg_ctl(data: Path, *args: str, check: bool, timeout: float | None = None) -> None:
+    """``pg_ctl -D data ARGS`` as the cluster's owner."""
     bindir = _pg_bin()
     if bindir is None:
         return
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-        check=False,
-        capture_output=True,
-    )
+    cmd = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), *args]
+    subprocess.run(cmd, check=check, capture_output=True, timeout=timeout)
+
+
+def stop_throwaway(data: Path) -> None:
+    _pg_ctl(data, "-m", "fast", "stop", check=False)
 
 
 def restart_throwaway(data: Path) -> None:
-    """``pg_ctl restart -m fast``: every connection is cut, the server is back when it returns."""
-    bindir = _pg_bin()
-    assert bindir is not None
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(data.parent / "log"),
-            "-m",
-            "fast",
-            "-w",
-            "restart",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
-def start_throwaway() -> tuple[str, Path]:
-    """A PostgreSQL cluster of its own (for a test that restarts it), and its data folder."""
-    return _start_throwaway()
+    """``pg_ctl restart -m fast``: every connection is cut, the server is back when it returns
+    (the log goes to a file: a server holding our pipes open would keep ``run`` waiting)."""
+    assert _pg_bin() is not None
+    log = str(data.parent / "log")
+    _pg_ctl(data, "-l", log, "-m", "fast", "-w", "restart", check=True, timeout=120)
 
 
 def find_postgres() -> tuple[str, Path | None]:
@@ -157,4 +139,4 @@ def find_postgres() -> tuple[str, Path | None]:
         return explicit, None
     if _answers(DEFAULT_URL):
         return DEFAULT_URL, None
-    return _start_throwaway()
+    return start_throwaway()

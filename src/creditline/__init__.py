@@ -76,6 +76,8 @@ if TYPE_CHECKING:
         set_holder_password,
         set_password,
     )
+    from creditline.service.analytics.analytics_jobs import analytics_jobs
+    from creditline.service.analytics.runs import compare_analytics, run_analytics
     from creditline.service.care.policy_changes import policy_changes
     from creditline.service.care.security import security_centre
     from creditline.service.care.self_check import save_service_figures, self_check
@@ -290,6 +292,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "domain.quota.purposes": ("PURPOSE_NAMES",),
     "domain.reasons": ("Reason", "ReasonCode"),
     "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
+    "service.analytics.analytics_jobs": ("analytics_jobs",),
+    "service.analytics.runs": ("compare_analytics", "run_analytics"),
     "service.cases.case_work": ("assign_case", "close_case", "show_case"),
     "service.dashboard": ("dashboard",),
     "service.desk": ("line_audit", "line_events", "list_rings", "review_queue"),
@@ -412,6 +416,7 @@ __all__ = [
     "add_supplier",
     "add_violation",
     "advance_clock",
+    "analytics_jobs",
     "as_operator",
     "assess_limit",
     "assign_case",
@@ -428,6 +433,7 @@ __all__ = [
     "close_incident",
     "close_line",
     "close_violation",
+    "compare_analytics",
     "confirm_order",
     "create_key",
     "create_promotion",
@@ -506,6 +512,7 @@ __all__ = [
     "revoke_key",
     "rings",
     "roles_table",
+    "run_analytics",
     "run_due",
     "save_service_figures",
     "scheme_report",

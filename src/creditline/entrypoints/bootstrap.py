@@ -192,3 +192,25 @@ def risk_model_fitter() -> Any:
     from creditline.adapters.risk.model_fit import fit_model
 
     return fit_model
+
+
+def analytics_stager() -> Any:
+    """Staging the ledger as Parquet for the analytics engines (``adapters.analytics.stage``)."""
+    from creditline.adapters.analytics.stage import stage
+
+    return stage
+
+
+def analytics_engine(name: str, *, master: str | None = None) -> Any:
+    """The analytics engine ``name`` (``duckdb``, ``spark``) as a context manager; Spark runs at
+    ``master``, else ``$CREDITLINE_SPARK_MASTER``, else ``local[2]``."""
+    from creditline.adapters.analytics.engines import engine
+
+    return engine(name, master=master)
+
+
+def perf_timer() -> int:
+    """A monotonic timer in nanoseconds, for the use cases that time their own phases."""
+    import time
+
+    return time.perf_counter_ns()

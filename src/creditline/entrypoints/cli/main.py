@@ -118,6 +118,10 @@ COMMANDS: dict[str, Entry] = {
         "installment_cmds",
         "Installments (分期购): buy in 3, 6 or 12 periods, repay, return; promotions.",
     ),
+    "analytics": Entry(
+        "analytics_cmds",
+        "Batch analytics (批量分析) on DuckDB or Apache Spark: reviews, backtests, rings.",
+    ),
 }
 
 

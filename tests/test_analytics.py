@@ -1,0 +1,177 @@
+"""Batch analytics on DuckDB and Apache Spark (issue 18, item 9): the same jobs over the same
+staged ledger give the same rows on both engines; a scaled copy multiplies them; the staging
+reads both backends; bad input names its field."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import creditline
+from creditline import InvalidInput
+from creditline.adapters.db.database import SqlDatabase
+from creditline.entrypoints import bootstrap
+from creditline.service.quota import spending
+from tests.helpers import active_line, js
+
+#: Jobs whose rows are one per entity (line, pair, identifier...): k copies give k times the rows.
+PER_ENTITY = (
+    "line_activity",
+    "shared_identifiers",
+    "linked_pairs",
+    "money_cycles",
+    "refund_bursts",
+)
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A short simulated market (evaluation seed): honest traffic and cash-out rings."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('market') / 'market.db'}"
+    js(url, "init", "--sandbox")
+    js(url, "simulate", "--merchants", "10", "--days", "10", "--seed", "1011",
+       "--fraud-rings", "5")  # fmt: skip
+    return url
+
+
+@pytest.fixture(scope="module")
+def stage_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="creditline-test-stage-") as d:
+        yield Path(d)
+
+
+def _run(db: Any, engine: Any, folder: Path, *, scale: int = 1, **kw: Any) -> dict[str, Any]:
+    return creditline.run_analytics(
+        db,
+        stage=bootstrap.analytics_stager(),
+        engine=engine,
+        folder=folder,
+        timer=bootstrap.perf_timer,
+        scale=scale,
+        listed=None,
+        **kw,
+    ).body
+
+
+def _by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {j["name"]: j for j in body["jobs"]}
+
+
+def _sorted(rows: list[list[Any]]) -> list[list[Any]]:
+    return sorted(rows, key=repr)
+
+
+def test_duckdb_and_spark_give_the_same_rows_on_the_simulated_market(
+    market: str, stage_dir: Path
+) -> None:
+    with bootstrap.open_database(market) as d:
+        with bootstrap.analytics_engine("duckdb") as duck:
+            one = _run(d, duck, stage_dir / "d1")
+        with bootstrap.analytics_engine("duckdb") as duck:
+            three = _run(d, duck, stage_dir / "d3", scale=3)
+        with bootstrap.analytics_engine("spark", master="local[2]") as spark:
+            spark_one = _run(d, spark, stage_dir / "s1")
+            spark_three = _run(d, spark, stage_dir / "s3", scale=3)
+    assert one["engine"] == "duckdb"
+    assert spark_one["engine"] == "spark"
+    for mine, theirs in ((one, spark_one), (three, spark_three)):
+        assert creditline.compare_analytics(
+            creditline.Answer(mine), creditline.Answer(theirs)
+        ).body["same"]
+        spark_jobs = _by_name(theirs)
+        for job in mine["jobs"]:
+            other = spark_jobs[job["name"]]
+            assert _sorted(job["rows"]) == _sorted(other["rows"]), job["name"]
+            assert job["digest"] == other["digest"], job["name"]
+    jobs = _by_name(one)
+    # the market is not empty: every screen found something to compare
+    for name in ("line_activity", "decision_outcomes", "score_bands", "shared_identifiers",
+                 "linked_pairs", "money_cycles", "daily_metrics", "ledger_totals"):  # fmt: skip
+        assert jobs[name]["count"] > 0, name
+    # three copies: three times the rows per entity, three times every daily figure
+    tripled = _by_name(three)
+    assert three["staged"] == {k: 3 * v for k, v in one["staged"].items()}
+    for name in PER_ENTITY:
+        assert tripled[name]["count"] == 3 * jobs[name]["count"], name
+    daily = {r[0]: r[1:] for r in jobs["daily_metrics"]["rows"]}
+    assert {r[0]: r[1:] for r in tripled["daily_metrics"]["rows"]} == {
+        day: [3 * v for v in figures] for day, figures in daily.items()
+    }
+
+
+def test_the_jobs_agree_with_the_store(market: str, stage_dir: Path) -> None:
+    """Read another way: the ledger balances, the days count every spend, the lines' limits."""
+    with bootstrap.open_database(market) as d:
+        with bootstrap.analytics_engine("duckdb") as duck:
+            body = _run(d, duck, stage_dir / "store")
+        assert isinstance(d, SqlDatabase)
+        with d.engine.connect() as conn:
+            holds = conn.exec_driver_sql("SELECT COUNT(*) FROM holds").scalar_one()
+            limits = dict(conn.exec_driver_sql("SELECT id, limit_minor FROM lines").all())
+            net = dict(
+                conn.exec_driver_sql(
+                    "SELECT account, SUM(amount) FROM (SELECT credit_account AS account, amount "
+                    "FROM ledger_transfers UNION ALL SELECT debit_account, -amount "
+                    "FROM ledger_transfers) x GROUP BY account"
+                ).all()
+            )
+    jobs = _by_name(body)
+    assert sum(r[1] for r in jobs["daily_metrics"]["rows"]) == holds
+    assert {r[0]: r[4] for r in jobs["line_activity"]["rows"]} == limits
+    nets = {r[1]: r[4] for r in jobs["ledger_totals"]["rows"] if r[0] == "net"}
+    assert nets == net
+    assert sum(nets.values()) == 0  # every transfer debits one account what it credits another
+
+
+def test_staging_reads_both_backends(db: SqlDatabase, tmp_path: Path) -> None:
+    merchant, line = active_line(db, limit="1000.00")
+    spending.authorize(db, line, amount="100.00", purpose="procurement", key="a1")
+    hold = spending.authorize(db, line, amount="50.00", purpose="procurement", key="a2").body
+    spending.capture(db, hold["id"], amount=None, key="c2")
+    with bootstrap.analytics_engine("duckdb") as duck:
+        body = _run(db, duck, tmp_path, jobs=["line_activity", "ledger_totals"])
+    (row,) = _by_name(body)["line_activity"]["rows"]
+    activity = dict(zip(_by_name(body)["line_activity"]["columns"], row, strict=True))
+    assert (activity["line_id"], activity["party_id"]) == (line, merchant)
+    assert (activity["limit_minor"], activity["used"]) == (100_000, 15_000)
+    assert (activity["attempts"], activity["spent"]) == (2, 5_000)
+    assert (activity["open_orders"], activity["outstanding"]) == (1, 5_000)
+    assert [j["name"] for j in body["jobs"]] == ["line_activity", "ledger_totals"]
+    assert body["staged"]["holds"] == 2
+
+
+def test_bad_input_names_its_field(db: SqlDatabase, tmp_path: Path) -> None:
+    with bootstrap.analytics_engine("duckdb") as duck:
+        for kw, field in (
+            ({"scale": 0}, "scale"),
+            ({"scale": 1001}, "scale"),
+            ({"jobs": ["line_activity", "nope"]}, "job"),
+            ({"listed": -1}, "limit"),
+        ):
+            with pytest.raises(InvalidInput) as caught:
+                creditline.run_analytics(
+                    db,
+                    stage=bootstrap.analytics_stager(),
+                    engine=duck,
+                    folder=tmp_path / "bad",
+                    timer=bootstrap.perf_timer,
+                    **kw,
+                )
+            assert caught.value.param == field, kw
+    assert not (tmp_path / "bad").exists()  # refused before anything was staged
+
+
+def test_the_cli_lists_and_runs_the_jobs(market: str) -> None:
+    listed = js(market, "analytics", "jobs")["jobs"]
+    assert {j["feeds"] for j in listed} == {"reviews", "backtests", "rings", "simulator"}
+    body = js(market, "analytics", "run", "--job", "money_cycles", "--job", "daily_metrics",
+              "--limit", "2", "--as", "risk-li")  # fmt: skip
+    assert body["engine"] == "duckdb"
+    assert [j["name"] for j in body["jobs"]] == ["money_cycles", "daily_metrics"]
+    assert all(len(j["rows"]) <= 2 <= j["count"] for j in body["jobs"])
+    refused = js(market, "analytics", "run", "--job", "nope", "--as", "risk-li", check=2)
+    assert refused["error"]["param"] == "job"

@@ -175,3 +175,29 @@ def test_the_cli_lists_and_runs_the_jobs(market: str) -> None:
     assert all(len(j["rows"]) <= 2 <= j["count"] for j in body["jobs"])
     refused = js(market, "analytics", "run", "--job", "nope", "--as", "risk-li", check=2)
     assert refused["error"]["param"] == "job"
+
+
+def test_the_api_lists_and_runs_the_jobs(db: SqlDatabase) -> None:
+    from tests.api_helpers import make_world
+
+    w = make_world(db)
+    try:
+        listed = w.get("risk", "/v1/analytics/jobs")
+        assert listed.status_code == 200, listed.text
+        assert len(listed.json()["data"]) == len(creditline.analytics_jobs())
+        assert w.get("alice", "/v1/analytics/jobs").status_code == 403
+        ran = w.post("risk", "/v1/analytics/runs", {"jobs": ["line_activity"], "limit": 5})
+        assert ran.status_code == 200, ran.text
+        body = ran.json()
+        assert body["engine"] == "duckdb"
+        (job,) = body["jobs"]
+        assert job["count"] == len(job["rows"]) >= 1
+        assert isinstance(job["rows"][0][job["columns"].index("limit_minor")], int)
+        for bad, field in (({"scale": 0}, "scale"), ({"engine": "oracle"}, "engine"),
+                           ({"jobs": ["nope"]}, "job"), ({"limit": -1}, "limit")):  # fmt: skip
+            refused = w.post("risk", "/v1/analytics/runs", bad)
+            assert refused.status_code == 400, refused.text
+            assert field in refused.json()["error"]["param"], refused.text
+        assert w.post("ops", "/v1/analytics/runs", {}).status_code == 403
+    finally:
+        w.client.close()

@@ -309,6 +309,22 @@ def test_long_jobs_run_in_the_background_and_show_their_progress(desk: Desk) -> 
     assert post_form(ops, "/ops/jobs", "/ops/jobs", kind="rings").status_code == 403
 
 
+def test_batch_analytics_run_as_a_long_job_and_show_their_tables(desk: Desk) -> None:
+    """Issue 18: the desk runs the batch jobs on DuckDB, as the CLI and the API do."""
+    risk = signed_in(desk, "risk")
+    assert "运行批量分析" in risk.get("/ops/jobs").text
+    started = post_form(risk, "/ops/jobs", "/ops/jobs", kind="analytics")
+    done = wait_for(risk, started.headers["location"])
+    assert "duckdb" in done
+    for job in creditline.analytics_jobs():
+        assert f'id="an-{job["name"]}"' in done, job["name"]
+    assert "¥" in done  # limits and amounts in yuan, not fen
+    english = risk.get(started.headers["location"] + "?lang=en").text
+    assert "limit reviews: each line" in english
+    actions = [r["action"] for r in creditline.list_audit(desk.world.db).body["data"]]
+    assert actions.count("risk.analyse") == 1  # audited as the API's run is
+
+
 def test_the_job_registry_is_bounded_and_reports_failures() -> None:
     jobs = Jobs()
     first = jobs.start("rings", "risk", lambda report: {"n": 1})

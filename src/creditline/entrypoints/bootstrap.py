@@ -209,6 +209,35 @@ def analytics_engine(name: str, *, master: str | None = None) -> Any:
     return engine(name, master=master)
 
 
+def analytics_run(
+    database: Database,
+    *,
+    engine: str = "duckdb",
+    master: str | None = None,
+    folder: Path | None = None,
+    **options: Any,
+) -> Any:
+    """``run_analytics`` wired: the ledger staged in ``folder`` (a temporary folder, removed
+    after, by default) and read by the engine ``engine`` at ``master``; ``options`` are the use
+    case's (``jobs``, ``scale``, ``listed``, ``progress``)."""
+    import tempfile
+
+    import creditline
+
+    with (
+        tempfile.TemporaryDirectory(prefix="creditline-stage-") as tmp,
+        analytics_engine(engine, master=master) as made,
+    ):
+        return creditline.run_analytics(
+            database,
+            stage=analytics_stager(),
+            engine=made,
+            folder=folder or Path(tmp),
+            timer=perf_timer,
+            **options,
+        )
+
+
 def perf_timer() -> int:
     """A monotonic timer in nanoseconds, for the use cases that time their own phases."""
     import time

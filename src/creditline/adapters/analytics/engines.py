@@ -8,8 +8,10 @@ Python on the rows (no UDFs), so Spark's executors need only Java.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -43,28 +45,14 @@ class DuckDbEngine:
 
 
 class SparkEngine:
-    """Apache Spark SQL: each staged table is read, cached and registered as a view."""
+    """Apache Spark SQL: each staged table is read, cached and registered as a view of this
+    engine's own session. Sessions share one ``SparkContext`` per process (``_context``): the
+    JVM starts once, and a server's concurrent runs never see each other's views."""
 
     name = "spark"
 
     def __init__(self, master: str) -> None:
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-        from pyspark.sql import SparkSession  # noqa: PLC0415 - a JVM starts: only when asked
-
-        builder = (
-            SparkSession.builder.master(master)
-            .appName("creditline-analytics")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.memory", os.environ.get("CREDITLINE_SPARK_MEMORY", "1g"))
-        )
-        if master.startswith("local"):
-            builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_PARTITIONS))
-        self._spark = builder.getOrCreate()
-        self._spark.sparkContext.setLogLevel("ERROR")
+        self._spark = _context(master).newSession()
         self.master = master
 
     def load(self, staged: Mapping[str, str]) -> None:
@@ -77,8 +65,56 @@ class SparkEngine:
         return [tuple(r) for r in self._spark.sql(sql).collect()]
 
     def close(self) -> None:
-        self._spark.catalog.clearCache()
-        self._spark.stop()
+        for table in self._spark.catalog.listTables():
+            if table.isTemporary:
+                self._spark.catalog.uncacheTable(table.name)
+                self._spark.catalog.dropTempView(table.name)
+
+
+_LIVE: dict[str, Any] = {}
+_STARTING = threading.Lock()
+
+
+def _context(master: str) -> Any:
+    """The process's Spark session at ``master`` (started on first use, stopped at exit; a
+    different master stops the old one first)."""
+    with _STARTING:
+        return _started(master)
+
+
+def _started(master: str) -> Any:
+    live = _LIVE.get("session")
+    if live is not None and _LIVE.get("master") == master:
+        return live
+    if live is not None:
+        live.stop()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - a JVM starts: only when asked
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("creditline-analytics")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", os.environ.get("CREDITLINE_SPARK_MEMORY", "1g"))
+    )
+    if master.startswith("local"):
+        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_PARTITIONS))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    if not _LIVE:
+        atexit.register(_stop)
+    _LIVE.update(session=session, master=master)
+    return session
+
+
+def _stop() -> None:
+    live = _LIVE.pop("session", None)
+    if live is not None:
+        live.stop()
 
 
 @contextmanager

@@ -46,6 +46,7 @@ def create_app(
     concurrent authorisations into one commit, waiting at most that long (``group_commit``)."""
     from creditline.entrypoints.api import (
         routes_admin,
+        routes_analytics,
         routes_appeals,
         routes_batch,
         routes_credit,
@@ -73,6 +74,7 @@ def create_app(
         routes_incidents,
         routes_installments,
         routes_reviews,
+        routes_analytics,
         routes_admin,
     )
 

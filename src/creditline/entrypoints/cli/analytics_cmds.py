@@ -59,19 +59,16 @@ def jobs(json_out: JsonOpt = False) -> None:
 def _run_one(
     d: Database, engine: str, master: str | None, options: dict[str, Any], folder: Path
 ) -> Answer:
-    with (
-        bootstrap.analytics_engine(engine, master=master) as made,
-        progress_bar(f"{engine} 分析") as step,
-    ):
-        return creditline.run_analytics(
+    with progress_bar(f"{engine} 分析") as step:
+        answer: Answer = bootstrap.analytics_run(
             d,
-            stage=bootstrap.analytics_stager(),
-            engine=made,
+            engine=engine,
+            master=master,
             folder=folder / engine,
-            timer=bootstrap.perf_timer,
             progress=lambda _s, i, n: step(i, n),
             **options,
         )
+        return answer
 
 
 @analytics_app.command("run")

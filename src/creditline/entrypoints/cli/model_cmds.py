@@ -225,3 +225,13 @@ def render_simulation(body: dict[str, Any]) -> None:
         )
     console().print(honest)
     console().print(f"rings: {body['rings']}")
+    days = body.get("daily") or []
+    if days:
+        total = {k: sum(d[k] for d in days) for k in ("attempts", "declined", "orders")}
+        captured = creditline.Money(sum(d["captured"] for d in days), "CNY")
+        sales = creditline.Money(sum(d["sales"] for d in days), "CNY")
+        console().print(
+            f"ledger (DuckDB) 账本: {len(days)} days · {total['attempts']:,} spend attempts, "
+            f"{total['declined']:,} declined · {captured} captured · {total['orders']:,} "
+            f"orders, {sales} sales"
+        )

@@ -3,7 +3,8 @@ merchants and shoppers with their look-alikes of fraud (``sim_honest``), cash-ou
 parameters are drawn on every seed (``sim_schemes``), driven through the real use cases on a
 sandbox clock. Each evening an operator works the review queue (deciding by the truth, which
 labels the event for the next training) and the ring job runs, so a ring counts as caught on
-the day it is found.
+the day it is found. The day-by-day figures (``daily``) are read back from the ledger by the
+embedded analytics engine (DuckDB: ``analytics run --job daily_metrics``).
 
 Seeds below ``EVAL_SEEDS`` train (``risk model train`` draws from them); the figures in the
 README are measured on evaluation seeds (``EVAL_SEEDS`` and up), which nothing was tuned on.
@@ -18,6 +19,7 @@ from typing import Any
 
 import creditline
 from creditline import Answer, Database, Principal, scheme_report
+from creditline.entrypoints import bootstrap
 from creditline.entrypoints.cli.access_cmds import operator_or_demo
 from creditline.entrypoints.cli.sim_honest import build
 from creditline.entrypoints.cli.sim_schemes import SCHEMES, plant
@@ -57,6 +59,8 @@ def simulate(
     w.run(progress)
     creditline.store_labels(db, w.labels, source=f"simulator:{seed}")
     report = scheme_report(w.attempts, w.rings, sightings, final)
+    # the market's own figures, read from the ledger by the embedded analytics engine
+    daily = bootstrap.analytics_run(db, jobs=["daily_metrics"], listed=None).body["jobs"][0]
     stats = {
         "merchants": merchants,
         "shoppers": len(honest.shoppers),
@@ -73,6 +77,7 @@ def simulate(
         "stats": stats,
         **report,
         "labels": len(w.labels),
+        "daily": [dict(zip(daily["columns"], row, strict=True)) for row in daily["rows"]],
     }
 
 

@@ -1,5 +1,5 @@
-"""Long jobs started from the operator desk (a backtest, a ring run): each runs in a
-background thread of this process and reports its progress through a callback, which the
+"""Long jobs started from the operator desk (a backtest, a ring run, batch analytics): each runs
+in a background thread of this process and reports its progress through a callback, which the
 progress page (``/ops/jobs/{id}``, polled by htmx every second) reads.
 
 The registry lives in the app's state, **per process**: with several workers a job is seen only
@@ -24,7 +24,7 @@ from creditline import Conflict, CreditlineError
 
 MAX_JOBS = 50
 MAX_RUNNING = 4
-KINDS = ("backtest", "rings")
+KINDS = ("backtest", "rings", "analytics", "analytics_spark")
 #: What a job's work reports: steps done, steps in all, and the stage it is at.
 Report = Callable[[int, int, str], None]
 Work = Callable[[Report], dict[str, Any]]

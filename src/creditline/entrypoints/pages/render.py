@@ -4,7 +4,7 @@ instants as ISO text with their offset; this module only formats them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,20 @@ def money(amount: Any, currency: str = "CNY") -> str:
     return f"{sign}{symbol}{abs(value):,.2f}"
 
 
+def minor_money(minor: Any, currency: str = "CNY") -> str:
+    """Integer minor units (fen) as money: ``123450`` → ``¥1,234.50``."""
+    if not isinstance(minor, int):
+        return "" if minor is None else str(minor)
+    return money(Decimal(minor).scaleb(-2), currency)
+
+
+def epoch_beijing(seconds: Any) -> str:
+    """Seconds since the epoch as ``2024-05-01 10:00`` in Beijing time."""
+    if not isinstance(seconds, int):
+        return "" if seconds is None else str(seconds)
+    return creditline.local_text(datetime.fromtimestamp(seconds, tz=UTC))
+
+
 def beijing(iso: Any) -> str:
     """An ISO instant as ``2024-05-01 10:00`` in Beijing time."""
     if not iso:
@@ -207,6 +221,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters["money"] = money
+ENV.filters["minor_money"] = minor_money
+ENV.filters["epoch_beijing"] = epoch_beijing
 ENV.filters["beijing"] = beijing
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 import creditline
 from creditline import CreditlineError, InvalidInput, NotFound
+from creditline.entrypoints import bootstrap
 from creditline.entrypoints.pages.graph import KINDS, ring_drawing
 from creditline.entrypoints.pages.jobs import KINDS as JOB_KINDS
 from creditline.entrypoints.pages.jobs import Report, registry
@@ -29,6 +30,8 @@ from creditline.entrypoints.pages.routes_ops_gate import (
 )
 
 router = APIRouter(include_in_schema=False)
+#: The rows of each analytics job a job's page shows (its count covers them all).
+SHOWN_ROWS = 10
 Field = Annotated[str, Form(max_length=1024)]
 Note = Annotated[str, Form(max_length=2000)]
 CaseId = Annotated[str, Path(max_length=64)]
@@ -197,7 +200,18 @@ def start_job(request: Request, csrf: Field = "", kind: Field = "") -> Response:
     db = request.app.state.api.db
 
     def work(report: Report) -> dict[str, Any]:
-        if kind == "rings":
+        if kind.startswith("analytics"):
+            engine = "spark" if kind == "analytics_spark" else "duckdb"
+            answer = perform(
+                request,
+                who,
+                "risk.analyse",
+                lambda d, _key: bootstrap.analytics_run(
+                    d, engine=engine, listed=SHOWN_ROWS, progress=lambda s, i, n: report(i, n, s)
+                ),
+                target="analytics",
+            )
+        elif kind == "rings":
             answer = perform(
                 request,
                 who,

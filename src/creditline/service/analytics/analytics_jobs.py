@@ -198,12 +198,12 @@ ORDER BY l.id""",
 WITH {_EVENTS.strip()},
 rev AS (SELECT subject, review FROM decisions)
 SELECT ev.event, ev.outcome, COALESCE(lb.label, 'unlabelled'), COALESCE(lb.pattern, ''),
-       COUNT(*), SUM(ev.amount), 0
+       CAST(COUNT(*) AS BIGINT), CAST(SUM(ev.amount) AS BIGINT), CAST(0 AS BIGINT)
 FROM ev LEFT JOIN labels lb ON lb.subject_kind = 'event' AND lb.subject_id = ev.subject
 GROUP BY ev.event, ev.outcome, COALESCE(lb.label, 'unlabelled'), COALESCE(lb.pattern, '')
 UNION ALL
 SELECT 'review', r.review, COALESCE(lb.label, 'unlabelled'), COALESCE(lb.pattern, ''),
-       0, 0, COUNT(*)
+       CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(COUNT(*) AS BIGINT)
 FROM rev r LEFT JOIN labels lb ON lb.subject_kind = 'event' AND lb.subject_id = r.subject
 WHERE r.review <> 'none'
 GROUP BY r.review, COALESCE(lb.label, 'unlabelled'), COALESCE(lb.pattern, '')

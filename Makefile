@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: demo chromium test check lint types imports unit pg-test bench bench-more test-long clean lock model
+.PHONY: demo chromium java test check lint types imports unit pg-test bench bench-more test-long clean lock model
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ imports: $(STAMP)
 # Tests run on SQLite and on a real PostgreSQL server (tests/pg.py finds or starts one).
 # Long hypothesis runs are marked slow: deselected here, run by `make test-long`.
 # $CREDITLINE_TEST_CLI_TIMEOUT bounds one CLI call in the tests (seconds, default 600).
-unit: $(STAMP) chromium
+unit: $(STAMP) chromium java
 	$(BIN)/coverage erase
 	$(BIN)/pytest -n 2 -m "not slow" --durations=15 --cov=creditline --cov-report=term --cov-report=html:htmlcov
 
@@ -46,11 +46,21 @@ chromium:
 	  $$SUDO apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; }
 
+# The Spark engine of the batch analytics runs on Java 17 (Debian's headless JRE): installed
+# when missing, like Chromium.
+java:
+	@command -v java >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q openjdk-17-jre-headless; }
+
 test: check
 
-# One command, one table: bench/results/latest.json and latest.png (the committed latest run).
-bench: $(STAMP)
+# One command, one table: bench/results/latest.json and latest.png (the committed latest run);
+# then batch analytics on DuckDB and Spark at 1x, 10x, 100x (analytics.json, analytics.png).
+bench: $(STAMP) java
 	$(BIN)/python bench/suite.py
+	$(BIN)/python bench/analytics.py
 
 # The earlier issues' own benchmarks (risk scoring, the API's latency, scorecards, reviews, rings).
 bench-more: $(STAMP)

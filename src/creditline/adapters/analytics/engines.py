@@ -17,8 +17,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-#: Spark's shuffle partitions: the default 200 is for clusters; 2 cores gain nothing past 4.
-LOCAL_PARTITIONS = 4
+#: Spark's shuffle partitions in local mode: the default 200 is for clusters; on a few cores
+#: every partition past one per core is scheduling overhead.
+LOCAL_PARTITIONS = max(2, os.cpu_count() or 2)
 
 
 class DuckDbEngine:

@@ -261,6 +261,17 @@ Index(
     postgresql_where=holds.c.status == "authorized",
 )
 
+# Each line's open holds only (0018): ``why`` and the exposure seek them instead of scanning
+# every hold the line ever had.
+Index(
+    "ix_holds_open_line",
+    holds.c.line_id,
+    holds.c.expires_at,
+    holds.c.id,
+    sqlite_where=holds.c.status == "authorized",
+    postgresql_where=holds.c.status == "authorized",
+)
+
 occupancies = Table(
     "occupancies",
     metadata,
@@ -286,6 +297,7 @@ Index(
     occupancies.c.line_id,
     occupancies.c.captured_at,
     occupancies.c.id,
+    occupancies.c.outstanding,  # covering (0018): the open count and total from the index alone
     sqlite_where=text("outstanding > 0"),
     postgresql_where=text("outstanding > 0"),
 )

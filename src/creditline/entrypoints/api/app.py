@@ -4,6 +4,7 @@ hold no business rules of their own; one module per group of resources."""
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
@@ -32,6 +33,20 @@ DESCRIPTION = """creditline's API (额度): credit lines for marketplaces.
   with its `reasons`.
 * **Lists**: `limit` (1-100), `starting_after`, `has_more`.
 """
+
+
+_FROZEN: list[bool] = []
+
+
+def _freeze_once() -> None:
+    """Everything made at start-up (modules, the app, its routes) lives as long as the server:
+    moved out of the collector's reach, a full collection no longer walks it (one took a page's
+    p99 from about 35 ms to 190 ms every few hundred requests). Once per process: an app made
+    later (tests make many) stays collectable."""
+    if not _FROZEN:
+        _FROZEN.append(True)
+        gc.collect()
+        gc.freeze()
 
 
 def create_app(
@@ -83,6 +98,7 @@ def create_app(
         # Each thread that runs a use case keeps its own database connection; fewer threads
         # than the pool holds connections, so a burst waits for a thread, never for the pool.
         anyio.to_thread.current_default_thread_limiter().total_tokens = API_THREADS
+        _freeze_once()
         yield
         if on_close is not None:
             on_close()

@@ -200,3 +200,40 @@ def test_the_api_lists_and_runs_the_jobs(db: SqlDatabase) -> None:
         assert w.post("ops", "/v1/analytics/runs", {}).status_code == 403
     finally:
         w.client.close()
+
+
+def test_an_identifier_too_widely_shared_ties_no_pair(sqlite_url: str, tmp_path: Path) -> None:
+    """A mall's Wi-Fi shared by 600 holders ties none of them (the ring job's ``WEAK_LINK``
+    cut, ``most_sharers``); a device shared by three ties each pair of them."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from creditline.adapters.db import tables as t
+    from creditline.service.analytics.runs import most_sharers
+    from tests.helpers import make_db
+
+    assert (most_sharers("address"), most_sharers("login_ip")) == (134, 563)
+    db = make_db(sqlite_url)
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    ids = [f"con_wifi{i:04d}" for i in range(600)]
+    with db.engine.begin() as conn:
+        conn.execute(sa.insert(t.parties), [
+            {"id": p, "kind": "consumer", "name": p, "created_at": at} for p in ids
+        ])  # fmt: skip
+        conn.execute(sa.insert(t.party_identifiers), [
+            {"party_id": p, "kind": "login_ip", "value": "10.0.0.1", "created_at": at}
+            for p in ids
+        ] + [
+            {"party_id": p, "kind": "device", "value": "dev-farm", "created_at": at}
+            for p in ids[:3]
+        ])  # fmt: skip
+    with bootstrap.analytics_engine("duckdb") as duck:
+        body = _run(db, duck, tmp_path, jobs=["linked_pairs", "shared_identifiers"])
+    jobs = _by_name(body)
+    assert jobs["linked_pairs"]["rows"] == [
+        [ids[0], ids[1], 1, 1], [ids[0], ids[2], 1, 1], [ids[1], ids[2], 1, 1]
+    ]  # fmt: skip
+    shared = {(r[0], r[1]): r[2] for r in jobs["shared_identifiers"]["rows"]}
+    assert shared == {("login_ip", "10.0.0.1"): 600, ("device", "dev-farm"): 3}
+    db.dispose()

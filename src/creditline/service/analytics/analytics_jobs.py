@@ -240,13 +240,22 @@ ORDER BY 3 DESC, 1, 2""",
         Job(
             "linked_pairs",
             "团伙识别：共用标识的主体对",
-            "ring detection: pairs of parties tied by identifiers they share",
+            "ring detection: pairs of parties tied by identifiers they share (an identifier so "
+            "widely shared that it ties no one, a mall's Wi-Fi, is left out, as the ring job does)",
             "rings",
             ("party_a", "party_b", "shared", "kinds"),
             """
+WITH tying AS (
+  SELECT kind, value FROM identifiers GROUP BY kind, value
+  HAVING COUNT(DISTINCT party_id) <= CASE kind WHEN 'address' THEN {most_address}
+                                              WHEN 'login_ip' THEN {most_login_ip}
+                                              ELSE {most_strong} END
+), ids AS (
+  SELECT i.party_id, i.kind, i.value FROM identifiers i
+  JOIN tying t ON t.kind = i.kind AND t.value = i.value
+)
 SELECT a.party_id, b.party_id, COUNT(*), COUNT(DISTINCT a.kind)
-FROM identifiers a JOIN identifiers b
-  ON a.kind = b.kind AND a.value = b.value AND a.party_id < b.party_id
+FROM ids a JOIN ids b ON a.kind = b.kind AND a.value = b.value AND a.party_id < b.party_id
 GROUP BY a.party_id, b.party_id
 ORDER BY 1, 2""",
         ),

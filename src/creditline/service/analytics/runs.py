@@ -18,6 +18,8 @@ from creditline.domain.risk.flows import (
     CYCLE_MIN,
     CYCLE_SHARE,
     QUICK_REFUND,
+    WEAK_LINK,
+    identifier_weight,
 )
 from creditline.domain.workdays import iso_local
 from creditline.service.analytics.analytics_jobs import chosen
@@ -49,6 +51,26 @@ def digest(rows: list[list[Any]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: The most sharers searched for where an identifier stops tying anyone (a strong kind's weight
+#: falls below ``WEAK_LINK`` only past about 10**11 sharers: a billion is the cap).
+MOST_SHARERS = 1_000_000_000
+
+
+def most_sharers(kind: str) -> int:
+    """The most parties that may share an identifier of ``kind`` for it still to tie them
+    (``identifier_weight`` at least ``WEAK_LINK``, the ring job's own cut)."""
+    low, high = 2, MOST_SHARERS
+    if identifier_weight(kind, high) >= WEAK_LINK:
+        return high
+    while low < high:  # the weight falls as sharers grow: the last n that still ties
+        mid = (low + high + 1) // 2
+        if identifier_weight(kind, mid) >= WEAK_LINK:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
 def job_parameters(db: Database) -> dict[str, Any]:
     """The jobs' parameters from the policy in force now (the sandbox clock's now)."""
     with db.transaction(write=False) as uow:
@@ -68,6 +90,9 @@ def job_parameters(db: Database) -> dict[str, Any]:
             "burst_holders": BURST_HOLDERS,
             "burst_share": round(BURST_SHARE * 100),
             "burst_window": int(BURST_WINDOW.total_seconds()),
+            "most_address": most_sharers("address"),
+            "most_login_ip": most_sharers("login_ip"),
+            "most_strong": most_sharers("device"),
         },
     }
 

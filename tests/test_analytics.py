@@ -237,3 +237,37 @@ def test_an_identifier_too_widely_shared_ties_no_pair(sqlite_url: str, tmp_path:
     shared = {(r[0], r[1]): r[2] for r in jobs["shared_identifiers"]["rows"]}
     assert shared == {("login_ip", "10.0.0.1"): 600, ("device", "dev-farm"): 3}
     db.dispose()
+
+
+@pytest.mark.parametrize(("back", "flagged"), [(700_00, False), (1_500_00, True)])
+def test_a_return_is_counted_once_in_a_money_cycle(
+    sqlite_url: str, tmp_path: Path, back: int, flagged: bool
+) -> None:
+    """A pays B ¥1,000 twice, B pays A back once: ¥700 back is 35% (no cycle), ¥1,500 is 75%
+    (a cycle), however many of A's payments the return follows."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from creditline.adapters.db import tables as t
+    from tests.helpers import make_db
+
+    db = make_db(sqlite_url)
+    at = datetime(2024, 4, 20, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        conn.execute(sa.insert(t.parties), [
+            {"id": p, "kind": "merchant", "name": p, "created_at": at} for p in ("mer_a", "mer_b")
+        ])  # fmt: skip
+        conn.execute(sa.insert(t.orders), [
+            {"id": "o1", "merchant_id": "mer_b", "buyer": "mer_a", "amount": 1_000_00,
+             "currency": "CNY", "state": "paid", "created_at": at},
+            {"id": "o2", "merchant_id": "mer_b", "buyer": "mer_a", "amount": 1_000_00,
+             "currency": "CNY", "state": "paid", "created_at": at + timedelta(hours=1)},
+            {"id": "o3", "merchant_id": "mer_a", "buyer": "mer_b", "amount": back,
+             "currency": "CNY", "state": "paid", "created_at": at + timedelta(days=1)},
+        ])  # fmt: skip
+    with bootstrap.analytics_engine("duckdb") as duck:
+        rows = _by_name(_run(db, duck, tmp_path, jobs=["money_cycles"]))["money_cycles"]["rows"]
+    first = int(at.timestamp())
+    assert rows == ([["mer_a", "mer_b", 2, 2_000_00, back, first]] if flagged else [])
+    db.dispose()

@@ -33,7 +33,10 @@ def _score(kept: str | None) -> int | None:
     """The score an approval kept on its hold (``risk_features``), if it was scored."""
     if not kept:
         return None
-    return int(json.loads(kept)["score"])
+    try:
+        return int(json.loads(kept)["score"])
+    except (ValueError, KeyError, TypeError):  # a damaged row: unscored here, never fatal
+        return None
 
 
 def _sources() -> dict[str, tuple[Any, dict[str, Convert]]]:

@@ -2,12 +2,14 @@
 DuckDB (embedded) or Apache Spark (at ``$CREDITLINE_SPARK_MASTER``, else ``local[2]``).
 
 Access: operators with ``risk.analyse`` (the jobs read every holder's activity). A run writes
-nothing but is audited, like a backtest. A caller cannot point the server at a Spark cluster:
+nothing but is audited, like a backtest, and one runs at a time per server (409 while one
+does; the scale is at most 10 here). A caller cannot point the server at a Spark cluster:
 the master is the server's own setting. Rows answer money in integer minor units, as every
 answer does (the job's ``money`` lists those columns), and times in seconds since the epoch."""
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
@@ -15,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, StrictStr
 
 import creditline
-from creditline import Answer
+from creditline import Answer, Conflict
 from creditline.entrypoints import bootstrap
 from creditline.entrypoints.api.bodies import operators_only
 from creditline.entrypoints.api.calls import Caller
@@ -33,7 +35,7 @@ class AnalyticsRunIn(Body):
     engine: Literal["duckdb", "spark"] = Field(
         default="duckdb", description="duckdb (embedded) or spark (the server's Spark master)"
     )
-    scale: int = Field(default=1, ge=1, le=100, description="copies of the data to run on")
+    scale: int = Field(default=1, ge=1, le=10, description="copies of the data to run on")
     limit: int = Field(default=20, ge=0, le=1000, description="rows listed per job")
 
 
@@ -46,11 +48,22 @@ def list_jobs(call: Call) -> JSONResponse:
     )
 
 
+#: One run at a time per server process: a run stages the ledger and loads it into memory, and
+#: the authorisations on the same server come first.
+_ONE_RUN = threading.Semaphore(1)
+
+
 def run_body(db: creditline.Database, body: AnalyticsRunIn) -> Answer:
-    """One run, staged in a temporary folder that is removed with the answer."""
-    answer: Answer = bootstrap.analytics_run(
-        db, engine=body.engine, jobs=body.jobs, scale=body.scale, listed=body.limit
-    )
+    """One run, staged in a temporary folder that is removed with the answer; ``Conflict``
+    (409) while another run is in progress on this server."""
+    if not _ONE_RUN.acquire(blocking=False):
+        raise Conflict("an analytics run is in progress on this server: retry when it ends")
+    try:
+        answer: Answer = bootstrap.analytics_run(
+            db, engine=body.engine, jobs=body.jobs, scale=body.scale, listed=body.limit
+        )
+    finally:
+        _ONE_RUN.release()
     return answer
 
 

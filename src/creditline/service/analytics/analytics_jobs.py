@@ -262,29 +262,34 @@ ORDER BY 1, 2""",
         Job(
             "money_cycles",
             "团伙识别：资金在期限内回流的两方闭环",
-            "ring detection: two-party money cycles that return most of a payment in time",
+            "ring detection: two-party money cycles: of what one party paid the other, the share "
+            "that came back within the horizon (each return counted once)",
             "rings",
             ("party_a", "party_b", "payments", "sent", "returned", "first_s"),
             f"""
 WITH {_PAYMENTS.strip()},
-back AS (
-  SELECT p.ref, p.src, p.dst, p.amount, p.at_s, SUM(q.amount) AS back
-  FROM pay p JOIN pay q
-    ON q.src = p.dst AND q.dst = p.src AND q.at_s >= p.at_s AND q.at_s <= p.at_s + {{horizon}}
-  WHERE p.amount >= {{cycle_min}} AND p.src <> p.dst
-  GROUP BY p.ref, p.src, p.dst, p.amount, p.at_s
-)
-SELECT src, dst, COUNT(*), SUM(amount), SUM(LEAST(back, amount)), MIN(at_s)
-FROM back
-GROUP BY src, dst
-HAVING SUM(LEAST(back, amount)) * 100 >= SUM(amount) * {{cycle_share}}
+sent AS (
+  SELECT src, dst, COUNT(*) AS payments, SUM(amount) AS sent, MIN(at_s) AS first_s
+  FROM pay WHERE amount >= {{cycle_min}} AND src <> dst GROUP BY src, dst
+),
+came_back AS (
+  SELECT DISTINCT q.ref, q.src, q.dst, q.amount, q.at_s
+  FROM pay q JOIN pay p
+    ON p.src = q.dst AND p.dst = q.src AND p.amount >= {{cycle_min}}
+   AND q.at_s >= p.at_s AND q.at_s <= p.at_s + {{horizon}}
+),
+back AS (SELECT src, dst, SUM(amount) AS back FROM came_back GROUP BY src, dst)
+SELECT s.src, s.dst, s.payments, s.sent, LEAST(b.back, s.sent), s.first_s
+FROM sent s JOIN back b ON b.src = s.dst AND b.dst = s.src
+WHERE LEAST(b.back, s.sent) * 100 >= s.sent * {{cycle_share}}
 ORDER BY 1, 2""",
             money=("sent", "returned"),
         ),
         Job(
             "refund_bursts",
-            "团伙识别：同一店铺一个窗口内多名持有人的快速退款或被拒",
-            "ring detection: quick refunds or declines by several holders at one shop in a window",
+            "团伙识别：同一店铺一个自然周内多名持有人的快速退款或被拒",
+            "ring detection: quick refunds or declines by several holders at one shop in a fixed "
+            "7-day window",
             "rings",
             ("shop", "window_s", "holders", "spends", "quick", "amount"),
             """
@@ -309,8 +314,8 @@ ORDER BY 1, 2""",
         ),
         Job(
             "daily_metrics",
-            "模拟器指标：每日用信、拒绝、复核、订单与销售",
-            "simulator metrics: each day's spends, declines, reviews, orders and sales",
+            "模拟器指标：每日用信、拒绝、订单与销售",
+            "simulator metrics: each day's spends, declines, orders and sales",
             "simulator",
             ("day", "attempts", "approved", "declined", "captured", "orders", "sales", "returned"),
             """

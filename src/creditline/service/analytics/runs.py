@@ -51,14 +51,17 @@ def digest(rows: list[list[Any]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-#: The most sharers searched for where an identifier stops tying anyone (a strong kind's weight
-#: falls below ``WEAK_LINK`` only past about 10**11 sharers: a billion is the cap).
-MOST_SHARERS = 1_000_000_000
+#: The most sharers of one identifier the pairs job expands, whatever its kind: a strong kind's
+#: weight falls below ``WEAK_LINK`` only past about 10**11 sharers, and a placeholder device id
+#: shared by 50,000 parties would make over a billion pairs. Wider ones are listed by
+#: ``shared_identifiers`` (with their count), not expanded.
+MOST_SHARERS = 2_000
 
 
 def most_sharers(kind: str) -> int:
     """The most parties that may share an identifier of ``kind`` for it still to tie them
-    (``identifier_weight`` at least ``WEAK_LINK``, the ring job's own cut)."""
+    (``identifier_weight`` at least ``WEAK_LINK``, the ring job's own cut), and never more
+    than ``MOST_SHARERS``."""
     low, high = 2, MOST_SHARERS
     if identifier_weight(kind, high) >= WEAK_LINK:
         return high

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, literal_column, or_, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -19,6 +19,9 @@ from creditline.domain.quota.lines import Hold, HoldStatus, Occupancy
 from creditline.domain.quota.purposes import Purpose
 
 _NO_COUNTERS: dict[str, int | None] = dict.fromkeys(t.CUMULATIVE)
+
+
+_AUTHORIZED = HoldStatus.AUTHORIZED.value
 
 
 class SqlHolds(SqlRepo):
@@ -106,7 +109,9 @@ class SqlHolds(SqlRepo):
         h = t.holds.c
         rows = self._exec(
             select(h.id, h.amount, h.currency, h.order_id, h.expires_at, h.created_at)
-            .where(h.line_id == line_id, h.status == HoldStatus.AUTHORIZED.value)
+            # the literal inline: a generic plan of a prepared statement could not match
+            # the partial index ``ix_holds_open_line`` to a parameter
+            .where(h.line_id == line_id, h.status == literal_column(f"'{_AUTHORIZED}'"))
             .order_by(h.expires_at)
         )
         return [

@@ -221,18 +221,21 @@ def analytics_run(
     after, by default) and read by the engine ``engine`` at ``master``; ``options`` are the use
     case's (``jobs``, ``scale``, ``listed``, ``progress``)."""
     import tempfile
+    from contextlib import nullcontext
 
     import creditline
 
-    with (
-        tempfile.TemporaryDirectory(prefix="creditline-stage-") as tmp,
-        analytics_engine(engine, master=master) as made,
-    ):
+    where = (
+        nullcontext(str(folder))
+        if folder is not None
+        else tempfile.TemporaryDirectory(prefix="creditline-stage-")
+    )
+    with where as path, analytics_engine(engine, master=master) as made:
         return creditline.run_analytics(
             database,
             stage=analytics_stager(),
             engine=made,
-            folder=folder or Path(tmp),
+            folder=Path(path),
             timer=perf_timer,
             **options,
         )

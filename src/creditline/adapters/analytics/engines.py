@@ -22,6 +22,11 @@ from typing import Any
 LOCAL_PARTITIONS = max(2, os.cpu_count() or 2)
 
 
+def quoted(path: str) -> str:
+    """A path as the body of a SQL string literal."""
+    return path.replace("'", "''")
+
+
 class DuckDbEngine:
     """DuckDB, in memory: each staged table is read into a table of its own."""
 
@@ -34,9 +39,8 @@ class DuckDbEngine:
 
     def load(self, staged: Mapping[str, str]) -> None:
         for table, path in staged.items():
-            source = path.replace("'", "''")
             # the table names are STAGED's; the path is the stager's
-            self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM '{source}'")  # noqa: S608
+            self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM '{quoted(path)}'")  # noqa: S608
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._con.execute(sql).fetchall()]

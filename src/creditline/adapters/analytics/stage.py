@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from creditline.adapters.analytics.engines import quoted as _quoted
 from creditline.adapters.db import tables as t
 from creditline.service.analytics.analytics_jobs import STAGED
 from creditline.service.uow import Database
@@ -129,17 +130,13 @@ def _sources() -> dict[str, tuple[Any, dict[str, Convert]]]:
     }
 
 
-def _rows(conn: sa.Connection, name: str) -> Iterator[dict[str, Any]]:
-    query, convert = _sources()[name]
+def _rows(
+    conn: sa.Connection, name: str, query: Any, convert: dict[str, Convert]
+) -> Iterator[dict[str, Any]]:
     columns = [c for c, _ in STAGED[name]]
     result = conn.execution_options(stream_results=True, yield_per=5_000).execute(query)
     for row in result:
         yield {c: convert.get(c, _same)(v) for c, v in zip(columns, row, strict=True)}
-
-
-def _quoted(path: str) -> str:
-    """A path as the body of a SQL string literal."""
-    return path.replace("'", "''")
 
 
 def _same(value: Any) -> Any:
@@ -178,10 +175,10 @@ def stage(database: Database, folder: Path, scale: int) -> dict[str, tuple[str, 
         if plain.dialect.name == "postgresql":
             conn = plain.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            for name in STAGED:
+            for name, (query, convert) in _sources().items():
                 n = 0
                 with (folder / f"{name}.jsonl").open("w", encoding="utf-8") as out:
-                    for row in _rows(conn, name):
+                    for row in _rows(conn, name, query, convert):
                         out.write(json.dumps(row, ensure_ascii=False))
                         out.write("\n")
                         n += 1

@@ -56,6 +56,22 @@ def identifier_weight(kind: str, sharers: int) -> float:
     return KIND_WEIGHTS.get(kind, 0.5) / (1.0 + math.log10(sharers - 1))
 
 
+def most_tying(kind: str, ceiling: int) -> int:
+    """The most parties that may share an identifier of ``kind`` for it still to tie them
+    (``identifier_weight`` at least ``WEAK_LINK``), searched up to ``ceiling``: the weight falls
+    as sharers grow, so this is the last count that still ties."""
+    low, high = 2, ceiling
+    if identifier_weight(kind, high) >= WEAK_LINK:
+        return high
+    while low < high:
+        mid = (low + high + 1) // 2
+        if identifier_weight(kind, mid) >= WEAK_LINK:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
 def link_strength(weights: Iterable[float]) -> float:
     """Two parties' link from the weights of the identifiers they share: 1 - prod(1 - w)."""
     rest = 1.0

@@ -3,7 +3,6 @@ the default) or Apache Spark (``--master``), or on both to check that they agree
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -57,14 +56,14 @@ def jobs(json_out: JsonOpt = False) -> None:
 
 
 def _run_one(
-    d: Database, engine: str, master: str | None, options: dict[str, Any], folder: Path
+    d: Database, engine: str, master: str | None, options: dict[str, Any], folder: Path | None
 ) -> Answer:
     with progress_bar(f"{engine} 分析") as step:
         answer: Answer = bootstrap.analytics_run(
             d,
             engine=engine,
             master=master,
-            folder=folder / engine,
+            folder=None if folder is None else folder / engine,
             progress=lambda _s, i, n: step(i, n),
             **options,
         )
@@ -113,15 +112,13 @@ def run_jobs(
     mismatch: list[bool] = []
 
     def action(d: Database, _by: Principal) -> Answer:
-        with tempfile.TemporaryDirectory(prefix="creditline-stage-") as tmp:
-            folder = stage_dir or Path(tmp)
-            if engine is not EngineName.BOTH:
-                return _run_one(d, engine.value, master, options, folder)
-            first = _run_one(d, "duckdb", None, options, folder)
-            second = _run_one(d, "spark", master, options, folder)
-            answer = creditline.compare_analytics(first, second)
-            mismatch.append(not answer.body["same"])
-            return answer
+        if engine is not EngineName.BOTH:
+            return _run_one(d, engine.value, master, options, stage_dir)
+        first = _run_one(d, "duckdb", None, options, stage_dir)
+        second = _run_one(d, "spark", master, options, stage_dir)
+        answer = creditline.compare_analytics(first, second)
+        mismatch.append(not answer.body["same"])
+        return answer
 
     render = render_comparison if engine is EngineName.BOTH else render_run
     run_as(db, json_out, as_name, "risk.analyse", action, render, target=",".join(job or ["all"]))

@@ -4,7 +4,7 @@ instants as ISO text with their offset; this module only formats them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,13 @@ def epoch_beijing(seconds: Any) -> str:
     return creditline.local_text(datetime.fromtimestamp(seconds, tz=UTC))
 
 
+def epoch_day(day: Any) -> str:
+    """A day number since the epoch (as the analytics jobs count Beijing days) as a date."""
+    if not isinstance(day, int):
+        return "" if day is None else str(day)
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)).strftime("%Y-%m-%d")
+
+
 def beijing(iso: Any) -> str:
     """An ISO instant as ``2024-05-01 10:00`` in Beijing time."""
     if not iso:
@@ -223,6 +230,7 @@ ENV = Environment(
 ENV.filters["money"] = money
 ENV.filters["minor_money"] = minor_money
 ENV.filters["epoch_beijing"] = epoch_beijing
+ENV.filters["epoch_day"] = epoch_day
 ENV.filters["beijing"] = beijing
 
 

@@ -18,8 +18,7 @@ from creditline.domain.risk.flows import (
     CYCLE_MIN,
     CYCLE_SHARE,
     QUICK_REFUND,
-    WEAK_LINK,
-    identifier_weight,
+    most_tying,
 )
 from creditline.domain.workdays import iso_local
 from creditline.service.analytics.analytics_jobs import chosen
@@ -59,19 +58,9 @@ MOST_SHARERS = 2_000
 
 
 def most_sharers(kind: str) -> int:
-    """The most parties that may share an identifier of ``kind`` for it still to tie them
-    (``identifier_weight`` at least ``WEAK_LINK``, the ring job's own cut), and never more
-    than ``MOST_SHARERS``."""
-    low, high = 2, MOST_SHARERS
-    if identifier_weight(kind, high) >= WEAK_LINK:
-        return high
-    while low < high:  # the weight falls as sharers grow: the last n that still ties
-        mid = (low + high + 1) // 2
-        if identifier_weight(kind, mid) >= WEAK_LINK:
-            low = mid
-        else:
-            high = mid - 1
-    return low
+    """The most parties that may share an identifier of ``kind`` for it still to tie them (the
+    ring job's own cut, ``most_tying``), and never more than ``MOST_SHARERS``."""
+    return most_tying(kind, MOST_SHARERS)
 
 
 def job_parameters(db: Database) -> dict[str, Any]:

@@ -5,6 +5,8 @@ compiled constructs dominated an authorisation; these statements skip it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -63,6 +65,27 @@ class ConflictError(Exception):
     """A buffered write hit a unique key another transaction wrote first."""
 
 
+_CONFLICT = "creditline-conflict: "
+
+
+def _name(statement: Statement) -> str:
+    return statement.sqlite.split(" (")[0]
+
+
+@contextmanager
+def _conflicts(
+    pending: list[tuple[Statement, list[dict[str, Any]], int | None]],
+) -> Iterator[None]:
+    """The server's refusal of a combined write's row-count check, as a ``ConflictError``."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if pending and _CONFLICT in text:
+            raise ConflictError(text.split(_CONFLICT, 1)[1].rstrip('"')) from exc
+        raise
+
+
 class Cursor:
     """The driver cursor of a SQLAlchemy connection, with the dialect's SQL picked for it.
 
@@ -75,13 +98,43 @@ class Cursor:
         self.dialect = conn.dialect.name
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
+        self._dbapi: Any = dbapi
         self._cursor = dbapi.cursor()
+        # PostgreSQL: the combined write has a cursor of its own, so that it can be sent in
+        # one pipeline with the read (or the COMMIT) that follows it.
+        self._writer = dbapi.cursor() if self.dialect == "postgresql" else self._cursor
         self._pending: list[tuple[Statement, list[dict[str, Any]], int | None]] = []
 
     def execute(self, statement: Statement, params: dict[str, Any]) -> Any:
+        sql = statement.text(self.dialect)
+        if self.dialect == "postgresql" and (self._pending or self._idle()):
+            # One round trip instead of two or three: psycopg's pipeline mode sends the
+            # transaction's BEGIN (first statement) and the pending writes with the read.
+            pending, self._pending = self._pending, []
+            with _conflicts(pending), self._dbapi.pipeline():
+                if pending:
+                    self._send_combined(pending)
+                self._cursor.execute(sql, params)
+            return self._cursor
         self.flush()
-        self._cursor.execute(statement.text(self.dialect), params)
+        self._cursor.execute(sql, params)
         return self._cursor
+
+    def commit(self) -> bool:
+        """PostgreSQL: send the pending writes and the COMMIT in one round trip, and answer
+        whether it committed (the caller's own commit then finds nothing to do). Elsewhere,
+        only flush (SQLite has no round trips to save)."""
+        if self.dialect != "postgresql" or not self._pending:
+            self.flush()
+            return False
+        pending, self._pending = self._pending, []
+        with _conflicts(pending), self._dbapi.pipeline():
+            self._send_combined(pending)
+            self._dbapi.commit()
+        return True
+
+    def _idle(self) -> bool:
+        return bool(self._dbapi.info.transaction_status == 0)  # no transaction begun yet
 
     def write(
         self, statement: Statement, rows: list[dict[str, Any]], *, expect: int | None = None
@@ -94,7 +147,9 @@ class Cursor:
             return
         pending, self._pending = self._pending, []
         if self.dialect == "postgresql" and len(pending) > 1:
-            self._flush_combined(pending)
+            with _conflicts(pending):
+                self._send_combined(pending)
+                self._writer.fetchone()
             return
         for statement, rows, expect in pending:
             if len(rows) == 1:
@@ -102,24 +157,30 @@ class Cursor:
             else:
                 self._cursor.executemany(statement.text(self.dialect), rows)
             if expect is not None and self._cursor.rowcount != expect:
-                raise ConflictError(statement.sqlite.split(" (")[0])
+                raise ConflictError(_name(statement))
 
-    def _flush_combined(
+    def _send_combined(
         self, pending: list[tuple[Statement, list[dict[str, Any]], int | None]]
     ) -> None:
+        """Every pending write in one statement of data-modifying CTEs. A write that must
+        affect a given number of rows is checked by the server: a miss fails the statement
+        (a cast of the conflict's name to integer), so a COMMIT sent behind it in the same
+        pipeline never commits a partial write."""
         ctes: list[str] = []
         params: dict[str, Any] = {}
-        checks: list[tuple[int, int]] = []
+        checks: list[str] = []
         for i, (statement, rows, expect) in enumerate(pending):
             ctes.append(f"w{i} AS ({_combine(statement, rows, f'w{i}_', params)} RETURNING 1)")
             if expect is not None:
-                checks.append((i, expect))
-        counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, _ in checks) or "0"  # noqa: S608
-        sql = f"WITH {', '.join(ctes)} SELECT {counts}"
-        row = self._cursor.execute(sql, params).fetchone()
-        for (i, expect), got in zip(checks, row, strict=False):
-            if got != expect:
-                raise ConflictError(pending[i][0].sqlite.split(" (")[0])
+                checks.append(f"(SELECT count(*) FROM w{i}) = {int(expect)}")  # noqa: S608
+        params["conflict"] = _CONFLICT + ", ".join(
+            _name(statement) for statement, _, expect in pending if expect is not None
+        )
+        sql = (
+            f"WITH {', '.join(ctes)} SELECT CAST(CASE WHEN {' AND '.join(checks) or 'TRUE'} "
+            "THEN '0' ELSE %(conflict)s END AS integer)"
+        )
+        self._writer.execute(sql, params)
 
     def time(self, value: datetime) -> Any:
         return db_time(value, self.dialect)

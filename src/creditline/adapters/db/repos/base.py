@@ -58,7 +58,7 @@ class SqlSession:
     def seal(self) -> None:
         """Before the commit: sign the head of every book this transaction moved, then send
         what is still pending. Once per book per commit, so a repayment that posts twice to a
-        line signs once; on PostgreSQL the rows ride in the commit's one round trip."""
+        line signs once; on PostgreSQL the rows and the COMMIT go in one round trip."""
         if self.moved:
             key, at = self.db.signing_key(), self.db.wall_clock()
             cur = self.cursor
@@ -71,7 +71,10 @@ class SqlSession:
         if self.day_ends:
             self.cursor.write(hp.UPSERT_DAY_END, list(self.day_ends.values()))
             self.day_ends.clear()
-        self.flush()
+        if self._cursor is not None:
+            # PostgreSQL: the last writes and the COMMIT go in one round trip; the
+            # transaction's own commit that follows finds nothing left to do.
+            self._cursor.commit()
 
     @property
     def cursor(self) -> hp.Cursor:

@@ -63,7 +63,9 @@ class FakeLines:
             raise _missing("line", line_id)
         return row
 
-    def lock_line(self, line_id: str, key: str | None = None) -> LockedLine:
+    def lock_line(
+        self, line_id: str, key: str | None = None, *, for_spend: bool = False
+    ) -> LockedLine:
         row = self._row(line_id)
         party = self.s.parties[row["party_id"]]
         occupancy = [

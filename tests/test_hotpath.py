@@ -5,6 +5,8 @@ writes sent together are independent: on PostgreSQL they share one statement's s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +14,8 @@ from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.database import SqlDatabase
 from creditline.domain.errors import Conflict
+from creditline.service.quota.spending import authorize
+from tests.helpers import active_line, make_db
 
 PROBE = hp.Statement("INSERT INTO meta (key, value) VALUES (:key, :value)")
 TOUCH = hp.Statement("UPDATE meta SET value = value WHERE key = :key")
@@ -77,3 +81,48 @@ def test_postgresql_sends_the_last_writes_with_the_commit(db: SqlDatabase) -> No
         committed = cur.commit()
         assert committed is (db.engine.dialect.name == "postgresql")
     assert _probe(db, "probe-f") == "7"
+
+
+# -- a spend's history read behind its line's lock -------------------------------------------
+def test_the_history_read_with_the_lock_is_the_history_read_alone(db_url: str) -> None:
+    """Outside the sandbox (the wall clock), a spend on a line seen before reads its history
+    features in its lock's round trip on PostgreSQL; they equal the features read alone."""
+    db = make_db(db_url, sandbox=False, now=datetime.now(UTC))
+    try:
+        party, line = active_line(db)
+        for i in range(3):
+            authorize(db, line, amount="10.00", purpose="procurement", key=f"k{i}")
+        with db.transaction() as uow:
+            uow.lines.lock_line(line, None, for_spend=True)
+            ahead = uow.session.features_ahead
+            assert (ahead is not None) is (db.engine.dialect.name == "postgresql")
+            now = db.wall_clock()
+            first = uow.risk.history_features(line_id=line, party_id=party, now=now)
+            assert uow.session.features_ahead is None  # taken once
+            alone = uow.risk.history_features(line_id=line, party_id=party, now=now)
+        assert first == alone
+        assert first.spend_counts == (3, 3, 3, 3)
+        assert first.spend_sums == (3000, 3000, 3000, 3000)
+    finally:
+        db.dispose()
+
+
+def test_a_history_read_ahead_for_another_request_is_not_used(db_url: str) -> None:
+    db = make_db(db_url, sandbox=False, now=datetime.now(UTC))
+    try:
+        party, line = active_line(db)
+        authorize(db, line, amount="10.00", purpose="procurement", key="k0")
+        with db.transaction() as uow:
+            uow.lines.lock_line(line, None, for_spend=True)
+            now = db.wall_clock()
+            bogus = tuple([99] * 60)
+            for stale in (
+                ((line, party), now - timedelta(seconds=5), bogus),  # read too long ago
+                ((line, "someone-else"), now, bogus),  # another party
+                (("another-line", party), now, bogus),  # another line
+            ):
+                uow.session.features_ahead = stale
+                got = uow.risk.history_features(line_id=line, party_id=party, now=now)
+                assert got.spend_counts == (1, 1, 1, 1), stale[0]
+    finally:
+        db.dispose()

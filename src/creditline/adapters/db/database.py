@@ -52,6 +52,9 @@ from creditline.service.ledger_ports import KeyTrust
 from creditline.service.settlement.settlement_ports import PaymentChannel
 from creditline.service.uow import UnitOfWork
 
+#: The most lines whose party ``SqlDatabase.line_parties`` keeps (about 10 MB at most).
+MAX_REMEMBERED_LINES = 100_000
+
 
 class SqlUnitOfWork:
     """One transaction's repositories (the ``UnitOfWork`` port)."""
@@ -117,10 +120,18 @@ class SqlDatabase:
         #: Learned models by version, loaded once (versions are append-only, like rule sets).
         self.models: dict[int, Any] = {}
         self._local = threading.local()
+        #: Each line's party, learnt from the spends' locks (a line never changes party), so a
+        #: spend can read its history features in its lock's round trip (``lock_line``).
+        self.line_parties: dict[str, str] = {}
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._policy_at: tuple[list[PolicyChange], datetime | None, datetime | None, Policy] | None
         self._policy_at = None
         self._signing_key: SigningKey | None = None
+
+    def remember_party(self, line_id: str, party_id: str) -> None:
+        if len(self.line_parties) >= MAX_REMEMBERED_LINES:
+            self.line_parties.clear()  # a bound, not a cache policy: it refills as spends come
+        self.line_parties[line_id] = party_id
 
     def policy_changes(self, seq: int, store: SqlUnitOfWork) -> list[PolicyChange]:
         """Policy changes are append-only, so the highest version names the whole set."""

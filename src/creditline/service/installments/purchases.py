@@ -82,7 +82,7 @@ def purchase_installment(
         "periods": tenor,
         "promotion": promotion_id,
     }
-    with line_command(db, line_id, checked_key) as cmd:
+    with line_command(db, line_id, checked_key, spend=True) as cmd:
         money = require_positive(cmd.amount(amount))
 
         def effect() -> Answer:

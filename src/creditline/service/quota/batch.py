@@ -171,7 +171,7 @@ def _run_batch(db: Database, parsed: list[SpendRequest | CreditlineError]) -> An
 
 
 def _one(uow: UnitOfWork, spend: SpendRequest, now: Any) -> Answer:
-    locked = uow.lines.lock_line(spend.line, spend.key)
+    locked = uow.lines.lock_line(spend.line, spend.key, for_spend=True)
     cmd = LineCommand(uow, locked, spend.key, now)
     money = require_positive(cmd.amount(spend.amount))
 

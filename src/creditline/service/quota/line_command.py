@@ -42,10 +42,13 @@ class LineCommand:
 
 
 @contextmanager
-def line_command(db: Database, line_id: str, key: str | None) -> Iterator[LineCommand]:
+def line_command(
+    db: Database, line_id: str, key: str | None, *, spend: bool = False
+) -> Iterator[LineCommand]:
     """Open the command's transaction with the line locked and the key's stored answer read
     in the same statement. What the block reads before ``run`` (the hold, the amount in the
-    line's currency) may still refuse bad input, which is never stored under the key."""
+    line's currency) may still refuse bad input, which is never stored under the key.
+    ``spend``: the command scores a spend (the store may read its history with the lock)."""
     with db.transaction() as uow:
-        locked = uow.lines.lock_line(line_id, key)
+        locked = uow.lines.lock_line(line_id, key, for_spend=spend)
         yield LineCommand(uow, locked, key, uow.reference.now())

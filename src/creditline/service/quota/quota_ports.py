@@ -56,8 +56,12 @@ class LineRepo(BookRepo, Protocol):
     ) -> None:
         """Create a line pending activation, with an empty chain."""
 
-    def lock_line(self, line_id: str, key: str | None = None) -> LockedLine:
-        """The line under its row lock, with the answer stored for ``key`` (NotFound if none)."""
+    def lock_line(
+        self, line_id: str, key: str | None = None, *, for_spend: bool = False
+    ) -> LockedLine:
+        """The line under its row lock, with the answer stored for ``key`` (NotFound if none).
+        ``for_spend``: a spend will be scored next; the store may read its history features
+        in the same round trip, after the lock."""
 
     def read_line(self, line_id: str) -> LockedLine:
         """The same view as ``lock_line`` without taking the lock (NotFound if none)."""

@@ -70,7 +70,7 @@ def authorize(
     order = _ref(order, "order")
     counterparty = _ref(counterparty, "counterparty")
     params = {"amount": amount, "purpose": purpose, "order": order, "counterparty": counterparty}
-    with line_command(db, line_id, checked_key) as cmd:
+    with line_command(db, line_id, checked_key, spend=True) as cmd:
         money = require_positive(cmd.amount(amount))
 
         def effect() -> Answer:

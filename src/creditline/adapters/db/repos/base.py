@@ -45,6 +45,9 @@ class SqlSession:
         #: Each line's balances at the end of each day this transaction moved it (written at
         #: commit, one row per line and day: ``line_day_ends``).
         self.day_ends: dict[tuple[str, date], dict[str, Any]] = {}
+        #: A spend's history features read behind its line's lock: ((line, party), the
+        #: clock they were read for, the row); taken by ``SqlRisk.history_features``.
+        self.features_ahead: tuple[tuple[str | None, str], datetime, Any] | None = None
 
     def execute(self, statement: Any, params: Any = None) -> Any:
         if self._cursor is not None:

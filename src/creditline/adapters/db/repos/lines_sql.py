@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import insert, select, update
 
 from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import spend_history_sql as sh
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlBook, stored_response
 from creditline.domain.errors import NotFound
@@ -94,14 +95,39 @@ class SqlLines(SqlBook):
             },
         )
 
-    def lock_line(self, line_id: str, key: str | None = None) -> LockedLine:
-        return self._read(hp.LOCK_LINE, line_id, key)
+    def lock_line(
+        self, line_id: str, key: str | None = None, *, for_spend: bool = False
+    ) -> LockedLine:
+        cur = self.cursor
+        party = self.db.line_parties.get(line_id) if for_spend else None
+        if party is None or cur.dialect != "postgresql" or self.db.sandbox:
+            locked = self._read(hp.LOCK_LINE, line_id, key)
+            if for_spend:
+                self.db.remember_party(line_id, locked.state.party_id)
+            return locked
+        # A spend on a line seen before: its history features are read in the lock's round
+        # trip, by the server after the lock is granted (a fresh snapshot that sees the
+        # line's last spend). A line's party never changes; the clock is the wall clock a
+        # non-sandbox database reads (a sandbox's clock is in the database: not read ahead).
+        at = self.db.wall_clock()
+        ahead = (sh.SPEND_FEATURES, sh.spend_feature_params(line_id, party, at, cur.dialect))
+        locked = self._read(hp.LOCK_LINE, line_id, key, ahead=ahead)
+        self.session.features_ahead = ((line_id, party), at, cur.ahead_row)
+        return locked
 
     def read_line(self, line_id: str) -> LockedLine:
         return self._read(hp.READ_LINE, line_id, None)
 
-    def _read(self, statement: hp.Statement, line_id: str, key: str | None) -> LockedLine:
-        row = self.cursor.execute(statement, {"line_id": line_id, "key": key}).fetchone()
+    def _read(
+        self,
+        statement: hp.Statement,
+        line_id: str,
+        key: str | None,
+        *,
+        ahead: tuple[hp.Statement, dict[str, Any]] | None = None,
+    ) -> LockedLine:
+        params = {"line_id": line_id, "key": key}
+        row = self.cursor.execute(statement, params, ahead=ahead).fetchone()
         if row is None:
             raise NotFound("line", f"line: no such line {line_id!r}")
         return _line(row, line_id)

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db import spend_history_sql as sh
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound, StorageError
 from creditline.domain.quota.purposes import FORBIDDEN_PURPOSES
-from creditline.domain.risk.decisions import Review, decision_id_floor
+from creditline.domain.risk.decisions import Review
 from creditline.domain.risk.features import STRONG_IDENTIFIERS, RunningTotals
 from creditline.domain.risk.flows import link_strengths
 from creditline.domain.risk.rules import Event, Outcome
@@ -76,6 +77,11 @@ def _decision(r: Any) -> Decision:
         )
     except ValueError as exc:  # a damaged row (unknown event, bad JSON), not bad input
         raise StorageError(f"risk decision {r.id!r} cannot be read ({exc})") from None
+
+
+#: How much later than the read ahead (``SqlLines.lock_line``) a spend's own clock may read
+#: for the features read ahead to stand: the windows (1 h to 30 d) move by at most this.
+AHEAD_SLACK = timedelta(seconds=1)
 
 
 class SqlRisk(SqlRepo):
@@ -170,22 +176,16 @@ class SqlRisk(SqlRepo):
         now: datetime,
     ) -> HistoryFeatures:
         cur = self.cursor
-        params = {
-            "line_id": line_id or "",
-            "party_id": party_id,
-            "d_day": decision_id_floor(party_id, now - timedelta(hours=24)),
-            "d_week": decision_id_floor(party_id, now - timedelta(days=7)),
-            **{
-                name: cur.time(now - delta)
-                for name, delta in (
-                    ("t_hour", timedelta(hours=1)),
-                    ("t_day", timedelta(hours=24)),
-                    ("t_week", timedelta(days=7)),
-                    ("t_month", timedelta(days=30)),
-                )
-            },
-        }
-        row = cur.execute(hp.SPEND_FEATURES, params).fetchone()
+        ahead, self.session.features_ahead = self.session.features_ahead, None
+        if (
+            ahead is not None
+            and ahead[0] == (line_id, party_id)
+            and timedelta(0) <= now - ahead[1] <= AHEAD_SLACK
+        ):
+            row = ahead[2]  # read behind the line's lock, in its round trip (``lock_line``)
+        else:
+            params = sh.spend_feature_params(line_id, party_id, now, cur.dialect)
+            row = cur.execute(sh.SPEND_FEATURES, params).fetchone()
         v = [int(x or 0) for x in row]
         width = len(CUMULATIVE)
         # The newest totals, then the last ones before each window (1 h, 24 h, 7 d, 30 d).

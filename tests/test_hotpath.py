@@ -126,3 +126,30 @@ def test_a_history_read_ahead_for_another_request_is_not_used(db_url: str) -> No
                 assert got.spend_counts == (1, 1, 1, 1), stale[0]
     finally:
         db.dispose()
+
+
+def test_no_spend_statement_is_parsed_again(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg parses each statement text once (its cache skipped texts of more than 50
+    parameters: the combined write of every spend was parsed anew)."""
+    db = make_db(db_url, sandbox=False, now=datetime.now(UTC))
+    try:
+        _, line = active_line(db)
+        for i in range(3):
+            authorize(db, line, amount="1.00", purpose="procurement", key=f"w{i}")
+        if db.engine.dialect.name != "postgresql":
+            return
+        from psycopg import _queries
+
+        parsed: list[bytes] = []
+        uncached = _queries._query2pg_nocache
+
+        def counting(query: bytes, encoding: str) -> object:
+            parsed.append(query)
+            return uncached(query, encoding)
+
+        monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+        for i in range(5):
+            authorize(db, line, amount="1.00", purpose="procurement", key=f"k{i}")
+        assert parsed == []
+    finally:
+        db.dispose()

@@ -5,24 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from psycopg import _queries as psycopg_queries
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from creditline.domain.errors import InvalidInput, NotInitialised
 
 DEFAULT_URL = "sqlite:///creditline.db"
-
-# psycopg parses a statement's ``%(name)s`` placeholders once and caches the parse (an LRU of
-# 128), but only for statements of at most 4 KB and 50 parameters. The hot path's combined
-# write (hold, transfer, head, day-end, answer, checkpoint in one statement, ``hotpath``) has
-# a fixed text of about 100 parameters per spend, so every spend paid the parse again: 0.57 ms
-# of a 3.4 ms authorisation on the profile. The bounds only protect the cache's memory from
-# ORM-made statements of ever-changing shape; ours are few, so they are raised.
-psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
-    psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, 64 * 1024
-)
-psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, 4096)
 
 
 def normalise_url(url: str) -> URL:
@@ -43,9 +31,24 @@ def make_engine(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, create=create)
+    _cache_psycopg_parses()
     # A server thread keeps its connection between requests (``SqlDatabase._connection``), so
     # the pool must cover the server's threads: 32 concurrent clients need 32 connections.
     return create_engine(parsed, pool_size=pool_size, max_overflow=40, pool_pre_ping=False)
+
+
+def _cache_psycopg_parses() -> None:
+    """psycopg parses a statement's ``%(name)s`` placeholders once and caches the parse (an
+    LRU of 128), but only for statements of at most 4 KB and 50 parameters. The hot path's
+    combined write (hold, transfers, head, day-end, answer, checkpoint in one statement,
+    ``hotpath``) has a fixed text of about 100 parameters per spend, so every spend paid the
+    parse again: 0.57 ms of a 3.4 ms authorisation on the profile. The bounds only protect the
+    cache's memory from ORM-made statements of ever-changing shape; ours are few, so they are
+    raised (psycopg is imported here only: a SQLite command never loads it)."""
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 64 * 1024)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 4096)
 
 
 def _sqlite_engine(url: URL, *, create: bool) -> Engine:

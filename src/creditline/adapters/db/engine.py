@@ -45,7 +45,7 @@ def _cache_psycopg_parses() -> None:
     parse again: 0.57 ms of a 3.4 ms authorisation on the profile. The bounds only protect the
     cache's memory from ORM-made statements of ever-changing shape; ours are few, so they are
     raised (psycopg is imported here only: a SQLite command never loads it)."""
-    from psycopg import _queries
+    from psycopg import _queries  # noqa: PLC0415 - only when PostgreSQL is used
 
     _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 64 * 1024)
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 4096)

@@ -254,8 +254,8 @@ class FakeDatabase:
             self.state.__dict__.update(before.__dict__)
             raise
 
-    def channel(self, uow: Any) -> PaymentChannel:
-        return SimulatedChannel(uow)
+    def channel(self) -> PaymentChannel:
+        return SimulatedChannel(self)
 
     def trusted_keys(self) -> KeyTrust:
         return KeyTrust((self.key.public,), "fake")

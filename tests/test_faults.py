@@ -172,6 +172,42 @@ def test_a_channel_that_hangs_is_given_up_at_its_deadline_and_pays_once(db_url: 
     db.dispose()
 
 
+def test_a_hanging_channel_holds_no_lock_of_ours(db_url: str) -> None:
+    """The payout is claimed in one transaction and answered in another; the channel is called
+    between them, so while it hangs the party's funds (and, on SQLite, the database) are free."""
+    make_db(db_url).dispose()
+    deadline = 1.5
+    db = SqlDatabase.from_url(db_url, channel=partial(SimulatedChannel, timeout_s=deadline))
+    m = _one_supplier_payout(db)
+    [payout] = funds.list_payouts(db, m).body["data"]
+    funds.fail_payouts(db, count=1, error="hang")
+    run = threading.Thread(target=run_due, args=(db,))
+    run.start()
+    try:
+        claimed = time.monotonic() + deadline
+        while time.monotonic() < claimed:  # until the run has claimed it and is calling
+            with db.transaction(write=False) as uow:
+                now = uow.reference.now()
+                if uow.payouts.get_payout(payout["id"]).next_attempt_at > now:
+                    break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the payout run never claimed the payout")
+        start = time.monotonic()
+        with db.transaction() as uow:
+            uow.funds.lock_funds(m, "CNY", uow.reference.now())
+        took = time.monotonic() - start
+        assert run.is_alive()  # the channel was still hanging while we held the lock
+    finally:
+        run.join()
+    assert took < deadline / 3, took
+    [after] = funds.list_payouts(db, m).body["data"]
+    assert after["attempts"] == 1
+    assert after["last_error"] == "timeout"
+    assert verify_ledger(db).ok
+    db.dispose()
+
+
 def _spend_until_answered(db: SqlDatabase, line: str, key: str, cut: list[str]) -> Any:
     """A client's loop: a call cut off by the restart is re-sent with its key until answered."""
     for _ in range(600):

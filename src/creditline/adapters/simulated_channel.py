@@ -9,6 +9,10 @@ fail, like Stripe's test cards: ``insufficient_balance`` (余额不足) and ``ch
 answers nothing for ten times the caller's deadline (``CREDITLINE_CHANNEL_TIMEOUT_S``, 10 s by
 default): the call is made on a thread and abandoned at the deadline, and, as after a timeout,
 the channel has paid without saying so. The caller waits the deadline, never the hang.
+
+Like a real channel it is outside the caller's transaction: it keeps its records in short
+transactions of its own, and waits (a hang) inside none, so no lock of the caller's is held
+while it is called.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 from datetime import datetime
 
 from creditline.domain.settlement.payouts import ChannelAnswer, ChannelError, ChannelFault, Payout
-from creditline.service.uow import UnitOfWork
+from creditline.service.uow import Database, UnitOfWork
 
 #: How long a call to the channel may take before the caller gives up on its answer.
 TIMEOUT_S = float(os.environ.get("CREDITLINE_CHANNEL_TIMEOUT_S", "10"))
@@ -34,30 +38,33 @@ _FAILURES_KEY = "sandbox_fail_payouts"
 
 
 class SimulatedChannel:
-    def __init__(self, uow: UnitOfWork, *, timeout_s: float = TIMEOUT_S) -> None:
-        self.uow = uow
+    def __init__(self, db: Database, *, timeout_s: float = TIMEOUT_S) -> None:
+        self.db = db
         self.timeout_s = timeout_s
 
     def pay(self, payout: Payout, attempt: int, now: datetime) -> ChannelAnswer:
-        already = self.uow.payouts.channel_paid(payout.id)
-        if already is not None:
-            self._record(payout, attempt, "paid_again", already, now)
-            return ChannelAnswer(payout.id, attempt, None, already)
-        error = self._injected_failure()
+        with self.db.transaction() as uow:
+            already = uow.payouts.channel_paid(payout.id)
+            if already is not None:
+                self._record(uow, payout, attempt, outcome="paid_again", ref=already, now=now)
+                return ChannelAnswer(payout.id, attempt, None, already)
+            error = self._injected_failure(uow)
+        # The call itself, outside any transaction: a hang holds nothing while it lasts.
         if error is ChannelFault.HANG and not self._answers_in_time(
             self.timeout_s * HANG_DEADLINES
         ):
             error = ChannelFault.TIMEOUT
-        if error is ChannelFault.TIMEOUT:
+        with self.db.transaction() as uow:
+            if error is ChannelFault.TIMEOUT:
+                ref = _ref(payout.id)
+                self._record(uow, payout, attempt, outcome="paid", ref=ref, now=now)
+                return ChannelAnswer(payout.id, attempt, ChannelError.TIMEOUT)
+            if error is not None and error is not ChannelFault.HANG:
+                self._record(uow, payout, attempt, outcome=error.value, ref=None, now=now)
+                return ChannelAnswer(payout.id, attempt, ChannelError(error.value))
             ref = _ref(payout.id)
-            self._record(payout, attempt, "paid", ref, now)
-            return ChannelAnswer(payout.id, attempt, ChannelError.TIMEOUT)
-        if error is not None and error is not ChannelFault.HANG:
-            self._record(payout, attempt, error.value, None, now)
-            return ChannelAnswer(payout.id, attempt, ChannelError(error.value))
-        ref = _ref(payout.id)
-        self._record(payout, attempt, "paid", ref, now)
-        return ChannelAnswer(payout.id, attempt, None, ref)
+            self._record(uow, payout, attempt, outcome="paid", ref=ref, now=now)
+            return ChannelAnswer(payout.id, attempt, None, ref)
 
     def _answers_in_time(self, takes_s: float) -> bool:
         """Call a channel that takes ``takes_s`` to answer, on a thread, waiting at most the
@@ -69,12 +76,20 @@ class SimulatedChannel:
 
     def fail_next(self, count: int, error: ChannelFault) -> None:
         plan = {"count": count, "error": error.value}
-        self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
+        with self.db.transaction() as uow:
+            uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
 
+    @staticmethod
     def _record(
-        self, payout: Payout, attempt: int, outcome: str, ref: str | None, now: datetime
+        uow: UnitOfWork,
+        payout: Payout,
+        attempt: int,
+        *,
+        outcome: str,
+        ref: str | None,
+        now: datetime,
     ) -> None:
-        self.uow.payouts.channel_record(
+        uow.payouts.channel_record(
             payout_id=payout.id,
             attempt=attempt,
             outcome=outcome,
@@ -84,15 +99,16 @@ class SimulatedChannel:
             now=now,
         )
 
-    def _injected_failure(self) -> ChannelFault | None:
-        raw = self.uow.reference.meta_value(_FAILURES_KEY)
+    @staticmethod
+    def _injected_failure(uow: UnitOfWork) -> ChannelFault | None:
+        raw = uow.reference.meta_value(_FAILURES_KEY)
         if not raw:
             return None
         plan = json.loads(raw)
         if plan["count"] <= 0:
             return None
         plan["count"] -= 1
-        self.uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
+        uow.reference.set_meta_value(_FAILURES_KEY, json.dumps(plan))
         return ChannelFault(plan["error"])
 
 

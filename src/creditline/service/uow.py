@@ -140,8 +140,9 @@ class Database(Protocol):
     def transaction(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises."""
 
-    def channel(self, uow: UnitOfWork) -> PaymentChannel:
-        """The payment channel, recording its answers in this transaction."""
+    def channel(self) -> PaymentChannel:
+        """The payment channel: an outside party, called outside any transaction (it keeps
+        its own records), so that no lock is held while it answers or hangs."""
 
     def trusted_keys(self) -> KeyTrust:
         """The public keys trusted to sign checkpoints, found outside the database (none

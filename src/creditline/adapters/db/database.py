@@ -50,7 +50,7 @@ from creditline.domain.risk.rules import RuleSet, parse_rule_set
 from creditline.domain.workdays import WorkCalendar
 from creditline.service.ledger_ports import KeyTrust
 from creditline.service.settlement.settlement_ports import PaymentChannel
-from creditline.service.uow import UnitOfWork
+from creditline.service.uow import Database, UnitOfWork
 
 #: The most lines whose party ``SqlDatabase.line_parties`` keeps (about 10 MB at most).
 MAX_REMEMBERED_LINES = 100_000
@@ -94,7 +94,7 @@ def _wall_clock() -> datetime:
 
 #: What the payment channel, the calendar and the wall clock are made from; the entrypoints'
 #: bootstrap passes them in (tests may pass others), the defaults serve a bare ``SqlDatabase``.
-ChannelFactory = Callable[[UnitOfWork], PaymentChannel]
+ChannelFactory = Callable[[Database], PaymentChannel]
 CalendarFactory = Callable[[dict[date, tuple[bool, str]]], WorkCalendar]
 
 
@@ -268,8 +268,8 @@ class SqlDatabase:
         if conn is not None and not conn.closed:
             conn.close()
 
-    def channel(self, uow: UnitOfWork) -> PaymentChannel:
-        return self._make_channel(uow)
+    def channel(self) -> PaymentChannel:
+        return self._make_channel(self)
 
     def dispose(self) -> None:
         self._drop_connection()

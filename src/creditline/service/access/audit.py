@@ -44,8 +44,8 @@ class AuditedDatabase:
                 self.seq = uow.access.append_audit(replace(self._record, at=uow.reference.now()))
                 self.written = True
 
-    def channel(self, uow: UnitOfWork) -> PaymentChannel:
-        return self._db.channel(uow)
+    def channel(self) -> PaymentChannel:
+        return self._db.channel()
 
     def trusted_keys(self) -> KeyTrust:
         return self._db.trusted_keys()

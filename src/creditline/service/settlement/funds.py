@@ -14,6 +14,7 @@ from creditline.domain.quota.parties import PartyKind
 from creditline.domain.reasons import Reason, ReasonCode
 from creditline.domain.risk.rules import Event, Outcome
 from creditline.domain.settlement.payouts import (
+    ChannelAnswer,
     ChannelFault,
     Payout,
     PayoutKind,
@@ -96,8 +97,18 @@ def following_window(uow: UnitOfWork, now: datetime) -> datetime:
     return next_window(uow.reference.calendar(), tomorrow.astimezone(UTC), window)
 
 
+#: How long a claimed payout is kept from other payout runs while its channel call is out: far
+#: past any channel's deadline. A run that dies mid-call leaves the claim to lapse, and the
+#: payout is tried again with the same attempt number (the channel is idempotent per payout).
+CLAIM_LEASE = timedelta(minutes=10)
+
+
 def process_payouts(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
-    """Attempt every payout that is due; supplier payouts only inside the split window."""
+    """Attempt every payout that is due; supplier payouts only inside the split window.
+
+    Each payout in three steps, so that no lock is held while the channel answers (or hangs):
+    claim it under the party's funds lock (one transaction), call the channel outside any
+    transaction, then record the answer under the lock again (a second transaction)."""
     with db.transaction(write=False) as uow:
         now = uow.reference.now()
         due = uow.payouts.due_payouts(now, batch)
@@ -106,25 +117,44 @@ def process_payouts(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
     results = []
     for _party_id, payout_id in due:
         with db.transaction() as uow:
-            result = _attempt(db, uow, payout_id, in_window=in_window)
-            if result:
-                results.append(result)
+            claimed = _claim(uow, payout_id, in_window=in_window)
+        if claimed is None:
+            continue
+        payout, attempt, now = claimed
+        answer = db.channel().pay(payout, attempt, now)
+        with db.transaction() as uow:
+            result = _record_answer(uow, payout, attempt, answer)
+        if result:
+            results.append(result)
     return results
 
 
-def _attempt(db: Database, uow: UnitOfWork, payout_id: str, *, in_window: bool) -> dict[str, Any]:
+def _claim(
+    uow: UnitOfWork, payout_id: str, *, in_window: bool
+) -> tuple[Payout, int, datetime] | None:
+    """The payout and its attempt number, if it is due, kept from other runs for the call."""
     now = uow.reference.now()
     first = uow.payouts.get_payout(payout_id)
     uow.funds.lock_funds(first.party_id, first.amount.currency, now)
-    payout = uow.payouts.get_payout(
-        payout_id
-    )  # read again under the lock: another run may have won
+    # Read again under the lock: another run may have claimed or paid it meanwhile.
+    payout = uow.payouts.get_payout(payout_id)
     if payout.status is PayoutStatus.PAID or payout.next_attempt_at > now:
-        return {}
+        return None
     if payout.kind is PayoutKind.SUPPLIER and not in_window:
-        return {}
-    attempt = payout.attempts + 1
-    answer = db.channel(uow).pay(payout, attempt, now)
+        return None
+    uow.payouts.update_payout(replace(payout, next_attempt_at=now + CLAIM_LEASE), now)
+    return payout, payout.attempts + 1, now
+
+
+def _record_answer(
+    uow: UnitOfWork, claimed: Payout, attempt: int, answer: ChannelAnswer
+) -> dict[str, Any]:
+    """The channel's answer to a claimed attempt, under the party's funds lock."""
+    now = uow.reference.now()
+    uow.funds.lock_funds(claimed.party_id, claimed.amount.currency, now)
+    payout = uow.payouts.get_payout(claimed.id)
+    if payout.status is PayoutStatus.PAID or payout.attempts != claimed.attempts:
+        return {}  # recorded already (a run whose claim had lapsed): the channel paid once
     after = replace(payout, attempts=attempt).answered(answer, now, following_window(uow, now))
     result: dict[str, Any] = {
         "payout": payout.id,
@@ -344,9 +374,9 @@ def fail_payouts(db: Database, *, count: int, error: str) -> Answer:
         ) from None
     if not 1 <= count <= 1000:
         raise InvalidInput("count", "count must be between 1 and 1000")
-    with db.transaction() as uow:
+    with db.transaction(write=False) as uow:
         if not uow.reference.is_sandbox():
             reason = Reason(ReasonCode.SANDBOX_ONLY)
             raise Refused(reason.code.value, reason.message_en, [reason])
-        db.channel(uow).fail_next(count, failure)
-        return Answer({"count": count, "error": error})
+    db.channel().fail_next(count, failure)
+    return Answer({"count": count, "error": error})

@@ -254,8 +254,8 @@ class FakeDatabase:
             self.state.__dict__.update(before.__dict__)
             raise
 
-    def channel(self) -> PaymentChannel:
-        return SimulatedChannel(self)
+    def channel(self, db: Any = None) -> PaymentChannel:
+        return SimulatedChannel(db or self)
 
     def trusted_keys(self) -> KeyTrust:
         return KeyTrust((self.key.public,), "fake")

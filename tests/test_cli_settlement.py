@@ -40,6 +40,9 @@ def test_settlement_through_the_cli(db_url: str, tmp_path: Path) -> None:
     js(db_url, "operator", "add", "wang", "--role", "operations", "--as", "boss")
     js(db_url, "sandbox", "fail-payouts", "--count", "1", "--error", "channel_error", "--as",
        "wang")  # fmt: skip
+    # The channel keeps its failure plan in its own transaction: the audit record is in it.
+    log = js(db_url, "audit", "list", "--as", "boss", "--actor", "wang")["data"]
+    assert [(r["action"], r["outcome"]) for r in log] == [("payouts.write", "committed")]
     due = js(db_url, "run-due")
     assert due["splits"][0]["parts"][0]["amount"] == "600.00"
     assert due["payouts"][0]["outcome"] == "channel_error"

@@ -208,6 +208,44 @@ def test_a_hanging_channel_holds_no_lock_of_ours(db_url: str) -> None:
     db.dispose()
 
 
+def test_a_run_that_dies_after_the_channel_paid_is_taken_over_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run dies between the channel's answer and recording it: the claim lapses, the next
+    run calls again as the next attempt, the channel answers 'paid again', and the payout is
+    paid once; the due jobs are not blocked by it."""
+    db = make_db(db_url)
+    m = _one_supplier_payout(db)
+    record = funds._record_answer
+
+    def dies(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("killed between the channel's answer and its record")
+
+    monkeypatch.setattr(funds, "_record_answer", dies)
+    with pytest.raises(RuntimeError):
+        run_due(db)
+    monkeypatch.setattr(funds, "_record_answer", record)
+    [claimed] = funds.list_payouts(db, m).body["data"]
+    assert claimed["status"] != "paid"
+    assert claimed["attempts"] == 1
+    run_due(db)  # within the claim's lease: left alone
+    assert funds.list_payouts(db, m).body["data"][0]["attempts"] == 1
+    clock.advance_clock(db, "11m")
+    for _ in range(3):
+        run_due(db)
+        clock.advance_clock(db, "1d")
+    [payout] = funds.list_payouts(db, m).body["data"]
+    assert payout["status"] == "paid"
+    assert payout["attempts"] == 2
+    with db.transaction(write=False) as uow:
+        records = uow.payouts.channel_paid_between(
+            datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        )
+    assert [r["payout"] for r in records] == [payout["id"]]  # paid once
+    assert verify_ledger(db).ok
+    db.dispose()
+
+
 def _spend_until_answered(db: SqlDatabase, line: str, key: str, cut: list[str]) -> Any:
     """A client's loop: a call cut off by the restart is re-sent with its key until answered."""
     for _ in range(600):

@@ -6,6 +6,7 @@ writes sent together are independent: on PostgreSQL they share one statement's s
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -144,5 +145,43 @@ def test_no_spend_statement_is_parsed_again(db_url: str, monkeypatch: pytest.Mon
         for i in range(5):
             authorize(db, line, amount="1.00", purpose="procurement", key=f"k{i}")
         assert parsed == []
+    finally:
+        db.dispose()
+
+
+def test_a_batch_reads_each_spends_history_with_its_lock(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a batch the transaction's clock is fixed before the first lock: the history read
+    ahead is for that clock, so every spend of a line seen before uses it (PostgreSQL)."""
+    from creditline.adapters.db import spend_history_sql as sh
+    from creditline.service.quota.batch import authorize_batch
+
+    db = make_db(db_url, sandbox=False, now=datetime.now(UTC))
+    try:
+        _, line = active_line(db)
+        authorize(db, line, amount="1.00", purpose="procurement", key="first")
+        alone: list[object] = []
+        execute = hp.Cursor.execute
+
+        def counting(self: hp.Cursor, statement: hp.Statement, *args: Any, **kw: Any) -> Any:
+            if statement is sh.SPEND_FEATURES:
+                alone.append(statement)
+            return execute(self, statement, *args, **kw)
+
+        monkeypatch.setattr(hp.Cursor, "execute", counting)
+        spends = [
+            {"line": line, "amount": "1.00", "purpose": "procurement", "key": f"b{i}"}
+            for i in range(5)
+        ]
+        assert authorize_batch(db, spends).body["authorized"] == 5
+        assert len(alone) == (0 if db.engine.dialect.name == "postgresql" else 5)
+        with db.transaction() as uow:
+            history = uow.risk.history_features(
+                line_id=line,
+                party_id=uow.lines.read_line(line).state.party_id,
+                now=db.wall_clock(),
+            )
+        assert history.spend_counts == (6, 6, 6, 6)
     finally:
         db.dispose()

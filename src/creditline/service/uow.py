@@ -140,9 +140,10 @@ class Database(Protocol):
     def transaction(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises."""
 
-    def channel(self) -> PaymentChannel:
+    def channel(self, db: Database | None = None) -> PaymentChannel:
         """The payment channel: an outside party, called outside any transaction (it keeps
-        its own records), so that no lock is held while it answers or hangs."""
+        its own records), so that no lock is held while it answers or hangs. ``db``: the
+        database its records go through when it is not this one (a wrapper, e.g. audited)."""
 
     def trusted_keys(self) -> KeyTrust:
         """The public keys trusted to sign checkpoints, found outside the database (none

@@ -268,8 +268,8 @@ class SqlDatabase:
         if conn is not None and not conn.closed:
             conn.close()
 
-    def channel(self) -> PaymentChannel:
-        return self._make_channel(self)
+    def channel(self, db: Database | None = None) -> PaymentChannel:
+        return self._make_channel(db or self)
 
     def dispose(self) -> None:
         self._drop_connection()

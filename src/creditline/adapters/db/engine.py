@@ -41,14 +41,18 @@ def _cache_psycopg_parses() -> None:
     """psycopg parses a statement's ``%(name)s`` placeholders once and caches the parse (an
     LRU of 128), but only for statements of at most 4 KB and 50 parameters. The hot path's
     combined write (hold, transfers, head, day-end, answer, checkpoint in one statement,
-    ``hotpath``) has a fixed text of about 100 parameters per spend, so every spend paid the
-    parse again: 0.57 ms of a 3.4 ms authorisation on the profile. The bounds only protect the
-    cache's memory from ORM-made statements of ever-changing shape; ours are few, so they are
-    raised (psycopg is imported here only: a SQLite command never loads it)."""
+    ``hotpath``: about 2.8 KB and 74 parameters) was over the bound, so every spend paid the
+    parse again: 0.57 ms of a 3.4 ms authorisation on the profile. The bounds protect the
+    cache's memory from statements of ever-changing shape; raised to 16 KB and 256 parameters
+    the cache holds at most about 2 MB. (psycopg is pinned; if a release drops these private
+    names, the parse is simply not cached. It is imported here only: a SQLite command never
+    loads it.)"""
     from psycopg import _queries  # noqa: PLC0415 - only when PostgreSQL is used
 
-    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 64 * 1024)
-    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 4096)
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH"):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16_384)
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 256)
 
 
 def _sqlite_engine(url: URL, *, create: bool) -> Engine:

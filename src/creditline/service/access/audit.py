@@ -44,8 +44,10 @@ class AuditedDatabase:
                 self.seq = uow.access.append_audit(replace(self._record, at=uow.reference.now()))
                 self.written = True
 
-    def channel(self) -> PaymentChannel:
-        return self._db.channel()
+    def channel(self, db: Database | None = None) -> PaymentChannel:
+        # The channel's sandbox writes (the failure plan) go through this wrapper, so the
+        # action's audit record lands in their transaction.
+        return self._db.channel(db or self)
 
     def trusted_keys(self) -> KeyTrust:
         return self._db.trusted_keys()

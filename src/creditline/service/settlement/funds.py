@@ -99,7 +99,8 @@ def following_window(uow: UnitOfWork, now: datetime) -> datetime:
 
 #: How long a claimed payout is kept from other payout runs while its channel call is out: far
 #: past any channel's deadline. A run that dies mid-call leaves the claim to lapse, and the
-#: payout is tried again with the same attempt number (the channel is idempotent per payout).
+#: payout is tried again as its next attempt (the channel answers a payout it already paid as
+#: paid again, never twice).
 CLAIM_LEASE = timedelta(minutes=10)
 
 
@@ -142,8 +143,10 @@ def _claim(
         return None
     if payout.kind is PayoutKind.SUPPLIER and not in_window:
         return None
-    uow.payouts.update_payout(replace(payout, next_attempt_at=now + CLAIM_LEASE), now)
-    return payout, payout.attempts + 1, now
+    attempt = payout.attempts + 1  # counted at the claim: each call has its own number
+    claimed = replace(payout, attempts=attempt, next_attempt_at=now + CLAIM_LEASE)
+    uow.payouts.update_payout(claimed, now)
+    return claimed, attempt, now
 
 
 def _record_answer(
@@ -153,9 +156,9 @@ def _record_answer(
     now = uow.reference.now()
     uow.funds.lock_funds(claimed.party_id, claimed.amount.currency, now)
     payout = uow.payouts.get_payout(claimed.id)
-    if payout.status is PayoutStatus.PAID or payout.attempts != claimed.attempts:
-        return {}  # recorded already (a run whose claim had lapsed): the channel paid once
-    after = replace(payout, attempts=attempt).answered(answer, now, following_window(uow, now))
+    if payout.status is PayoutStatus.PAID or payout.attempts != attempt:
+        return {}  # a later claim took over (this one had lapsed): its answer counts
+    after = payout.answered(answer, now, following_window(uow, now))
     result: dict[str, Any] = {
         "payout": payout.id,
         "attempt": attempt,

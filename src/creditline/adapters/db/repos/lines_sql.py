@@ -109,7 +109,8 @@ class SqlLines(SqlBook):
         # trip, by the server after the lock is granted (a fresh snapshot that sees the
         # line's last spend). A line's party never changes; the clock is the wall clock a
         # non-sandbox database reads (a sandbox's clock is in the database: not read ahead).
-        at = self.db.wall_clock()
+        # The transaction's clock if it is fixed already (a batch), else the wall clock now.
+        at = self.session.now or self.db.wall_clock()
         ahead = (sh.SPEND_FEATURES, sh.spend_feature_params(line_id, party, at, cur.dialect))
         locked = self._read(hp.LOCK_LINE, line_id, key, ahead=ahead)
         self.session.features_ahead = ((line_id, party), at, cur.ahead_row)

@@ -88,9 +88,10 @@ def _conflicts(
 class Cursor:
     """The driver cursor of a SQLAlchemy connection, with the dialect's SQL picked for it.
 
-    Writes are buffered with ``write`` and sent by ``flush``: on PostgreSQL as one statement
-    of data-modifying CTEs (one round trip instead of four), on SQLite one by one (in-process,
-    no round trips). Every read flushes first, and so does the commit.
+    Writes are buffered with ``write`` and sent before the next read or at the commit: on
+    PostgreSQL as one statement of data-modifying CTEs, in one pipeline with that read (and
+    the transaction's BEGIN) or with the COMMIT; on SQLite one by one (in-process, no round
+    trips).
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -104,6 +105,8 @@ class Cursor:
         self._writer = dbapi.cursor() if self.dialect == "postgresql" else self._cursor
         self._pending: list[tuple[Statement, list[dict[str, Any]], int | None]] = []
         self._ahead: Any = None
+        #: The first row of the last ``execute``'s read ahead (None without one).
+        self.ahead_row: Any = None
 
     def execute(
         self,

@@ -121,19 +121,18 @@ def process_payouts(db: Database, *, batch: int = 200) -> list[dict[str, Any]]:
             claimed = _claim(uow, payout_id, in_window=in_window)
         if claimed is None:
             continue
-        payout, attempt, now = claimed
-        answer = db.channel().pay(payout, attempt, now)
+        payout, now = claimed
+        answer = db.channel().pay(payout, payout.attempts, now)
         with db.transaction() as uow:
-            result = _record_answer(uow, payout, attempt, answer)
+            result = _record_answer(uow, payout, answer)
         if result:
             results.append(result)
     return results
 
 
-def _claim(
-    uow: UnitOfWork, payout_id: str, *, in_window: bool
-) -> tuple[Payout, int, datetime] | None:
-    """The payout and its attempt number, if it is due, kept from other runs for the call."""
+def _claim(uow: UnitOfWork, payout_id: str, *, in_window: bool) -> tuple[Payout, datetime] | None:
+    """The payout, if it is due, with its new attempt counted and kept from other runs for
+    the call (``attempts`` is the call's number), and the claim's time."""
     now = uow.reference.now()
     first = uow.payouts.get_payout(payout_id)
     uow.funds.lock_funds(first.party_id, first.amount.currency, now)
@@ -143,19 +142,18 @@ def _claim(
         return None
     if payout.kind is PayoutKind.SUPPLIER and not in_window:
         return None
-    attempt = payout.attempts + 1  # counted at the claim: each call has its own number
-    claimed = replace(payout, attempts=attempt, next_attempt_at=now + CLAIM_LEASE)
+    # Counted at the claim: each call has its own number.
+    claimed = replace(payout, attempts=payout.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
     uow.payouts.update_payout(claimed, now)
-    return claimed, attempt, now
+    return claimed, now
 
 
-def _record_answer(
-    uow: UnitOfWork, claimed: Payout, attempt: int, answer: ChannelAnswer
-) -> dict[str, Any]:
+def _record_answer(uow: UnitOfWork, claimed: Payout, answer: ChannelAnswer) -> dict[str, Any]:
     """The channel's answer to a claimed attempt, under the party's funds lock."""
     now = uow.reference.now()
     uow.funds.lock_funds(claimed.party_id, claimed.amount.currency, now)
     payout = uow.payouts.get_payout(claimed.id)
+    attempt = claimed.attempts
     if payout.status is PayoutStatus.PAID or payout.attempts != attempt:
         return {}  # a later claim took over (this one had lapsed): its answer counts
     after = payout.answered(answer, now, following_window(uow, now))

@@ -107,9 +107,9 @@ class SqlLines(SqlBook):
             return locked
         # A spend on a line seen before: its history features are read in the lock's round
         # trip, by the server after the lock is granted (a fresh snapshot that sees the
-        # line's last spend). A line's party never changes; the clock is the wall clock a
-        # non-sandbox database reads (a sandbox's clock is in the database: not read ahead).
-        # The transaction's clock if it is fixed already (a batch), else the wall clock now.
+        # line's last spend). A line's party never changes. The clock is the transaction's if
+        # it is fixed already (a batch), else the wall clock a non-sandbox database reads (a
+        # sandbox's clock is a database row: never read ahead).
         at = self.session.now or self.db.wall_clock()
         ahead = (sh.SPEND_FEATURES, sh.spend_feature_params(line_id, party, at, cur.dialect))
         locked = self._read(hp.LOCK_LINE, line_id, key, ahead=ahead)

@@ -45,8 +45,11 @@ from tests import (
 )
 from tests.fakes import FakeDatabase
 
-#: Each story must run under a second on the fakes (imports aside; they take 10-60 ms).
-BUDGET_S = 1.0  # generous: a loaded 2-core CI machine must not make this flaky
+#: Each story must run under a second of CPU on the fakes (imports aside; they take 10-60 ms).
+#: CPU time, not wall time: on a loaded 2-core CI machine the wall clock also counts the
+#: neighbours (a story of 0.09 s once took 1.13 s of wall time there), while the CPU the story
+#: itself burns is what the budget is about.
+BUDGET_S = 1.0
 
 
 @pytest.fixture
@@ -66,9 +69,9 @@ def _warm() -> None:
 
 @pytest.fixture(autouse=True)
 def _fast(_warm: None) -> object:
-    started = time.perf_counter()
+    started = time.process_time()
     yield
-    assert time.perf_counter() - started < BUDGET_S
+    assert time.process_time() - started < BUDGET_S
 
 
 class Keys:

@@ -245,7 +245,10 @@ class FakeDatabase:
             self.state.policy_changes.append(PolicyChange(version, key, value, effective_at, note))
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[FakeUnitOfWork]:
+    def transaction(
+        self, *, write: bool = True, snapshot: bool = False
+    ) -> Iterator[FakeUnitOfWork]:
+        # One thread, nothing concurrent: every transaction of the fakes is a snapshot.
         if not write:
             # A read-only transaction changes nothing worth undoing (at most a lazily made
             # empty container or the first sealing key), so it skips the snapshot: the deep

@@ -492,10 +492,10 @@ class CountingDatabase(FakeDatabase):
     open = 0
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Any]:
+    def transaction(self, *, write: bool = True, snapshot: bool = False) -> Iterator[Any]:
         self.open += 1
         try:
-            with super().transaction(write=write) as uow:
+            with super().transaction(write=write, snapshot=snapshot) as uow:
                 yield uow
         finally:
             self.open -= 1

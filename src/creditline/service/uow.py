@@ -137,8 +137,12 @@ class Database(Protocol):
     """Opens transactions (``write=True`` takes the write lock up front, SQLite IMMEDIATE);
     ``channel`` is the payment channel payouts go through."""
 
-    def transaction(self, *, write: bool = True) -> AbstractContextManager[UnitOfWork]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(
+        self, *, write: bool = True, snapshot: bool = False
+    ) -> AbstractContextManager[UnitOfWork]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+        ``snapshot`` (a read): every statement sees the same moment (PostgreSQL's REPEATABLE
+        READ, READ ONLY; a SQLite read transaction always does), not each its own."""
 
     def channel(self, db: Database | None = None) -> PaymentChannel:
         """The payment channel: an outside party, called outside any transaction (it keeps

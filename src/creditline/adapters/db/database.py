@@ -220,9 +220,11 @@ class SqlDatabase:
         return self._sandbox
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[SqlUnitOfWork]:
+    def transaction(self, *, write: bool = True, snapshot: bool = False) -> Iterator[SqlUnitOfWork]:
         """One transaction on this thread's connection (kept between transactions: checking a
-        connection out of the pool each time cost more than the statements of a spend)."""
+        connection out of the pool each time cost more than the statements of a spend).
+        ``snapshot``: on PostgreSQL the transaction begins REPEATABLE READ, READ ONLY (in its
+        BEGIN: no round trip of its own); SQLite's read transactions are snapshots already."""
         _ = self.sandbox  # read outside the transaction, once per process
         try:
             conn = self._connection()
@@ -231,6 +233,8 @@ class SqlDatabase:
         except DBAPIError as exc:  # the server is down or restarting: nothing was begun
             raise classify(exc.orig or exc) from exc
         conn.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
+        if self.engine.dialect.name == "postgresql":
+            _begin_as(conn, snapshot=snapshot and not write)
         try:
             with conn.begin():
                 uow = SqlUnitOfWork(SqlSession(conn, self))
@@ -274,6 +278,20 @@ class SqlDatabase:
     def dispose(self) -> None:
         self._drop_connection()
         self.engine.dispose()
+
+
+def _begin_as(conn: Connection, *, snapshot: bool) -> None:
+    """How psycopg's next BEGIN reads: REPEATABLE READ, READ ONLY for a snapshot, else the
+    server's default (READ COMMITTED). Attributes of the driver's connection, sent with the
+    BEGIN it issues on the first statement; set before each transaction, as the connection
+    outlives it."""
+    from psycopg import IsolationLevel  # only on PostgreSQL: SQLite commands never load it
+
+    driver: Any = conn.connection.driver_connection
+    level = IsolationLevel.REPEATABLE_READ if snapshot else None
+    if driver.isolation_level != level or driver.read_only != (snapshot or None):
+        driver.isolation_level = level
+        driver.read_only = snapshot or None
 
 
 def _exhausted(pool: QueuePool) -> bool:

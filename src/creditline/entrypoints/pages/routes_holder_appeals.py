@@ -32,16 +32,22 @@ FLASH = "appeal_flash"
 SHOWN = 5
 
 
-def section(request: Request, line_id: str) -> dict[str, Any]:
+def section(
+    request: Request,
+    line_id: str,
+    *,
+    db: creditline.Database | None = None,
+    who: creditline.Principal | None = None,
+) -> dict[str, Any]:
     """What ``_quota_appeals.html`` shows: the line's latest appeals, the steps of the open
     one (else the newest), the message the last form left, and whether the visitor may submit
-    one."""
-    db = request.app.state.api.db
+    one. ``db``: the page's read snapshot, if it has one; ``who``: the visitor, if known."""
+    db = db or request.app.state.api.db
     items = creditline.list_appeals(db, line=line_id, limit=SHOWN).body["data"]
     # The open appeal first (there is at most one), else the newest.
     items.sort(key=lambda a: a["status"] != "submitted")
     latest = creditline.show_appeal(db, items[0]["id"]).body if items else None
-    who = visitor(request)
+    who = who or visitor(request)
     found = request.session.pop(FLASH, None)
     return {
         "items": items,

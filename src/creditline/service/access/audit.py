@@ -37,8 +37,8 @@ class AuditedDatabase:
         self.seq = 0
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[UnitOfWork]:
-        with self._db.transaction(write=write) as uow:
+    def transaction(self, *, write: bool = True, snapshot: bool = False) -> Iterator[UnitOfWork]:
+        with self._db.transaction(write=write, snapshot=snapshot) as uow:
             yield uow
             if write and not self.written:
                 self.seq = uow.access.append_audit(replace(self._record, at=uow.reference.now()))

@@ -68,12 +68,17 @@ def quota_history(db: Database, line_id: str, *, days: int = 90) -> Answer:
         balances = daily_balances(uow, line_id, window)
         freezes = _freezes(uow, line_id, now, window[0], window[-1])
     rows: list[dict[str, Any]] = []
+    shown: dict[int, dict[str, str]] = {}  # a quiet day repeats the day before's balances
     for day, b in zip(window, balances, strict=True):
-        standing = [f for f in freezes if f["first_day"] <= day.isoformat() <= f["last_day"]]
+        iso = day.isoformat()
+        standing = [f for f in freezes if f["first_day"] <= iso <= f["last_day"]]
+        amounts = shown.get(id(b))
+        if amounts is None:
+            amounts = shown[id(b)] = balances_json(b)
         rows.append(
             {
-                "date": day.isoformat(),
-                **balances_json(b),
+                "date": iso,
+                **amounts,
                 "freezes": [f["id"] for f in standing],
                 "line_frozen": any(f["scope"] == "line" for f in standing),
             }

@@ -96,6 +96,7 @@ class FakeLines:
                 for (lid, _), f in self.s.freezes.items()
                 if lid == line_id and f["freeze"].status is FreezeStatus.ACTIVE
             ),
+            open_orders=len(occupancy),
             oldest_occupancy=min(occupancy) if occupancy else None,
             licence_expires_on=licences[-1].expires_on if licences else None,
             policy_seq=max((c.version for c in self.s.policy_changes), default=0),
@@ -316,7 +317,6 @@ class FakeHolds:
         overdue = [o for o in found if o.captured_at < overdue_before]
         return OccupancySummary(
             count=len(found),
-            total=Money.total((o.outstanding for o in found), currency),
             overdue_count=len(overdue),
             overdue_total=Money.total((o.outstanding for o in overdue), currency),
         )

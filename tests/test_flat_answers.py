@@ -16,6 +16,7 @@ from creditline.domain.ledger import LINE_BOOK, Balances
 from creditline.domain.quota.quota_views import end_of_day_balances
 from creditline.domain.workdays import local_date
 from creditline.service import sandbox_clock as clock
+from creditline.service.ledger_verify import verify_ledger
 from creditline.service.quota import spending
 from creditline.service.quota.line_book import balances_json
 from tests.helpers import active_line
@@ -110,3 +111,37 @@ def test_a_bad_cursor_names_its_field(db: SqlDatabase) -> None:
     with pytest.raises(InvalidInput) as big:
         line_exposure(db, line, limit=501)
     assert big.value.param == "limit"
+
+
+def test_the_running_count_of_open_orders_follows_captures_repayments_and_refunds(
+    db: SqlDatabase,
+) -> None:
+    """``occupancy_count`` is the line's running count (no index is counted): it rises with
+    each capture and falls only when an order is paid off, by repayment or refund."""
+    _, line = active_line(db, limit="5000.00")
+    holds = []
+    for i in range(4):
+        hold = spending.authorize(
+            db, line, amount="10.00", purpose="procurement", key=f"n{i}"
+        ).body["id"]
+        capture(db, hold, amount=None, key=f"nc{i}")
+        holds.append(hold)
+        clock.advance_clock(db, "1h")  # oldest first is the capture order
+
+    def count() -> int:
+        return int(line_exposure(db, line).body["occupancy_count"])
+
+    assert count() == 4
+    spending.repay(db, line, amount="15.00", key="nr1")  # pays off the first, half the second
+    assert count() == 3
+    spending.refund(db, holds[3], amount="4.00", key="nf1")  # part of the last: still open
+    assert count() == 3
+    spending.refund(db, holds[3], amount="6.00", key="nf2")  # the rest: closed
+    assert count() == 2
+    with db.transaction(write=False) as uow:
+        assert uow.lines.read_line(line).open_orders == 2
+    assert (
+        why(db, line, amount="1.00", purpose="procurement").body["breakdown"]["occupancy_count"]
+        == 2
+    )
+    assert verify_ledger(db).ok

@@ -27,8 +27,8 @@ from creditline.domain.risk.rules import Outcome, blank_features, parse_rule_set
 from creditline.service import policy_admin as policy
 from creditline.service import sandbox_clock as clock
 from creditline.service.ledger_verify import verify_ledger
+from creditline.service.quota import exposure, spending
 from creditline.service.quota import line_admin as lines
-from creditline.service.quota import spending
 from creditline.service.risk import rule_sets
 from tests.helpers import active_line, fresh_db
 from tests.strategies import (
@@ -95,6 +95,10 @@ class ModelHold:
     age_h: int = 0
     outstanding: int = 0
     refunded: int = 0
+    #: When it was captured (model hours) and its occupancy's id: repayment takes the oldest
+    #: capture first, and captures at the same instant in the order of their occupancy ids.
+    captured_h: int = 0
+    occupancy: str = ""
 
 
 @dataclass
@@ -239,6 +243,9 @@ class LedgerMachine(RuleBasedStateMachine):
             assert body["error"]["code"] == "capture_exceeds_hold"
             return
         hold.status, hold.outstanding = "captured", take
+        hold.captured_h = self.model.hour
+        shown = exposure.line_exposure(self.db, self.line, limit=500).body["occupancy"]
+        hold.occupancy = next(o["occupancy"] for o in shown if o["hold"] == hold.id)
         self.model.occupied += take
 
     @rule(data=st.data())
@@ -259,6 +266,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if take > hold.outstanding:
                 assert body["error"]["code"] == "refund_exceeds_captured"
                 return
+            assert "error" not in body, body
             hold.outstanding -= take
             hold.refunded += take
             self.model.occupied -= take
@@ -271,7 +279,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert body["error"]["code"] == "repayment_exceeds_owed"  # no fees: run-due never runs
             return
         left = minor
-        for hold in self.model.holds:  # oldest first
+        for hold in sorted(self.model.holds, key=lambda h: (h.captured_h, h.occupancy)):
             take = min(left, hold.outstanding)
             hold.outstanding -= take
             left -= take

@@ -228,6 +228,15 @@ def test_a_forged_occupancy_amount_is_caught_though_the_totals_still_agree(
     assert _found(db, "occupancy_mismatch")["stored"] == {"amount": 500_00, "outstanding": 300_00}
 
 
+def test_a_forged_count_of_open_orders_is_caught(db: SqlDatabase, books: Books) -> None:
+    """The line's running count of open orders (what the diagnosis and the quota page say)
+    raised by five: the occupancy rows say otherwise."""
+    tamper(books.url, ["UPDATE lines SET open_orders = open_orders + 5"])
+    assert _problems(db) == [(books.line, 4, "open_orders_mismatch")]
+    found = _found(db, "open_orders_mismatch")
+    assert found["open_orders"] == found["open_rows"] + 5
+
+
 def test_a_forged_payout_amount_is_caught(db: SqlDatabase, books: Books) -> None:
     """The paid supplier payout rewritten to 3,000.00: the funds book paid 300.00."""
     tamper(books.url, ["UPDATE payouts SET amount = 300000 WHERE id = :id"], {"id": books.payout})

@@ -188,9 +188,19 @@ def _verify_line(uow: UnitOfWork, line_id: str, report: VerifyReport) -> None:
     by_row.extend(plan_findings(plans, trail))
     _at_head(report, at_head, by_row)
     # Occupied quota is the occupancy rows' and the installment plans' principal owed.
-    outstanding = Money.total(
-        (o.outstanding for o in uow.holds.open_occupancies(line_id)), derived.currency
-    ) + Money.total((p.owed_principal for p in plans), derived.currency)
+    open_rows = uow.holds.open_occupancies(line_id)
+    outstanding = Money.total((o.outstanding for o in open_rows), derived.currency) + Money.total(
+        (p.owed_principal for p in plans), derived.currency
+    )
+    if line.open_orders != len(open_rows):  # the running count the answers read
+        report.problems.append(
+            {
+                **at_head,
+                "problem": "open_orders_mismatch",
+                "open_orders": line.open_orders,
+                "open_rows": len(open_rows),
+            }
+        )
     # The total is checked when every row agrees with its own transfers; when one does not,
     # the total disagrees for the same reason and would only say it twice.
     if not by_row and outstanding != derived.occupied:

@@ -115,6 +115,9 @@ lines = Table(
     Column("fee_income", BigInteger, nullable=False, server_default="0"),
     Column("fees_collected", BigInteger, nullable=False, server_default="0"),
     Column("open_freezes", Integer, nullable=False, server_default="0"),
+    # How many occupancy rows of the line are open (0019): a running count, so that the
+    # diagnosis and the quota page never count 10,000 index entries to say "10,000 orders".
+    Column("open_orders", Integer, nullable=False, server_default="0"),
     Column("limit_target", BigInteger, nullable=True),
     Column("seq", BigInteger, nullable=False, server_default="0"),
     Column("head_hash", String(64), nullable=False),
@@ -297,7 +300,7 @@ Index(
     occupancies.c.line_id,
     occupancies.c.captured_at,
     occupancies.c.id,
-    occupancies.c.outstanding,  # covering (0018): the open count and total from the index alone
+    occupancies.c.outstanding,  # covering (0018): the overdue count and total from the index alone
     sqlite_where=text("outstanding > 0"),
     postgresql_where=text("outstanding > 0"),
 )

@@ -58,12 +58,12 @@ class OpenHold:
 
 @dataclass(frozen=True, slots=True)
 class OccupancySummary:
-    """A line's open occupancy counted by the database (an index range, not a list): how many
-    orders and how much, and of those the ones past the occupancy limit. With it a context
-    carries only the oldest page of orders, however many the line has."""
+    """A line's open occupancy as the database keeps it, not as a list: how many orders (the
+    line's running count) and, of those, how many are past the occupancy limit and what they
+    owe (the oldest, an index seek). With it a context carries only the oldest page of orders,
+    however many the line has."""
 
     count: int
-    total: Money
     overdue_count: int
     overdue_total: Money
 

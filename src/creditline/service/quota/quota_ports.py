@@ -32,6 +32,8 @@ class LockedLine:
     #: The stored answer for the request's idempotency key, read in the same statement.
     stored: StoredResponse | None = None
     open_freezes: int = 0
+    #: How many of its orders occupy quota (a running count kept with the occupancy rows).
+    open_orders: int = 0
     oldest_occupancy: datetime | None = None
     licence_expires_on: date | None = None
     policy_seq: int = 0

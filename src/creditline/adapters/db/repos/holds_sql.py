@@ -150,6 +150,16 @@ class SqlHolds(SqlRepo):
                 "captured_at": occ.captured_at,
             },
         )
+        if occ.outstanding.minor > 0:
+            self._count_open(line_id, +1)
+
+    def _count_open(self, line_id: str, delta: int) -> None:
+        """The line's running count of open orders (``lines.open_orders``), kept under the
+        line's lock in the transaction that opens or closes an occupancy."""
+        lines = t.lines.c
+        self._exec(
+            update(t.lines).where(lines.id == line_id).values(open_orders=lines.open_orders + delta)
+        )
 
     def open_occupancies(
         self, line_id: str, *, limit: int | None = None, after: str | None = None
@@ -168,23 +178,24 @@ class SqlHolds(SqlRepo):
         return self._occupancies(*conditions, limit=limit)
 
     def occupancy_summary(self, line_id: str, overdue_before: datetime) -> OccupancySummary:
+        # The count is the line's running count; the overdue orders are the oldest, a seek of
+        # the open-occupancy index up to the cutoff (none, on a line in good standing).
         o = t.occupancies.c
-        overdue = o.captured_at < overdue_before
+        line = t.lines.c
         row = self._exec(
             select(
                 func.count(),
                 func.coalesce(func.sum(o.outstanding), 0),
-                func.count().filter(overdue),
-                func.coalesce(func.sum(o.outstanding).filter(overdue), 0),
-                select(t.lines.c.currency).where(t.lines.c.id == line_id).scalar_subquery(),
-            ).where(o.line_id == line_id, o.outstanding > 0)
+                select(line.open_orders).where(line.id == line_id).scalar_subquery(),
+                select(line.currency).where(line.id == line_id).scalar_subquery(),
+            ).where(o.line_id == line_id, o.outstanding > 0, o.captured_at < overdue_before)
         ).one()
-        currency = row[4] or self.uow.lines.read_line(line_id).state.currency
+        if row[3] is None:
+            raise NotFound("line", f"line: no such line {line_id!r}")
         return OccupancySummary(
-            count=int(row[0]),
-            total=Money(int(row[1]), currency),
-            overdue_count=int(row[2]),
-            overdue_total=Money(int(row[3]), currency),
+            count=int(row[2]),
+            overdue_count=int(row[0]),
+            overdue_total=Money(int(row[1]), row[3]),
         )
 
     def holds_of(self, line_id: str) -> list[Hold]:
@@ -210,11 +221,14 @@ class SqlHolds(SqlRepo):
         return found[0] if found else None
 
     def reduce_occupancy(self, line_id: str, occupancy_id: str, amount: Money) -> None:
-        self._exec(
+        left = self._exec(
             update(t.occupancies)
             .where(t.occupancies.c.line_id == line_id, t.occupancies.c.id == occupancy_id)
             .values(outstanding=t.occupancies.c.outstanding - amount.minor)
-        )
+            .returning(t.occupancies.c.outstanding)
+        ).scalar_one_or_none()
+        if left == 0 and amount.minor > 0:  # this reduction closed the order
+            self._count_open(line_id, -1)
 
     def set_fees_through(self, line_id: str, occupancy_id: str, day: date) -> None:
         self._exec(

@@ -48,6 +48,7 @@ def _line(row: Any, line_id: str) -> LockedLine:
         rule_seq,
         party_created_at,
         limit_target,
+        open_orders,
     ) = row[_BALANCES.stop :]
     state = LineState(
         id=line_id,
@@ -65,6 +66,7 @@ def _line(row: Any, line_id: str) -> LockedLine:
         head_hash=head_hash,
         stored=stored,
         open_freezes=open_freezes,
+        open_orders=open_orders,
         oldest_occupancy=hp.read_time(oldest_occupancy),
         licence_expires_on=hp.read_date(licence_expires_on),
         policy_seq=policy_seq or 0,

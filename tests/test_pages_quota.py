@@ -57,6 +57,30 @@ def _section(html: str, element_id: str) -> str:
     return found.group(0)
 
 
+def test_the_quota_page_lists_the_oldest_orders_a_page_at_a_time(world: World) -> None:
+    """25 open orders: the page names the oldest 20, says how many there are, and its next
+    link lists the other 5; a cursor that names no open order shows the first page."""
+    line = world.lines["alice"]
+    for i in range(25):
+        _spend(world, f"PO{i:02d}", "10.00")
+        creditline.advance_clock(world.db, "1h")
+    client = _client(world, key=world.keys["alice"])
+
+    def orders(html: str) -> list[str]:
+        return re.findall(r'<tr class="occupancy[^"]*"[^>]*>\s*<th scope="row">(\w+)</th>', html)
+
+    first = client.get(f"/lines/{line}").text
+    assert orders(first) == [f"PO{i:02d}" for i in range(20)]
+    assert "共 25 笔订单占用额度，此处显示 20 笔（最早的在前）。" in first
+    found = re.search(r'<a rel="next" href="\?orders_after=(\w+)#exposure-title">', first)
+    assert found is not None
+    rest = client.get(f"/lines/{line}?orders_after={found.group(1)}").text
+    assert orders(rest) == [f"PO{i:02d}" for i in range(20, 25)]
+    assert 'rel="next"' not in rest
+    assert "回到最早的订单" in rest
+    assert orders(client.get(f"/lines/{line}?orders_after=occ_gone").text) == orders(first)
+
+
 def test_the_quota_page_shows_used_exposure_by_order_and_the_90_day_chart(world: World) -> None:
     line = world.lines["alice"]
     _spend(world, "PO1", "3000.00")

@@ -35,7 +35,8 @@ class _Snapshot:
         self._uow = uow
 
     @contextmanager
-    def transaction(self, *, write: bool = True, snapshot: bool = False) -> Iterator[UnitOfWork]:
+    def transaction(self, *, write: bool = True, snapshot: bool = True) -> Iterator[UnitOfWork]:
+        del snapshot  # every read here is one snapshot already
         if write:
             raise ReadOnlySnapshot("one_read: a write inside a read snapshot")
         yield self._uow  # committed (it wrote nothing) when the outer read ends

@@ -285,7 +285,7 @@ def _begin_as(conn: Connection, *, snapshot: bool) -> None:
     server's default (READ COMMITTED). Attributes of the driver's connection, sent with the
     BEGIN it issues on the first statement; set before each transaction, as the connection
     outlives it."""
-    from psycopg import IsolationLevel  # only on PostgreSQL: SQLite commands never load it
+    from psycopg import IsolationLevel  # noqa: PLC0415 - PostgreSQL only: SQLite never loads it
 
     driver: Any = conn.connection.driver_connection
     level = IsolationLevel.REPEATABLE_READ if snapshot else None

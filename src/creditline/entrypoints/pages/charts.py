@@ -103,13 +103,20 @@ def line_chart(
     def y(v: Decimal) -> Decimal:
         return chart.top + plot_h * (1 - max(v, Decimal(0)) / top)
 
+    # Each day's x and each amount's y placed once: the series share the days, and a quiet
+    # stretch repeats one amount (Decimal arithmetic was most of the quota page's chart).
+    xs = [_fmt(x(i)) for i in range(count)]
+    ys: dict[Any, str] = {}
     for s in series:
         runs: list[list[tuple[str, str]]] = [[]]
         for i, v in enumerate(s.values):
             if v is None:
                 runs.append([])
-            else:
-                runs[-1].append((_fmt(x(i)), _fmt(y(Decimal(v)))))
+                continue
+            py = ys.get(v)
+            if py is None:
+                py = ys[v] = _fmt(y(Decimal(v)))
+            runs[-1].append((xs[i], py))
         d = " ".join(_polyline(run) for run in runs if run)
         chart.paths.append({"key": s.key, "label": s.label, "d": d, "dashed": s.dashed})
     half = step / 2 if count > 1 else plot_w / 2

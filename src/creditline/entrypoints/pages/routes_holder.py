@@ -28,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 LineId = Annotated[str, Path(max_length=64)]
 #: The days the quota page's chart covers.
 HISTORY_DAYS = 90
+#: The open orders the quota page lists at a time (the oldest first; a cursor for the rest).
+ORDERS_SHOWN = 20
 
 
 def _not_found(request: Request) -> Response:
@@ -59,7 +61,11 @@ def tick(amount: Decimal) -> str:
 
 
 @router.get("/lines/{line_id}", response_model=None)
-def line_page(request: Request, line_id: LineId) -> Response:
+def line_page(
+    request: Request,
+    line_id: LineId,
+    orders_after: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
     who = visitor(request)
     if who is None:
         return to_signin(request)
@@ -76,7 +82,8 @@ def line_page(request: Request, line_id: LineId) -> Response:
         context = {
             "line": line,
             "freezes": creditline.list_freezes(db, line_id).body["freezes"],
-            "exposure": creditline.line_exposure(db, line_id).body,
+            "exposure": _exposure(db, line_id, orders_after),
+            "orders_after": orders_after,
             "history": history,
             "limits": creditline.limit_changes(db, line_id, limit=10).body,
             "temporary": temporary_section(db, line_id),  # 临时额度, 系统故障
@@ -91,6 +98,15 @@ def line_page(request: Request, line_id: LineId) -> Response:
     context["flash"] = take_flash(request)
     context["form_key"] = new_form_key()
     return page(request, "line.html", context)
+
+
+def _exposure(db: creditline.Database, line_id: str, after: str) -> dict[str, Any]:
+    """A page of the line's open orders, the oldest first: after ``after``, or the first
+    page when it names no open order of the line (repaid since, or mistyped)."""
+    try:
+        return creditline.line_exposure(db, line_id, after=after or None, limit=ORDERS_SHOWN).body
+    except CreditlineError:
+        return creditline.line_exposure(db, line_id, limit=ORDERS_SHOWN).body
 
 
 def visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:

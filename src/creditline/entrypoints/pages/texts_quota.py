@@ -28,6 +28,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "尚未扣款，扣款后开始计算占用期限；预授权于 {at} 到期。",
         "Not captured yet: the limit counts from capture. The hold expires at {at}.",
     ),
+    "q_orders_shown": (
+        "共 {count} 笔订单占用额度，此处显示 {shown} 笔（最早的在前）。",
+        "{count} orders occupy the quota; {shown} shown here, the oldest first.",
+    ),
+    "q_orders_next": ("下一页（更晚的订单）", "Next page (later orders)"),
+    "q_orders_first": ("回到最早的订单", "Back to the oldest orders"),
     "q_no_exposure": (
         "没有预占或占用：额度没有被订单占着。需要采购时可直接使用。",
         "No holds and no occupancy: no order is using the quota. Spend it when you need to.",

@@ -41,9 +41,12 @@ def balances_json(b: Balances) -> dict[str, str]:
     }
 
 
-def daily_balances(uow: UnitOfWork, line_id: str, days: list[date]) -> list[Balances]:
-    """The line's balances at the end of each of ``days`` (the last one: now)."""
-    currency = uow.lines.read_line(line_id).state.currency
+def daily_balances(
+    uow: UnitOfWork, line_id: str, days: list[date], currency: str | None = None
+) -> list[Balances]:
+    """The line's balances at the end of each of ``days`` (the last one: now); ``currency``:
+    the line's, when the caller has read the line already."""
+    currency = currency or uow.lines.read_line(line_id).state.currency
     running = Balances.empty(LINE_BOOK, currency)
     ends = uow.lines.day_ends(line_id, days[0], days[-1])
     out: list[Balances] = []
@@ -65,7 +68,7 @@ def quota_history(db: Database, line_id: str, *, days: int = 90) -> Answer:
         now = uow.reference.now()
         line = uow.lines.read_line(line_id)
         window = day_range(local_date(now), days)
-        balances = daily_balances(uow, line_id, window)
+        balances = daily_balances(uow, line_id, window, line.state.currency)
         freezes = _freezes(uow, line_id, now, window[0], window[-1])
     rows: list[dict[str, Any]] = []
     shown: dict[int, dict[str, str]] = {}  # a quiet day repeats the day before's balances

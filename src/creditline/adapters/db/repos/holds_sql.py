@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -22,6 +22,36 @@ _NO_COUNTERS: dict[str, int | None] = dict.fromkeys(t.CUMULATIVE)
 
 
 _AUTHORIZED = HoldStatus.AUTHORIZED.value
+
+# The reads of what is open on a line, built once with bound parameters: building a select
+# each call (coercing every comparison) cost more than running it (the quota page and ``why``
+# make these on every answer).
+_h, _o, _l = t.holds.c, t.occupancies.c, t.lines.c
+_OPEN_HOLDS = (
+    select(_h.id, _h.amount, _h.currency, _h.order_id, _h.expires_at, _h.created_at)
+    # the literal inline: a generic plan of a prepared statement could not match the partial
+    # index ``ix_holds_open_line`` to a parameter
+    .where(_h.line_id == bindparam("line_id"), _h.status == literal_column(f"'{_AUTHORIZED}'"))
+    .order_by(_h.expires_at)
+)
+_OCCUPANCIES = (  # occupancy is in its line's currency, which only the line row keeps
+    select(t.occupancies, _l.currency)
+    .join(t.lines, _l.id == _o.line_id)
+    .order_by(_o.captured_at, _o.id)
+)
+_OPEN_PAGE = _OCCUPANCIES.where(_o.line_id == bindparam("line_id"), _o.outstanding > 0).limit(
+    bindparam("limit")
+)
+_SUMMARY = select(  # the overdue are the oldest: a seek of the open index up to the cutoff
+    func.count(),
+    func.coalesce(func.sum(_o.outstanding), 0),
+    select(_l.open_orders).where(_l.id == bindparam("line_id")).scalar_subquery(),
+    select(_l.currency).where(_l.id == bindparam("line_id")).scalar_subquery(),
+).where(
+    _o.line_id == bindparam("line_id"),
+    _o.outstanding > 0,
+    _o.captured_at < bindparam("cutoff", type_=_o.captured_at.type),
+)
 
 
 class SqlHolds(SqlRepo):
@@ -106,14 +136,7 @@ class SqlHolds(SqlRepo):
         return [(r.line_id, r.id) for r in rows]
 
     def open_holds(self, line_id: str) -> list[OpenHold]:
-        h = t.holds.c
-        rows = self._exec(
-            select(h.id, h.amount, h.currency, h.order_id, h.expires_at, h.created_at)
-            # the literal inline: a generic plan of a prepared statement could not match
-            # the partial index ``ix_holds_open_line`` to a parameter
-            .where(h.line_id == line_id, h.status == literal_column(f"'{_AUTHORIZED}'"))
-            .order_by(h.expires_at)
-        )
+        rows = self._exec(_OPEN_HOLDS, {"line_id": line_id})
         return [
             OpenHold(r.id, Money(r.amount, r.currency), r.order_id, r.expires_at, r.created_at)
             for r in rows
@@ -164,6 +187,9 @@ class SqlHolds(SqlRepo):
     def open_occupancies(
         self, line_id: str, *, limit: int | None = None, after: str | None = None
     ) -> list[Occupancy]:
+        if after is None and limit is not None:  # the first page: the statement built once
+            rows = self._exec(_OPEN_PAGE, {"line_id": line_id, "limit": limit})
+            return [_occupancy(r) for r in rows]
         o = t.occupancies.c
         conditions = [o.line_id == line_id, o.outstanding > 0]
         if after is not None:
@@ -180,16 +206,7 @@ class SqlHolds(SqlRepo):
     def occupancy_summary(self, line_id: str, overdue_before: datetime) -> OccupancySummary:
         # The count is the line's running count; the overdue orders are the oldest, a seek of
         # the open-occupancy index up to the cutoff (none, on a line in good standing).
-        o = t.occupancies.c
-        line = t.lines.c
-        row = self._exec(
-            select(
-                func.count(),
-                func.coalesce(func.sum(o.outstanding), 0),
-                select(line.open_orders).where(line.id == line_id).scalar_subquery(),
-                select(line.currency).where(line.id == line_id).scalar_subquery(),
-            ).where(o.line_id == line_id, o.outstanding > 0, o.captured_at < overdue_before)
-        ).one()
+        row = self._exec(_SUMMARY, {"line_id": line_id, "cutoff": overdue_before}).one()
         if row[3] is None:
             raise NotFound("line", f"line: no such line {line_id!r}")
         return OccupancySummary(
@@ -246,13 +263,7 @@ class SqlHolds(SqlRepo):
         return {r.id: r.fees_through for r in rows}
 
     def _occupancies(self, *conditions: Any, limit: int | None = None) -> list[Occupancy]:
-        # Occupancy is in its line's currency, which only the line row keeps.
-        query = (
-            select(t.occupancies, t.lines.c.currency)
-            .join(t.lines, t.lines.c.id == t.occupancies.c.line_id)
-            .where(*conditions)
-            .order_by(t.occupancies.c.captured_at, t.occupancies.c.id)
-        )
+        query = _OCCUPANCIES.where(*conditions)
         rows = self._exec(query if limit is None else query.limit(limit))
         return [_occupancy(r) for r in rows]
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import spend_history_sql as sh
@@ -29,6 +29,21 @@ from creditline.domain.quota.purposes import Product
 from creditline.service.quota.quota_ports import LockedLine
 
 _BALANCES = slice(5, 5 + len(hp.LINE_COLUMNS))
+
+# A line's day-end balances (the quota page's chart), built once with bound parameters: the
+# last day before the window, then the days within it; each row with its line's currency.
+_d = t.line_day_ends.c
+_DAY_ENDS = select(t.line_day_ends, t.lines.c.currency).join(t.lines, t.lines.c.id == _d.line_id)
+_DAY_BEFORE = (
+    _DAY_ENDS.where(_d.line_id == bindparam("line_id"), _d.day < bindparam("first"))
+    .order_by(_d.day.desc())
+    .limit(1)
+)
+_DAYS_WITHIN = _DAY_ENDS.where(
+    _d.line_id == bindparam("line_id"),
+    _d.day >= bindparam("first"),
+    _d.day <= bindparam("last"),
+).order_by(_d.day)
 
 
 def _line(row: Any, line_id: str) -> LockedLine:
@@ -150,24 +165,14 @@ class SqlLines(SqlBook):
         return self.book_transfers(t.ledger_transfers, t.ledger_transfers.c.line_id, line_id)
 
     def day_ends(self, line_id: str, first: date, last: date) -> list[tuple[date, Balances]]:
-        d = t.line_day_ends.c
-        currency = self.read_line(line_id).state.currency
-        before = (
-            select(t.line_day_ends)
-            .where(d.line_id == line_id, d.day < first)
-            .order_by(d.day.desc())
-            .limit(1)
-        )
-        within = (
-            select(t.line_day_ends)
-            .where(d.line_id == line_id, d.day >= first, d.day <= last)
-            .order_by(d.day)
-        )
-        rows = [*self._exec(before), *self._exec(within)]
+        params = {"line_id": line_id, "first": first, "last": last}
+        rows = [*self._exec(_DAY_BEFORE, params), *self._exec(_DAYS_WITHIN, params)]
         return [
             (
                 r.day,
-                Balances.from_minor(LINE_BOOK, currency, (getattr(r, c) for c in hp.LINE_COLUMNS)),
+                Balances.from_minor(
+                    LINE_BOOK, r.currency, (getattr(r, c) for c in hp.LINE_COLUMNS)
+                ),
             )
             for r in rows
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,17 @@ def money(amount: Any, currency: str = "CNY") -> str:
     """``"1234.5"`` → ``¥1,234.50``; text that is no amount is shown as it is."""
     if amount is None:
         return ""
+    if isinstance(amount, str):  # as the answers give amounts: a page repeats a few of them
+        return _money_text(amount, currency)
+    return _money(amount, currency)
+
+
+@lru_cache(maxsize=4096)
+def _money_text(amount: str, currency: str) -> str:
+    return _money(amount, currency)
+
+
+def _money(amount: Any, currency: str) -> str:
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
@@ -215,6 +227,11 @@ def beijing(iso: Any) -> str:
     """An ISO instant as ``2024-05-01 10:00`` in Beijing time."""
     if not iso:
         return ""
+    return _beijing(str(iso))
+
+
+@lru_cache(maxsize=4096)
+def _beijing(iso: str) -> str:
     try:
         return creditline.local_text(datetime.fromisoformat(str(iso)))
     except ValueError:

@@ -324,3 +324,26 @@ def test_dates_far_from_any_line_are_bad_input(w):
     line = w.lines["alice"]
     r = w.get("alice", f"/v1/lines/{line}/statement?start=0001-01-01&end=9999-12-31")
     assert r.status_code == 400
+
+
+def test_the_hook_after_the_first_answer_runs_once_and_after_the_answer() -> None:
+    """``Observe(after_first=…)``: what the server does once its first request is answered
+    (freeze the route validators FastAPI built for it out of the collector's reach)."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from creditline.entrypoints.api.observe import Observe
+
+    seen: list[str] = []
+
+    def hello(_request: object) -> PlainTextResponse:
+        seen.append("answer")
+        return PlainTextResponse("hi")
+
+    app = Starlette(routes=[Route("/", hello)])
+    app.add_middleware(Observe, after_first=lambda: seen.append("hook"))
+    client = TestClient(app)
+    assert [client.get("/").text for _ in range(3)] == ["hi"] * 3
+    assert seen == ["answer", "hook", "answer", "answer"]

@@ -10,6 +10,7 @@ import logging
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -66,9 +67,17 @@ def configure_logging(*, enabled: bool = True) -> None:
 class Observe:
     """Request id, body cap, request log and metrics around the app."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int = MAX_BODY,
+        after_first: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        #: Run once, after the first request's answer has been sent.
+        self.after_first = after_first
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,6 +104,9 @@ class Observe:
                 await self.app(scope, self._capped(receive), send_with_id)
         finally:
             self._record(scope, status, time.perf_counter() - started, request_id)
+            if self.after_first is not None:
+                first, self.after_first = self.after_first, None
+                first()
 
     def _declared_too_large(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", []):

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,25 +119,35 @@ def measure(url: str, orders: int, repeat: int) -> list[dict[str, Any]]:
 
 
 def run(sizes: str, backends: str, repeat: int, pg_url: str) -> list[dict[str, Any]]:
+    """Each size on each backend in a process of its own, as a server is: the page's app is
+    the process's first (it freezes its start-up objects and, after its first answer, the
+    validators FastAPI builds then, once per process), and one size's garbage is not the
+    next one's."""
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="creditline-flat-") as tmp:
-        for backend in backends.split(","):
-            for size in (int(s) for s in sizes.split(",")):
-                err.print(f"[dim]{backend}: {size} open orders…[/dim]")
-                if backend == "sqlite":
-                    url = f"sqlite:///{Path(tmp) / f'flat-{size}.db'}"
-                    found = measure(url, size, repeat)
-                else:
-                    schema = f"bench_{uuid.uuid4().hex[:10]}"
-                    with psycopg.connect(pg_url, autocommit=True) as conn:
-                        conn.execute(f"CREATE SCHEMA {schema}")
-                    try:
-                        found = measure(_with_schema(pg_url, schema), size, repeat)
-                    finally:
-                        with psycopg.connect(pg_url, autocommit=True) as conn:
-                            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-                rows += [{"backend": backend, **r} for r in found]
+    for backend in backends.split(","):
+        for size in (int(s) for s in sizes.split(",")):
+            err.print(f"[dim]{backend}: {size} open orders…[/dim]")
+            command = [sys.executable, __file__, "--one", backend, "--sizes", str(size)]
+            command += ["--repeat", str(repeat), "--pg-url", pg_url]
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            rows += json.loads(done.stdout)
     return rows
+
+
+def _one(backend: str, size: int, repeat: int, pg_url: str) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="creditline-flat-") as tmp:
+        if backend == "sqlite":
+            found = measure(f"sqlite:///{Path(tmp) / f'flat-{size}.db'}", size, repeat)
+        else:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+            try:
+                found = measure(_with_schema(pg_url, schema), size, repeat)
+            finally:
+                with psycopg.connect(pg_url, autocommit=True) as conn:
+                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return [{"backend": backend, **r} for r in found]
 
 
 def show(rows: list[dict[str, Any]]) -> None:
@@ -166,7 +177,12 @@ def main() -> None:
         "--pg-url", default=os.environ.get("CREDITLINE_TEST_POSTGRES_URL", DEFAULT_PG)
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one", help="measure one backend's first size here (as run does)")
     args = parser.parse_args()
+    if args.one:
+        found = _one(args.one, int(args.sizes.split(",")[0]), args.repeat, args.pg_url)
+        sys.stdout.write(json.dumps(found) + "\n")
+        return
     rows = run(args.sizes, args.backends, args.repeat, args.pg_url)
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -237,7 +237,10 @@ class SqlDatabase:
             _begin_as(conn, snapshot=snapshot and not write)
         try:
             with conn.begin():
-                uow = SqlUnitOfWork(SqlSession(conn, self))
+                session = SqlSession(conn, self)
+                if snapshot and not write:
+                    session.lines_seen = {}
+                uow = SqlUnitOfWork(session)
                 yield uow
                 uow.session.seal()
         except hp.ConflictError as exc:

@@ -134,7 +134,13 @@ class SqlLines(SqlBook):
         return locked
 
     def read_line(self, line_id: str) -> LockedLine:
-        return self._read(hp.READ_LINE, line_id, None)
+        seen = self.session.lines_seen
+        if seen is None:
+            return self._read(hp.READ_LINE, line_id, None)
+        found: LockedLine | None = seen.get(line_id)
+        if found is None:
+            found = seen[line_id] = self._read(hp.READ_LINE, line_id, None)
+        return found
 
     def _read(
         self,

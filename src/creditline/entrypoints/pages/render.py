@@ -233,9 +233,9 @@ def beijing(iso: Any) -> str:
 @lru_cache(maxsize=4096)
 def _beijing(iso: str) -> str:
     try:
-        return creditline.local_text(datetime.fromisoformat(str(iso)))
+        return creditline.local_text(datetime.fromisoformat(iso))
     except ValueError:
-        return str(iso)
+        return iso
 
 
 #: The names a plain dict has as attributes (``items``, ``get``…): ``d.items`` stays the method.

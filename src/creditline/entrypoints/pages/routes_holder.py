@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 import creditline
-from creditline import CreditlineError, NotFound, Principal
+from creditline import CreditlineError, InvalidInput, NotFound, Principal
 from creditline.entrypoints.pages.charts import history_chart
 from creditline.entrypoints.pages.render import PURPOSES, lang_of, money, page, texts
 from creditline.entrypoints.pages.routes_holder_appeals import section as appeals_section
@@ -66,11 +66,9 @@ def line_page(
     line_id: LineId,
     orders_after: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    who = visitor(request)
-    if who is None:
-        return to_signin(request)
-    if not _may_see(request, who, line_id):
-        return _not_found(request)
+    who = _visitor_of(request, line_id)
+    if isinstance(who, Response):
+        return who
     # Every section from one read-only transaction: one snapshot (the balances, the orders and
     # the chart agree with each other) and one BEGIN instead of ten.
     with creditline.one_read(request.app.state.api.db) as db:
@@ -105,18 +103,16 @@ def _exposure(db: creditline.Database, line_id: str, after: str) -> dict[str, An
     page when it names no open order of the line (repaid since, or mistyped)."""
     try:
         return creditline.line_exposure(db, line_id, after=after or None, limit=ORDERS_SHOWN).body
-    except CreditlineError:
+    except (NotFound, InvalidInput):  # the cursor's; a storage error is the page's to answer
         return creditline.line_exposure(db, line_id, limit=ORDERS_SHOWN).body
 
 
 def visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
     """The line the visitor may see, or the page to answer instead (sign in, or not found:
     another holder's line is exactly as missing as no line)."""
-    who = visitor(request)
-    if who is None:
-        return to_signin(request)
-    if not _may_see(request, who, line_id):
-        return _not_found(request)
+    who = _visitor_of(request, line_id)
+    if isinstance(who, Response):
+        return who
     try:
         return creditline.show_line(request.app.state.api.db, line_id).body
     except NotFound:
@@ -125,6 +121,17 @@ def visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
 
 #: The name other modules may already use for it.
 _visible_line = visible_line
+
+
+def _visitor_of(request: Request, line_id: str) -> Principal | Response:
+    """Who may see the line (read before any of its reads: the visitor's own lookup is a
+    transaction of its), or the page to answer instead: sign in, or not found."""
+    who = visitor(request)
+    if who is None:
+        return to_signin(request)
+    if not _may_see(request, who, line_id):
+        return _not_found(request)
+    return who
 
 
 @router.get("/lines/{line_id}/why", response_model=None)

@@ -386,8 +386,8 @@ class FakeFreezes:
         freeze: Freeze = row["freeze"]
         return freeze
 
-    def freeze_history(self, freeze_id: str) -> dict[str, Any]:
-        row = next(r for (_, fid), r in self.s.freezes.items() if fid == freeze_id)
+    def freeze_history(self, line_id: str, freeze_id: str) -> dict[str, Any]:
+        row = self.s.freezes[(line_id, freeze_id)]
         return {
             "created_at": iso_local(row["created_at"]),
             "closed_at": iso_local(row["closed_at"]) if row["closed_at"] else None,

@@ -239,7 +239,7 @@ class SqlDatabase:
             with conn.begin():
                 session = SqlSession(conn, self)
                 if snapshot and not write:
-                    session.lines_seen = {}
+                    session.seen = {}
                 uow = SqlUnitOfWork(session)
                 yield uow
                 uow.session.seal()

@@ -65,11 +65,13 @@ class Api:
                 if principal.key_id == key_id:
                     del self.keys[digest]
 
-    def owner(self, object_id: str) -> str | None:
+    def owner(self, object_id: str, db: Database | None = None) -> str | None:
+        """The party that owns the object (kept for lines and parties, whose owner never
+        changes); ``db``: a read already open on this thread (``one_read``), to read it in."""
         found = self.owners.get(object_id)
         if found is not None:
             return found
-        found = creditline.owner_of(self.db, object_id)
+        found = creditline.owner_of(db or self.db, object_id)
         if found is not None and object_id.startswith(("line_", "mer_", "con_")):
             with self.lock:
                 if len(self.owners) >= MAX_OWNERS:

@@ -48,11 +48,13 @@ def plans_section(db: creditline.Database, line: dict[str, Any]) -> list[dict[st
     return list(creditline.list_installments(db, str(line["id"])).body["plans"])
 
 
-def _may_see(request: Request, who: Principal, line_id: str) -> bool:
+def _may_see(
+    request: Request, who: Principal, line_id: str, db: creditline.Database | None
+) -> bool:
     """An operator reads any line; a holder only its own (the API's rule, ``Caller.own``)."""
     if who.party_id is None:
         return who.may("read")
-    return bool(request.app.state.api.owner(line_id) == who.party_id)
+    return bool(request.app.state.api.owner(line_id, db) == who.party_id)
 
 
 def tick(amount: Decimal) -> str:
@@ -66,12 +68,13 @@ def line_page(
     line_id: LineId,
     orders_after: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    who = _visitor_of(request, line_id)
-    if isinstance(who, Response):
-        return who
     # Every section from one read-only transaction: one snapshot (the balances, the orders and
-    # the chart agree with each other) and one BEGIN instead of ten.
+    # the chart agree with each other) and one BEGIN instead of eleven; the visitor's check
+    # first, in the same read.
     with creditline.one_read(request.app.state.api.db) as db:
+        who = _visitor_of(request, line_id, db)
+        if isinstance(who, Response):
+            return who
         try:
             line = creditline.show_line(db, line_id).body
         except NotFound:
@@ -123,13 +126,15 @@ def visible_line(request: Request, line_id: str) -> dict[str, Any] | Response:
 _visible_line = visible_line
 
 
-def _visitor_of(request: Request, line_id: str) -> Principal | Response:
-    """Who may see the line (read before any of its reads: the visitor's own lookup is a
-    transaction of its), or the page to answer instead: sign in, or not found."""
-    who = visitor(request)
+def _visitor_of(
+    request: Request, line_id: str, db: creditline.Database | None = None
+) -> Principal | Response:
+    """Who may see the line (checked before any of its reads; ``db``: the page's own read, for
+    the visitor's lookup), or the page to answer instead: sign in, or not found."""
+    who = visitor(request, db)
     if who is None:
         return to_signin(request)
-    if not _may_see(request, who, line_id):
+    if not _may_see(request, who, line_id, db):
         return _not_found(request)
     return who
 

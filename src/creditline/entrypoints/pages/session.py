@@ -72,8 +72,9 @@ def sign_out(request: Request) -> None:
     request.session.clear()
 
 
-def visitor(request: Request) -> Principal | None:
-    """Who is signed in, or None (no session, an expired one, or an operator gone)."""
+def visitor(request: Request, db: creditline.Database | None = None) -> Principal | None:
+    """Who is signed in, or None (no session, an expired one, or an operator gone). ``db``:
+    the page's own read (``one_read``), so the check costs no transaction of its own."""
     who = request.session.get("who")
     at = request.session.get("at")
     if not isinstance(who, dict) or not isinstance(at, (int, float)):
@@ -81,7 +82,7 @@ def visitor(request: Request) -> Principal | None:
     if time.time() - at > SESSION_SECONDS:
         request.session.clear()
         return None
-    db = request.app.state.api.db
+    db = db or request.app.state.api.db
     try:
         if who.get("party") and who.get("pw"):  # while its password is the one signed in with
             return creditline.holder_of_password(db, str(who["party"]), str(who["pw"]))

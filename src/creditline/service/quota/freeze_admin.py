@@ -185,7 +185,7 @@ def list_freezes(db: Database, line_id: str) -> Answer:
             item = freeze_json(f)
             item["in_force"] = f.in_force(now)
             item["lifts_zh"], item["lifts_en"] = freeze_hint(f)  # what lifts it
-            item.update(uow.freezes.freeze_history(f.id))
+            item.update(uow.freezes.freeze_history(line_id, f.id))
             items.append(item)
         return Answer({"line": line_id, "freezes": items})
 

@@ -104,7 +104,7 @@ def _freezes(
 ) -> list[dict[str, Any]]:
     out = []
     for f in uow.freezes.freezes_of(line_id, active_only=False):
-        closed = uow.freezes.freeze_history(f.id)["closed_at"]
+        closed = uow.freezes.freeze_history(line_id, f.id)["closed_at"]
         closed_at = datetime.fromisoformat(closed) if closed else None
         ended = freeze_end(f, closed_at, now)
         span = freeze_days(f.starts_at, ended, first, last)

@@ -206,8 +206,8 @@ class FreezeRepo(Protocol):
     def get_freeze(self, line_id: str, freeze_id: str) -> Freeze:
         """One freeze of the line (NotFound if none)."""
 
-    def freeze_history(self, freeze_id: str) -> dict[str, Any]:
-        """A freeze as stored, with who ended it and why."""
+    def freeze_history(self, line_id: str, freeze_id: str) -> dict[str, Any]:
+        """A freeze of the line as stored, with who ended it and why."""
 
     def due_freezes(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(line, freeze) of temporary freezes past their end."""

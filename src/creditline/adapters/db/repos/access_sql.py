@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from creditline.adapters.db import tables as t
@@ -22,6 +22,10 @@ def _key(r: Any) -> ApiKey:
 
 def _operator(r: Any) -> Operator:
     return Operator(r.name, Role(r.role), r.created_at)
+
+
+#: A key by its id (each page's visitor check), built once.
+_KEY_BY_ID = select(t.api_keys).where(t.api_keys.c.id == bindparam("key_id"))
 
 
 class SqlAccess(SqlRepo):
@@ -73,7 +77,7 @@ class SqlAccess(SqlRepo):
         return None if r is None else _key(r)
 
     def key_by_id(self, key_id: str) -> ApiKey | None:
-        r = self._exec(select(t.api_keys).where(t.api_keys.c.id == key_id)).first()
+        r = self._exec(_KEY_BY_ID, {"key_id": key_id}).first()
         return None if r is None else _key(r)
 
     def api_keys(self) -> list[ApiKey]:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
@@ -24,6 +24,13 @@ _SPLIT = and_(_ft.c.movement == Movement.SPLIT.value, _ft.c.debit_account == Acc
 _REFUND = and_(
     _ft.c.movement == Movement.RETURN.value,
     _ft.c.debit_account.in_([Account.MERCHANT_BALANCE.value, Account.RECEIVABLE.value]),
+)
+
+#: A line's open alerts (every line answer's), built once.
+_OPEN_ALERTS = (
+    select(_a)
+    .where(_a.c.line_id == bindparam("line_id"), _a.c.closed_at.is_(None))
+    .order_by(_a.c.opened_at, _a.c.id)
 )
 
 
@@ -47,12 +54,7 @@ class SqlAlerts(SqlRepo):
     """The ``alerts`` port on SQL."""
 
     def open_alerts(self, line_id: str) -> list[StoredAlert]:
-        rows = self._exec(
-            select(_a)
-            .where(_a.c.line_id == line_id, _a.c.closed_at.is_(None))
-            .order_by(_a.c.opened_at, _a.c.id)
-        )
-        return [_alert(r) for r in rows]
+        return [_alert(r) for r in self._exec(_OPEN_ALERTS, {"line_id": line_id})]
 
     def alerts(self, line_id: str, limit: int) -> list[StoredAlert]:
         rows = self._exec(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
@@ -17,6 +18,10 @@ from creditline.domain.money import Money
 
 _a = t.appeals
 _s = t.appeal_steps
+#: A line's appeal under review (each diagnosis asks), built once.
+_OPEN_APPEAL = select(_a).where(
+    _a.c.line_id == bindparam("line_id"), _a.c.status == AppealStatus.SUBMITTED.value
+)
 
 
 def _json(value: Any) -> str:
@@ -48,9 +53,7 @@ class SqlAppeals(SqlRepo):
         return _appeal(row)
 
     def open_appeal(self, line_id: str) -> Appeal | None:
-        row = self._exec(
-            select(_a).where(_a.c.line_id == line_id, _a.c.status == AppealStatus.SUBMITTED.value)
-        ).first()
+        row = self._exec(_OPEN_APPEAL, {"line_id": line_id}).first()
         return None if row is None else _appeal(row)
 
     def record_decision(self, appeal: Appeal) -> None:
@@ -115,15 +118,27 @@ class SqlAppeals(SqlRepo):
         status: AppealStatus | None,
         limit: int,
     ) -> list[Appeal]:
-        query = select(_a)
-        if line_id is not None:
-            query = query.where(_a.c.line_id == line_id)
-        if party_id is not None:
-            query = query.where(_a.c.party_id == party_id)
-        if status is not None:
-            query = query.where(_a.c.status == status.value)
-        rows = self._exec(query.order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(limit))
-        return [_appeal(r) for r in rows]
+        query = _appeals(line_id is not None, party_id is not None, status is not None)
+        params = {
+            "line_id": line_id,
+            "party_id": party_id,
+            "status": None if status is None else status.value,
+            "limit": limit,
+        }
+        return [_appeal(r) for r in self._exec(query, params)]
+
+
+@cache
+def _appeals(by_line: bool, by_party: bool, by_status: bool) -> Select[Any]:
+    """Appeals, newest first, filtered by what is given (built once per shape)."""
+    query = select(_a)
+    if by_line:
+        query = query.where(_a.c.line_id == bindparam("line_id"))
+    if by_party:
+        query = query.where(_a.c.party_id == bindparam("party_id"))
+    if by_status:
+        query = query.where(_a.c.status == bindparam("status"))
+    return query.order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(bindparam("limit"))
 
 
 def _appeal(row: Any) -> Appeal:

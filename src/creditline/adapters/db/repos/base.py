@@ -40,9 +40,10 @@ class SqlSession:
         self.db = db
         self.now: datetime | None = None
         self._cursor: hp.Cursor | None = None
-        #: In a snapshot (a read that sees one moment and writes nothing), each line read
-        #: once: a page's sections each read the line, and it cannot change under them.
-        self.lines_seen: dict[str, Any] | None = None
+        #: In a snapshot (a read that sees one moment and writes nothing), what was read once
+        #: and cannot change under it, by (kind, key...): a page's sections each read the
+        #: line, two of them its freezes.
+        self.seen: dict[tuple[str, ...], Any] | None = None
         #: The last head of each book (kind, id) this transaction moved, signed at commit.
         self.moved: dict[tuple[str, str], Head] = {}
         #: Each line's balances at the end of each day this transaction moved it (written at

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
@@ -25,6 +25,18 @@ from creditline.domain.quota.incidents import (
 _i = t.incidents
 _il = t.incident_lines
 _tq = t.temporary_quotas
+# The quota page's reads, built once with bound parameters.
+_TEMPORARIES_OF = (
+    select(_tq)
+    .where(_tq.c.line_id == bindparam("line_id"))
+    .order_by(_tq.c.starts_at.desc(), _tq.c.id.desc())
+)
+_OPEN_INCIDENTS_OF = (
+    select(_i)
+    .join(_il, _il.c.incident_id == _i.c.id)
+    .where(_il.c.line_id == bindparam("line_id"), _i.c.status == IncidentStatus.OPEN.value)
+    .order_by(_i.c.opened_at, _i.c.id)
+)
 
 
 def _incident(r: Any, lines: Iterable[IncidentLine]) -> Incident:
@@ -128,15 +140,7 @@ class SqlIncidents(SqlRepo):
         )
 
     def open_incidents_of(self, line_id: str) -> list[Incident]:
-        rows = list(
-            self._exec(
-                select(_i)
-                .join(_il, _il.c.incident_id == _i.c.id)
-                .where(_il.c.line_id == line_id, _i.c.status == IncidentStatus.OPEN.value)
-                .order_by(_i.c.opened_at, _i.c.id)
-            )
-        )
-        return self._with_lines(rows)
+        return self._with_lines(list(self._exec(_OPEN_INCIDENTS_OF, {"line_id": line_id})))
 
     def insert_temporary(self, quota: TemporaryQuota) -> None:
         self._exec(
@@ -159,11 +163,7 @@ class SqlIncidents(SqlRepo):
         )
 
     def temporaries_of(self, line_id: str) -> list[TemporaryQuota]:
-        rows = self._exec(
-            select(_tq)
-            .where(_tq.c.line_id == line_id)
-            .order_by(_tq.c.starts_at.desc(), _tq.c.id.desc())
-        )
+        rows = self._exec(_TEMPORARIES_OF, {"line_id": line_id})
         return [_temporary(r) for r in rows]
 
     def end_temporary(

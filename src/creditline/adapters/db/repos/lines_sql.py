@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,20 +31,47 @@ from creditline.service.quota.quota_ports import LockedLine
 
 _BALANCES = slice(5, 5 + len(hp.LINE_COLUMNS))
 
-# A line's day-end balances (the quota page's chart), built once with bound parameters: the
-# last day before the window, then the days within it; each row with its line's currency.
+# A line's day-end balances (the quota page's chart), built once with bound parameters, in one
+# statement: the days within the window, from the last day before it when there is one (two
+# index seeks); each row with its line's currency.
 _d = t.line_day_ends.c
-_DAY_ENDS = select(t.line_day_ends, t.lines.c.currency).join(t.lines, t.lines.c.id == _d.line_id)
 _DAY_BEFORE = (
-    _DAY_ENDS.where(_d.line_id == bindparam("line_id"), _d.day < bindparam("first"))
-    .order_by(_d.day.desc())
-    .limit(1)
+    select(sa.func.max(_d.day))
+    .where(_d.line_id == bindparam("line_id"), _d.day < bindparam("first"))
+    .scalar_subquery()
 )
-_DAYS_WITHIN = _DAY_ENDS.where(
-    _d.line_id == bindparam("line_id"),
-    _d.day >= bindparam("first"),
-    _d.day <= bindparam("last"),
-).order_by(_d.day)
+_DAY_ENDS = (
+    select(t.line_day_ends, t.lines.c.currency)
+    .join(t.lines, t.lines.c.id == _d.line_id)
+    .where(
+        _d.line_id == bindparam("line_id"),
+        _d.day >= sa.func.coalesce(_DAY_BEFORE, bindparam("first")),
+        _d.day <= bindparam("last"),
+    )
+    .order_by(_d.day)
+)
+
+# Statements the pages read often, built once with bound parameters: building a select of a
+# wide table costs more than running it (about 0.45 ms against 0.35 ms on PostgreSQL).
+_lc = t.limit_changes
+_LIMIT_CHANGES = (
+    select(_lc)
+    .where(_lc.c.line_id == bindparam("line_id"))
+    .order_by(_lc.c.n.desc())
+    .limit(bindparam("limit"))
+)
+
+
+@cache
+def _limit_requests(*, by_line: bool, by_status: bool) -> sa.Select[Any]:
+    """Limit requests, newest first, of a line, in a status, both or neither."""
+    lr = t.limit_requests
+    query = select(lr)
+    if by_line:
+        query = query.where(lr.c.line_id == bindparam("line_id"))
+    if by_status:
+        query = query.where(lr.c.status == bindparam("status"))
+    return query.order_by(lr.c.created_at.desc(), lr.c.id).limit(bindparam("limit"))
 
 
 def _line(row: Any, line_id: str) -> LockedLine:
@@ -134,12 +162,12 @@ class SqlLines(SqlBook):
         return locked
 
     def read_line(self, line_id: str) -> LockedLine:
-        seen = self.session.lines_seen
+        seen = self.session.seen
         if seen is None:
             return self._read(hp.READ_LINE, line_id, None)
-        found: LockedLine | None = seen.get(line_id)
+        found: LockedLine | None = seen.get(("line", line_id))
         if found is None:
-            found = seen[line_id] = self._read(hp.READ_LINE, line_id, None)
+            found = seen[("line", line_id)] = self._read(hp.READ_LINE, line_id, None)
         return found
 
     def _read(
@@ -172,7 +200,7 @@ class SqlLines(SqlBook):
 
     def day_ends(self, line_id: str, first: date, last: date) -> list[tuple[date, Balances]]:
         params = {"line_id": line_id, "first": first, "last": last}
-        rows = [*self._exec(_DAY_BEFORE, params), *self._exec(_DAYS_WITHIN, params)]
+        rows = self._exec(_DAY_ENDS, params)
         return [
             (
                 r.day,
@@ -264,10 +292,7 @@ class SqlLines(SqlBook):
 
     def limit_changes(self, line_id: str, *, limit: int = 100) -> list[LimitChange]:
         """The line's limit changes, newest first."""
-        lc = t.limit_changes
-        rows = self._exec(
-            select(lc).where(lc.c.line_id == line_id).order_by(lc.c.n.desc()).limit(limit)
-        )
+        rows = self._exec(_LIMIT_CHANGES, {"line_id": line_id, "limit": limit})
         return [_limit_change(r) for r in rows]
 
     # -- increase requests (提额申请) --------------------------------------------------------
@@ -312,13 +337,8 @@ class SqlLines(SqlBook):
         self, *, line_id: str | None = None, status: str | None = None, limit: int = 100
     ) -> list[LimitRequest]:
         """Requests, newest first (all lines when ``line_id`` is None: the operators' queue)."""
-        lr = t.limit_requests
-        query = select(lr)
-        if line_id is not None:
-            query = query.where(lr.c.line_id == line_id)
-        if status is not None:
-            query = query.where(lr.c.status == status)
-        rows = self._exec(query.order_by(lr.c.created_at.desc(), lr.c.id).limit(limit))
+        query = _limit_requests(by_line=line_id is not None, by_status=status is not None)
+        rows = self._exec(query, {"line_id": line_id, "status": status, "limit": limit})
         return [_limit_request(r) for r in rows]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
@@ -14,6 +14,15 @@ from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
 from creditline.domain.settlement.orders import Dunning, Order, OrderState
 from creditline.domain.settlement.splits import Share, SplitRule, Supplier, SupplierTier
+
+#: A merchant's suppliers, and its split rule now (each spend's diagnosis reads both), built once.
+_SUPPLIERS_OF = select(t.suppliers).where(t.suppliers.c.merchant_id == bindparam("merchant_id"))
+_SPLIT_RULE = (
+    select(t.split_rules)
+    .where(t.split_rules.c.merchant_id == bindparam("merchant_id"))
+    .order_by(t.split_rules.c.version.desc())
+    .limit(1)
+)
 
 
 def _order_row(o: Order) -> dict[str, Any]:
@@ -128,7 +137,7 @@ class SqlOrders(SqlRepo):
         )
 
     def suppliers_of(self, merchant_id: str) -> dict[str, Supplier]:
-        rows = self._exec(select(t.suppliers).where(t.suppliers.c.merchant_id == merchant_id))
+        rows = self._exec(_SUPPLIERS_OF, {"merchant_id": merchant_id})
         return {
             r.id: Supplier(r.id, r.merchant_id, r.name, SupplierTier(r.tier), r.account)
             for r in rows
@@ -151,12 +160,7 @@ class SqlOrders(SqlRepo):
         return version
 
     def split_rule(self, merchant_id: str) -> SplitRule | None:
-        row = self._exec(
-            select(t.split_rules)
-            .where(t.split_rules.c.merchant_id == merchant_id)
-            .order_by(t.split_rules.c.version.desc())
-            .limit(1)
-        ).first()
+        row = self._exec(_SPLIT_RULE, {"merchant_id": merchant_id}).first()
         if row is None:
             return None
         return SplitRule.from_text(row.version, row.rule)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from creditline.adapters.db import tables as t
 from creditline.adapters.db.repos.base import SqlRepo
@@ -15,6 +15,37 @@ from creditline.domain.quota.documents import Document, DocumentType
 from creditline.domain.quota.freezes import Freeze, FreezeReason, FreezeStatus
 from creditline.domain.quota.parties import Party, PartyKind
 from creditline.domain.workdays import iso_local
+
+#: A line's freezes, oldest first (a snapshot's one read of them).
+_FREEZES_OF = (
+    select(t.freezes)
+    .where(t.freezes.c.line_id == bindparam("line_id"))
+    .order_by(t.freezes.c.starts_at, t.freezes.c.id)
+)
+
+#: A party with the count of its open violations, in one statement.
+_PARTY = select(
+    t.parties,
+    select(func.count())
+    .select_from(t.violations)
+    .where(t.violations.c.party_id == bindparam("party_id"), t.violations.c.closed_at.is_(None))
+    .scalar_subquery()
+    .label("open_violations"),
+).where(t.parties.c.id == bindparam("party_id"))
+_DOCUMENTS_OF = (
+    select(t.documents)
+    .where(t.documents.c.party_id == bindparam("party_id"))
+    .order_by(t.documents.c.submitted_on, t.documents.c.id)
+)
+
+
+def _history(row: Any) -> dict[str, Any]:
+    """A freeze row's history: when it was made and closed, and the note it was closed with."""
+    return {
+        "created_at": iso_local(row.created_at),
+        "closed_at": iso_local(row.closed_at) if row.closed_at else None,
+        "close_note": row.close_note,
+    }
 
 
 def _freeze(r: Any) -> Freeze:
@@ -66,6 +97,16 @@ class SqlFreezes(SqlRepo):
         self._bump_freezes(line_id, -1, now)
 
     def freezes_of(self, line_id: str, *, active_only: bool) -> list[Freeze]:
+        seen = self.session.seen
+        if seen is not None:  # a snapshot: the line's freezes read once, with their history
+            found = seen.get(("freezes", line_id))
+            if found is None:
+                rows = list(self._exec(_FREEZES_OF, {"line_id": line_id}))
+                found = seen[("freezes", line_id)] = [_freeze(r) for r in rows]
+                seen.update({("freeze_history", line_id, r.id): _history(r) for r in rows})
+            if active_only:
+                return [f for f in found if f.status is FreezeStatus.ACTIVE]
+            return list(found)
         query = select(t.freezes).where(t.freezes.c.line_id == line_id)
         if active_only:
             query = query.where(t.freezes.c.status == FreezeStatus.ACTIVE.value)
@@ -80,17 +121,17 @@ class SqlFreezes(SqlRepo):
             raise NotFound("freeze", f"freeze: no such freeze {freeze_id!r}")
         return _freeze(row)
 
-    def freeze_history(self, freeze_id: str) -> dict[str, Any]:
+    def freeze_history(self, line_id: str, freeze_id: str) -> dict[str, Any]:
+        seen = self.session.seen
+        found = None if seen is None else seen.get(("freeze_history", line_id, freeze_id))
+        if found is not None:
+            return dict(found)
         row = self._exec(
             select(t.freezes.c.created_at, t.freezes.c.closed_at, t.freezes.c.close_note).where(
-                t.freezes.c.id == freeze_id
+                t.freezes.c.line_id == line_id, t.freezes.c.id == freeze_id
             )
         ).one()
-        return {
-            "created_at": iso_local(row.created_at),
-            "closed_at": iso_local(row.closed_at) if row.closed_at else None,
-            "close_note": row.close_note,
-        }
+        return _history(row)
 
     def due_freezes(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         rows = self._exec(
@@ -130,14 +171,10 @@ class SqlParties(SqlRepo):
         )
 
     def get_party(self, party_id: str) -> Party:
-        row = self._exec(select(t.parties).where(t.parties.c.id == party_id)).first()
+        row = self._exec(_PARTY, {"party_id": party_id}).first()
         if row is None:
             raise NotFound("party", f"party: no such party {party_id!r}")
-        open_count = self._exec(
-            select(func.count())
-            .select_from(t.violations)
-            .where(t.violations.c.party_id == party_id, t.violations.c.closed_at.is_(None))
-        ).scalar_one()
+        open_count = row.open_violations
         return Party(
             id=row.id,
             kind=PartyKind(row.kind),
@@ -196,11 +233,7 @@ class SqlParties(SqlRepo):
         )
 
     def documents_of(self, party_id: str) -> list[Document]:
-        rows = self._exec(
-            select(t.documents)
-            .where(t.documents.c.party_id == party_id)
-            .order_by(t.documents.c.submitted_on, t.documents.c.id)
-        )
+        rows = self._exec(_DOCUMENTS_OF, {"party_id": party_id})
         return [
             Document(r.id, r.party_id, DocumentType(r.type), r.submitted_on, r.expires_on)
             for r in rows

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, insert, select, update
+from sqlalchemy import Row, and_, bindparam, exists, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
@@ -55,6 +55,14 @@ INSERT_OUTCOME = hp.Statement(
     "SELECT :line_id, coalesce(max(n), 0) + 1, :id, 'default', :party_id, :review_id, "
     ":decision, :from_limit, :to_limit, :base_limit, :pending, :currency, :reasons, :facts, "
     ":change_id, :policy_version, :created_at FROM review_outcomes WHERE line_id = :of_line"
+)
+
+#: A line's review outcomes, newest first (the quota page's), built once.
+_OUTCOMES_OF_LINE = (
+    select(_ro)
+    .where(_ro.c.line_id == bindparam("line_id"))
+    .order_by(_ro.c.n.desc())
+    .limit(bindparam("limit"))
 )
 
 
@@ -182,9 +190,7 @@ class SqlReviews(SqlRepo):
         cur.write(INSERT_OUTCOME, [row], expect=1)
 
     def outcomes_of_line(self, line_id: str, *, limit: int) -> list[ReviewOutcome]:
-        rows = self._exec(
-            select(_ro).where(_ro.c.line_id == line_id).order_by(_ro.c.n.desc()).limit(limit)
-        )
+        rows = self._exec(_OUTCOMES_OF_LINE, {"line_id": line_id, "limit": limit})
         return [_outcome(r) for r in rows]
 
     def outcomes_of_run(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import spend_history_sql as sh
@@ -82,6 +82,19 @@ def _decision(r: Any) -> Decision:
 #: How much later than the read ahead (``SqlLines.lock_line``) a spend's own clock may read
 #: for the features read ahead to stand: the windows (1 h to 30 d) move by at most this.
 AHEAD_SLACK = timedelta(seconds=1)
+
+_rd = t.risk_decisions
+#: A party's last declines (each diagnosis asks), built once with bound parameters.
+_RECENT_DECLINES = (
+    select(_rd)
+    .where(
+        _rd.c.party_id == bindparam("party_id"),
+        _rd.c.id >= bindparam("floor"),
+        (_rd.c.outcome == Outcome.DECLINE.value) | (_rd.c.review == Review.DECLINED.value),
+    )
+    .order_by(_rd.c.id.desc())
+    .limit(5)
+)
 
 
 class SqlRisk(SqlRepo):
@@ -331,17 +344,7 @@ class SqlRisk(SqlRepo):
 
     def recent_declines(self, party_id: str, floor: str) -> list[Decision]:
         """Declines of a party from the decision id ``floor`` on (ids sort by time)."""
-        d = t.risk_decisions
-        rows = self._exec(
-            select(d)
-            .where(
-                d.c.party_id == party_id,
-                d.c.id >= floor,
-                (d.c.outcome == Outcome.DECLINE.value) | (d.c.review == Review.DECLINED.value),
-            )
-            .order_by(d.c.id.desc())
-            .limit(5)
-        )
+        rows = self._exec(_RECENT_DECLINES, {"party_id": party_id, "floor": floor})
         return [_decision(r) for r in rows]
 
     def decide(

@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from creditline.domain.ledger import FUNDS_BOOK, LINE_BOOK, Account, Book
 
 _NAMED = re.compile(r"(?<!:):([a-z_]+)")
+
+
+class SqlText(Protocol):
+    """Anything with its SQL text per dialect (a ``Statement``, a compiled ``FastSelect``)."""
+
+    def text(self, dialect: str) -> str: ...
 
 
 class Statement:
@@ -110,7 +116,7 @@ class Cursor:
 
     def execute(
         self,
-        statement: Statement,
+        statement: Statement | SqlText,
         params: dict[str, Any],
         *,
         ahead: tuple[Statement, dict[str, Any]] | None = None,

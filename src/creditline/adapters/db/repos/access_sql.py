@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.access.roles import Role
 from creditline.domain.errors import InvalidInput, NotFound
@@ -25,7 +26,7 @@ def _operator(r: Any) -> Operator:
 
 
 #: A key by its id (each page's visitor check), built once.
-_KEY_BY_ID = select(t.api_keys).where(t.api_keys.c.id == bindparam("key_id"))
+_KEY_BY_ID = FastSelect(select(t.api_keys).where(t.api_keys.c.id == bindparam("key_id")))
 
 
 class SqlAccess(SqlRepo):

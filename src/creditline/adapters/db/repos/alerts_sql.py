@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.ledger import Account, Movement
 from creditline.domain.money import Money
@@ -27,7 +28,7 @@ _REFUND = and_(
 )
 
 #: A line's open alerts (every line answer's), built once.
-_OPEN_ALERTS = (
+_OPEN_ALERTS = FastSelect(
     select(_a)
     .where(_a.c.line_id == bindparam("line_id"), _a.c.closed_at.is_(None))
     .order_by(_a.c.opened_at, _a.c.id)

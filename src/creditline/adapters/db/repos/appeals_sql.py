@@ -8,9 +8,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.credit.appeal_rules import Appeal, AppealOutcome, AppealStatus, AppealStep
 from creditline.domain.errors import Conflict, NotFound
@@ -19,8 +20,10 @@ from creditline.domain.money import Money
 _a = t.appeals
 _s = t.appeal_steps
 #: A line's appeal under review (each diagnosis asks), built once.
-_OPEN_APPEAL = select(_a).where(
-    _a.c.line_id == bindparam("line_id"), _a.c.status == AppealStatus.SUBMITTED.value
+_OPEN_APPEAL = FastSelect(
+    select(_a).where(
+        _a.c.line_id == bindparam("line_id"), _a.c.status == AppealStatus.SUBMITTED.value
+    )
 )
 
 
@@ -129,7 +132,7 @@ class SqlAppeals(SqlRepo):
 
 
 @cache
-def _appeals(by_line: bool, by_party: bool, by_status: bool) -> Select[Any]:
+def _appeals(by_line: bool, by_party: bool, by_status: bool) -> FastSelect:
     """Appeals, newest first, filtered by what is given (built once per shape)."""
     query = select(_a)
     if by_line:
@@ -138,7 +141,9 @@ def _appeals(by_line: bool, by_party: bool, by_status: bool) -> Select[Any]:
         query = query.where(_a.c.party_id == bindparam("party_id"))
     if by_status:
         query = query.where(_a.c.status == bindparam("status"))
-    return query.order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(bindparam("limit"))
+    return FastSelect(
+        query.order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(bindparam("limit"))
+    )
 
 
 def _appeal(row: Any) -> Appeal:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import Connection, select
 
 from creditline.adapters.db import hotpath as hp
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.domain.checkpoints import Checkpoint, sign_head
 from creditline.domain.errors import InvariantViolation
 from creditline.domain.ledger import (
@@ -54,6 +55,8 @@ class SqlSession:
         self.features_ahead: tuple[tuple[str | None, str], datetime, Any] | None = None
 
     def execute(self, statement: Any, params: Any = None) -> Any:
+        if isinstance(statement, FastSelect):  # on the driver cursor, after pending writes
+            return statement.run(self.cursor, self.conn.dialect, params or {})
         if self._cursor is not None:
             self._cursor.flush()
         return self.conn.execute(statement, params)

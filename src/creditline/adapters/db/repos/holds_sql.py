@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, selec
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.ledger_trail import OccupancyRecord
@@ -27,7 +28,7 @@ _AUTHORIZED = HoldStatus.AUTHORIZED.value
 # each call (coercing every comparison) cost more than running it (the quota page and ``why``
 # make these on every answer).
 _h, _o, _l = t.holds.c, t.occupancies.c, t.lines.c
-_OPEN_HOLDS = (
+_OPEN_HOLDS = FastSelect(
     select(_h.id, _h.amount, _h.currency, _h.order_id, _h.expires_at, _h.created_at)
     # the literal inline: a generic plan of a prepared statement could not match the partial
     # index ``ix_holds_open_line`` to a parameter
@@ -39,18 +40,22 @@ _OCCUPANCIES = (  # occupancy is in its line's currency, which only the line row
     .join(t.lines, _l.id == _o.line_id)
     .order_by(_o.captured_at, _o.id)
 )
-_OPEN_PAGE = _OCCUPANCIES.where(_o.line_id == bindparam("line_id"), _o.outstanding > 0).limit(
-    bindparam("limit")
+_OPEN_PAGE = FastSelect(
+    _OCCUPANCIES.where(_o.line_id == bindparam("line_id"), _o.outstanding > 0).limit(
+        bindparam("limit")
+    )
 )
-_SUMMARY = select(  # the overdue are the oldest: a seek of the open index up to the cutoff
-    func.count(),
-    func.coalesce(func.sum(_o.outstanding), 0),
-    select(_l.open_orders).where(_l.id == bindparam("line_id")).scalar_subquery(),
-    select(_l.currency).where(_l.id == bindparam("line_id")).scalar_subquery(),
-).where(
-    _o.line_id == bindparam("line_id"),
-    _o.outstanding > 0,
-    _o.captured_at < bindparam("cutoff", type_=_o.captured_at.type),
+_SUMMARY = FastSelect(
+    select(  # the overdue are the oldest: a seek of the open index up to the cutoff
+        func.count(),
+        func.coalesce(func.sum(_o.outstanding), 0),
+        select(_l.open_orders).where(_l.id == bindparam("line_id")).scalar_subquery(),
+        select(_l.currency).where(_l.id == bindparam("line_id")).scalar_subquery(),
+    ).where(
+        _o.line_id == bindparam("line_id"),
+        _o.outstanding > 0,
+        _o.captured_at < bindparam("cutoff", type_=_o.captured_at.type),
+    )
 )
 
 

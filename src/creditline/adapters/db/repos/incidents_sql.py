@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
@@ -26,12 +27,12 @@ _i = t.incidents
 _il = t.incident_lines
 _tq = t.temporary_quotas
 # The quota page's reads, built once with bound parameters.
-_TEMPORARIES_OF = (
+_TEMPORARIES_OF = FastSelect(
     select(_tq)
     .where(_tq.c.line_id == bindparam("line_id"))
     .order_by(_tq.c.starts_at.desc(), _tq.c.id.desc())
 )
-_OPEN_INCIDENTS_OF = (
+_OPEN_INCIDENTS_OF = FastSelect(
     select(_i)
     .join(_il, _il.c.incident_id == _i.c.id)
     .where(_il.c.line_id == bindparam("line_id"), _i.c.status == IncidentStatus.OPEN.value)

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import spend_history_sql as sh
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlBook, stored_response
 from creditline.domain.errors import NotFound
 from creditline.domain.ledger import GENESIS_HASH, LINE_BOOK, Balances, PostedTransfer
@@ -40,7 +41,7 @@ _DAY_BEFORE = (
     .where(_d.line_id == bindparam("line_id"), _d.day < bindparam("first"))
     .scalar_subquery()
 )
-_DAY_ENDS = (
+_DAY_ENDS = FastSelect(
     select(t.line_day_ends, t.lines.c.currency)
     .join(t.lines, t.lines.c.id == _d.line_id)
     .where(
@@ -54,7 +55,7 @@ _DAY_ENDS = (
 # Statements the pages read often, built once with bound parameters: building a select of a
 # wide table costs more than running it (about 0.45 ms against 0.35 ms on PostgreSQL).
 _lc = t.limit_changes
-_LIMIT_CHANGES = (
+_LIMIT_CHANGES = FastSelect(
     select(_lc)
     .where(_lc.c.line_id == bindparam("line_id"))
     .order_by(_lc.c.n.desc())
@@ -63,7 +64,7 @@ _LIMIT_CHANGES = (
 
 
 @cache
-def _limit_requests(*, by_line: bool, by_status: bool) -> sa.Select[Any]:
+def _limit_requests(by_line: bool, by_status: bool) -> FastSelect:
     """Limit requests, newest first, of a line, in a status, both or neither."""
     lr = t.limit_requests
     query = select(lr)
@@ -71,7 +72,7 @@ def _limit_requests(*, by_line: bool, by_status: bool) -> sa.Select[Any]:
         query = query.where(lr.c.line_id == bindparam("line_id"))
     if by_status:
         query = query.where(lr.c.status == bindparam("status"))
-    return query.order_by(lr.c.created_at.desc(), lr.c.id).limit(bindparam("limit"))
+    return FastSelect(query.order_by(lr.c.created_at.desc(), lr.c.id).limit(bindparam("limit")))
 
 
 def _line(row: Any, line_id: str) -> LockedLine:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
@@ -16,8 +17,10 @@ from creditline.domain.settlement.orders import Dunning, Order, OrderState
 from creditline.domain.settlement.splits import Share, SplitRule, Supplier, SupplierTier
 
 #: A merchant's suppliers, and its split rule now (each spend's diagnosis reads both), built once.
-_SUPPLIERS_OF = select(t.suppliers).where(t.suppliers.c.merchant_id == bindparam("merchant_id"))
-_SPLIT_RULE = (
+_SUPPLIERS_OF = FastSelect(
+    select(t.suppliers).where(t.suppliers.c.merchant_id == bindparam("merchant_id"))
+)
+_SPLIT_RULE = FastSelect(
     select(t.split_rules)
     .where(t.split_rules.c.merchant_id == bindparam("merchant_id"))
     .order_by(t.split_rules.c.version.desc())

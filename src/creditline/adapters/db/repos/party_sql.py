@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
@@ -17,22 +18,24 @@ from creditline.domain.quota.parties import Party, PartyKind
 from creditline.domain.workdays import iso_local
 
 #: A line's freezes, oldest first (a snapshot's one read of them).
-_FREEZES_OF = (
+_FREEZES_OF = FastSelect(
     select(t.freezes)
     .where(t.freezes.c.line_id == bindparam("line_id"))
     .order_by(t.freezes.c.starts_at, t.freezes.c.id)
 )
 
 #: A party with the count of its open violations, in one statement.
-_PARTY = select(
-    t.parties,
-    select(func.count())
-    .select_from(t.violations)
-    .where(t.violations.c.party_id == bindparam("party_id"), t.violations.c.closed_at.is_(None))
-    .scalar_subquery()
-    .label("open_violations"),
-).where(t.parties.c.id == bindparam("party_id"))
-_DOCUMENTS_OF = (
+_PARTY = FastSelect(
+    select(
+        t.parties,
+        select(func.count())
+        .select_from(t.violations)
+        .where(t.violations.c.party_id == bindparam("party_id"), t.violations.c.closed_at.is_(None))
+        .scalar_subquery()
+        .label("open_violations"),
+    ).where(t.parties.c.id == bindparam("party_id"))
+)
+_DOCUMENTS_OF = FastSelect(
     select(t.documents)
     .where(t.documents.c.party_id == bindparam("party_id"))
     .order_by(t.documents.c.submitted_on, t.documents.c.id)

@@ -14,6 +14,7 @@ from sqlalchemy import Row, and_, bindparam, exists, insert, select, update
 
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.domain.errors import NotFound
 from creditline.domain.money import Money
@@ -58,7 +59,7 @@ INSERT_OUTCOME = hp.Statement(
 )
 
 #: A line's review outcomes, newest first (the quota page's), built once.
-_OUTCOMES_OF_LINE = (
+_OUTCOMES_OF_LINE = FastSelect(
     select(_ro)
     .where(_ro.c.line_id == bindparam("line_id"))
     .order_by(_ro.c.n.desc())

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from creditline.adapters.db import hotpath as hp
 from creditline.adapters.db import spend_history_sql as sh
 from creditline.adapters.db import tables as t
+from creditline.adapters.db.fast_select import FastSelect
 from creditline.adapters.db.repos.base import SqlRepo
 from creditline.adapters.db.schema_risk import CUMULATIVE
 from creditline.domain.errors import NotFound, StorageError
@@ -85,7 +86,7 @@ AHEAD_SLACK = timedelta(seconds=1)
 
 _rd = t.risk_decisions
 #: A party's last declines (each diagnosis asks), built once with bound parameters.
-_RECENT_DECLINES = (
+_RECENT_DECLINES = FastSelect(
     select(_rd)
     .where(
         _rd.c.party_id == bindparam("party_id"),

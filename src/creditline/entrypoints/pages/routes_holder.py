@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
 import creditline
 from creditline import CreditlineError, InvalidInput, NotFound, Principal
@@ -96,9 +97,37 @@ def line_page(
             "installments": plans_section(db, line),  # 分期计划
         }
     context["chart"] = history_chart(history, texts(request), tick, lang=lang_of(request))
+    context["history_rows"] = history_rows(history, texts(request))
     context["flash"] = take_flash(request)
     context["form_key"] = new_form_key()
     return page(request, "line.html", context)
+
+
+def history_rows(history: dict[str, Any], t: dict[str, str]) -> Markup:
+    """The rows of the history table under the chart, newest first. Made here rather than in
+    the template: 90 days are 450 escaped cells, and quiet days repeat the day before's
+    amounts, whose cells are made once (the template's loop was a fifth of the page)."""
+    currency = history["currency"]
+    cells: dict[tuple[Any, ...], str] = {}
+    rows = []
+    for d in reversed(history["days"]):
+        key = tuple(d.get(k) for k in ("limit", "used", "available", "line_frozen", "frozen"))
+        key += (bool(d["freezes"]),)
+        tail = cells.get(key)
+        if tail is None:
+            frozen = ""
+            if d["line_frozen"]:
+                frozen = escape(t["q_line_frozen"])
+            elif d["freezes"]:
+                frozen = escape(money(d["frozen"], currency))
+            amounts = "".join(
+                f'<td class="num">{escape(money(d[k], currency))}</td>'
+                for k in ("limit", "used", "available")
+            )
+            tail = cells[key] = f"{amounts}<td>{frozen}</td>"
+        frozen_day = ' class="frozen-day"' if d["freezes"] else ""
+        rows.append(f'<tr{frozen_day}><th scope="row">{escape(d["date"])}</th>{tail}</tr>')
+    return Markup("\n".join(rows))  # noqa: S704 (every value in it went through escape above)
 
 
 def _exposure(db: creditline.Database, line_id: str, after: str) -> dict[str, Any]:

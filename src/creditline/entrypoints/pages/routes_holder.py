@@ -96,8 +96,9 @@ def line_page(
             "reviews": reviews_section(db, line_id),  # 额度复审
             "installments": plans_section(db, line),  # 分期计划
         }
-    context["chart"] = history_chart(history, texts(request), tick, lang=lang_of(request))
-    context["history_rows"] = history_rows(history, texts(request))
+    t = texts(request)  # a copy of the language's texts: made once here, for both
+    context["chart"] = history_chart(history, t, tick, lang=lang_of(request))
+    context["history_rows"] = history_rows(history, t)
     context["flash"] = take_flash(request)
     context["form_key"] = new_form_key()
     return page(request, "line.html", context)

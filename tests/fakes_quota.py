@@ -1,5 +1,8 @@
 """In-memory fakes of the quota ports: lines and their book, holds and occupancy, freezes,
-parties and documents (see ``tests/fakes.py``)."""
+parties and documents (see ``tests/fakes.py``).
+
+Over 400 lines on purpose: it mirrors the quota context's repository ports one class each, as
+``quota_ports`` declares them, so that a port and its fake are read side by side."""
 
 from __future__ import annotations
 

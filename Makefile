@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo chromium java test check lint types imports unit pg-test bench bench-more test-long clean lock model
 
+# Bytecode is compiled at install time: with $PYTHONDONTWRITEBYTECODE set (as on these
+# machines) Python never writes it, and every process (each CLI call and server the tests start)
+# would compile its imports from source again: 2.2-2.8 s to import the API instead of 0.8-0.9.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/pip install -q uv==$(UV_VERSION)
-	$(UV) pip sync -q --python $(BIN)/python requirements.lock
+	$(UV) pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -33,6 +36,7 @@ imports: $(STAMP)
 # Long hypothesis runs are marked slow: deselected here, run by `make test-long`.
 # $CREDITLINE_TEST_CLI_TIMEOUT bounds one CLI call in the tests (seconds, default 600).
 unit: $(STAMP) chromium java
+	$(BIN)/python -m compileall -q -j 0 src
 	$(BIN)/coverage erase
 	$(BIN)/pytest -n 2 -m "not slow" --durations=15 --cov=creditline --cov-report=term --cov-report=html:htmlcov
 

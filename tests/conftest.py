@@ -16,7 +16,7 @@ from creditline.adapters.db.database import SqlDatabase
 from creditline.adapters.ledger_keys import ENV_KEY as LEDGER_KEY_ENV
 from creditline.adapters.ledger_keys import ENV_KEY_FILE as LEDGER_KEY_FILE_ENV
 from creditline.adapters.ledger_keys import ENV_PUBLIC_KEY as LEDGER_PUBLIC_KEY_ENV
-from tests.helpers import POSTGRES_ENV, create_schema, drop_schema, make_db, schema_url
+from tests.helpers import POSTGRES_ENV, make_db, postgres_database
 from tests.pg import find_postgres, stop_throwaway
 
 
@@ -44,10 +44,9 @@ def postgres_server() -> Iterator[str]:
 
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh schema on the real server, dropped afterwards."""
-    schema = create_schema(postgres_server)
-    yield schema_url(postgres_server, schema)
-    drop_schema(postgres_server, schema)
+    """A fresh empty database on the real server (or a schema), dropped afterwards."""
+    with postgres_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from creditline.adapters.db.schema import upgrade
 from creditline.adapters.ledger_keys import load_signing_key
 from creditline.service.quota import line_admin as lines
 from creditline.service.quota import party_admin as parties
+from tests.pg_copies import initialised_copy, new_database
 
 START = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)  # 2024-05-01 10:00 Asia/Shanghai
 CLI = str(Path(sys.executable).parent / "creditline")
@@ -46,11 +47,14 @@ def make_db(url: str, *, sandbox: bool = True, now: datetime = START) -> SqlData
 
     A new SQLite file is a copy of one this process initialised the same way (``sandbox``,
     ``now``, the ledger key ``upgrade`` would record): byte for byte what the migrations
-    would write, for a tenth of their time. PostgreSQL runs them each time."""
+    would write, for a tenth of their time. A PostgreSQL database the fixtures made empty is
+    a copy of a template database migrated the same way (``pg_copies``)."""
     path = _new_sqlite_file(url)
     template = _sqlite_template(sandbox, now) if path is not None else None
     if path is not None and template is not None:
         shutil.copyfile(template, path)
+        return SqlDatabase.from_url(url)
+    if initialised_copy(url, sandbox=sandbox, now=now):
         return SqlDatabase.from_url(url)
     db = SqlDatabase.from_url(url)
     upgrade(db.engine, sandbox=sandbox, now=now)
@@ -127,13 +131,30 @@ def fresh_db(backend: str, tmp_dir: Path | None = None) -> Iterator[SqlDatabase]
             finally:
                 db.dispose()
         return
-    server = os.environ[POSTGRES_ENV]
+    with postgres_database(os.environ[POSTGRES_ENV]) as url:
+        db = make_db(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+@contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    """The URL of an empty database on ``server`` (one of its own where the server lets the
+    tests create databases, else a schema), dropped afterwards."""
+    made = new_database(server)
+    if made is not None:
+        url, drop = made
+        try:
+            yield url
+        finally:
+            drop()
+        return
     schema = create_schema(server)
-    db = make_db(schema_url(server, schema))
     try:
-        yield db
+        yield schema_url(server, schema)
     finally:
-        db.dispose()
         drop_schema(server, schema)
 
 
@@ -259,11 +280,11 @@ def tamper(url: str, statements: list[str], params: dict[str, Any] | None = None
         conn.commit()
         conn.close()
         return
-    options = dict(parsed.query).get("options", "")
-    schema = str(options).split("search_path=")[1]
+    options = str(dict(parsed.query).get("options", ""))
     base = parsed.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"SET search_path TO {schema}")
+        if "search_path=" in options:  # a schema of the server's database, not one of its own
+            conn.execute(f"SET search_path TO {options.split('search_path=')[1]}")
         for s in statements:
             conn.execute(_pg(s), params)
 

@@ -9,8 +9,9 @@ file) and against the batch CLI, killed with ``kill -9`` at random moments and r
 4. no line is overspent: what is held is what the answers authorised, and never more than the
    limit.
 
-The short run (``make test``) kills the server 10 times per backend and the batch CLI 3 times
-per backend (26 kills); ``make test-long`` kills 100 times per backend and 10 per batch run
+The short run (``make test``) kills the server 7 times per backend and the batch CLI 3 times
+per backend (20 kills, what the issue asks at the least; each server kill costs a restart of
+several seconds); ``make test-long`` kills 100 times per backend and 10 per batch run
 (220 kills). Each run prints how many operations and kills it tried.
 """
 
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ import pytest
 from creditline import set_limit, verify_ledger
 from creditline.adapters.db.database import SqlDatabase
 from tests.api_helpers import World, make_world
-from tests.helpers import create_schema, drop_schema, make_db, schema_url
+from tests.helpers import make_db, postgres_database
 from tests.test_readme_api import CREDITLINE, _port, _ready
 
 LIMIT_MINOR = 50_000  # 500.00: the lines fill up, so declines for want of quota happen too
@@ -245,14 +247,14 @@ def _second_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) ->
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'second.db'}"
     server = str(request.getfixturevalue("postgres_server"))
-    schema = create_schema(server)
-    request.addfinalizer(lambda: drop_schema(server, schema))
-    return schema_url(server, schema)
+    stack = ExitStack()
+    request.addfinalizer(stack.close)
+    return stack.enter_context(postgres_database(server))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_kill_9_the_server_under_load(backend: str, request: pytest.FixtureRequest) -> None:
-    ops, kills = _server_run(_url(backend, request), kills=10, seed=18)
+    ops, kills = _server_run(_url(backend, request), kills=7, seed=18)
     print(f"crash {backend} serve: {ops} operations, {kills} kills")
 
 

@@ -258,7 +258,8 @@ def restore(url: str) -> None:
     if parsed.get_backend_name() == "sqlite":
         shutil.copyfile(FIXTURES / "rev0003.sqlite", parsed.database or "")
         return
-    schema_name = str(parsed.query["options"]).removeprefix("-csearch_path=")
+    # A schema of the server's database, or the public schema of a database of its own.
+    schema_name = str(parsed.query.get("options", "public")).removeprefix("-csearch_path=")
     dump = (FIXTURES / "rev0003.pg.sql").read_text("utf-8")
     # psql meta-commands (\restrict) are not SQL; the schema exists already.
     sql = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))

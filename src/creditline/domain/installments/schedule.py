@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import numpy_financial as npf
-
 from creditline.domain.errors import InvalidInput
 from creditline.domain.money import Money
 
@@ -130,6 +128,10 @@ def annual_rate(amount: Money, payments: Sequence[Money]) -> AnnualRate:
     if not payments or sum(p.minor for p in payments) <= amount.minor:
         zero = Decimal(0).quantize(_PLACES)
         return AnnualRate(Decimal(0), zero, zero)
+    # Imported here: numpy is a third of what the API server imports at start, and only a
+    # plan's rate needs it (a restart after a crash serves spends sooner without it).
+    import numpy_financial as npf  # noqa: PLC0415
+
     flows = [-amount.minor, *(p.minor for p in payments)]
     irr = Decimal(str(npf.irr(flows)))  # numpy's float64, written out in full
     nominal = (irr * MONTHS_PER_YEAR).quantize(_PLACES, rounding=ROUND_HALF_UP)

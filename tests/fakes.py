@@ -233,6 +233,10 @@ class FakeUnitOfWork:
         self.incidents = FakeIncidents(state)
         self.installments = FakeInstallments(state)
 
+    def read_ahead(self, line_id: str) -> None:
+        """Memory has no round trips to save."""
+        del line_id
+
 
 class FakeDatabase:
     """The ``Database`` port in memory: a sandbox whose clock starts at ``START``."""

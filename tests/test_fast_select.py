@@ -126,3 +126,50 @@ def test_a_statement_sqlalchemy_rewrites_at_execution_is_refused(db: SqlDatabase
     )
     with db.transaction(write=False) as uow, pytest.raises(ValueError, match="post-compiled"):
         uow.session.execute(fast, {"ids": ["a"]})
+
+
+def test_reads_ahead_give_the_same_rows_in_one_round_trip_on_postgresql(db: SqlDatabase) -> None:
+    """``read_line_ahead`` inside ``one_read``: each read of the line that follows answers what
+    it answers without it; on PostgreSQL the five reads went to the server together (one
+    pipeline) and each later read took its rows from there; on SQLite nothing ran ahead."""
+    params = _populated(db)
+    line = params["line_id"]
+
+    def sections(snapshot: Any) -> list[Any]:
+        return [
+            creditline.show_line(snapshot, line).body,
+            creditline.list_freezes(snapshot, line).body,
+            creditline.line_exposure(snapshot, line).body,
+            creditline.temporary_quota(snapshot, line).body,
+            creditline.why(snapshot, line, amount="5.00", purpose="procurement").body,
+        ]
+
+    with creditline.one_read(db) as snapshot:
+        plain = sections(snapshot)
+    with creditline.one_read(db) as snapshot:
+        creditline.read_line_ahead(snapshot, line)
+        with snapshot.transaction(write=False) as uow:
+            session = uow.session  # type: ignore[attr-defined]
+        ahead = dict(session.ahead)
+        read = sections(snapshot)
+        ran = [0]
+        run = FastSelect.run
+
+        def counted(self: FastSelect, *args: Any) -> Any:
+            ran[0] += 1
+            return run(self, *args)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(FastSelect, "run", counted)
+            taken = [session.execute(_fast_of(k[0]), dict(k[1:])) is r for k, r in ahead.items()]
+    assert read == plain
+    if db.engine.dialect.name == "sqlite":
+        assert ahead == {}
+        return
+    assert len(ahead) == 5
+    assert all(taken)
+    assert ran[0] == 0  # taken from the rows read ahead, none read again
+
+
+def _fast_of(ident: int) -> FastSelect:
+    return next(f for f in _all_fast_selects().values() if id(f) == ident)

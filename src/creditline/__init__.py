@@ -158,7 +158,7 @@ if TYPE_CHECKING:
     from creditline.service.quota.spending import authorize, capture, refund, repay, void
     from creditline.service.quota.temporary_quota import grant_temporary_quota, temporary_quota
     from creditline.service.quota.why import why
-    from creditline.service.read_snapshot import ReadOnlySnapshot, one_read
+    from creditline.service.read_snapshot import ReadOnlySnapshot, one_read, read_line_ahead
     from creditline.service.risk.labels import evaluate, store_labels
     from creditline.service.risk.model_registry import (
         load_model,
@@ -347,7 +347,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "service.risk.ring_job": ("rings",),
     "service.risk.rule_sets": ("PATTERNS", "backtest", "features", "load_rules", "show_rules"),
     "service.risk.scoring": ("decide", "link", "queue", "record_login"),
-    "service.read_snapshot": ("ReadOnlySnapshot", "one_read"),
+    "service.read_snapshot": ("ReadOnlySnapshot", "one_read", "read_line_ahead"),
     "service.sandbox_clock": ("advance_clock", "parse_instant", "set_clock", "show_clock"),
     "service.settlement.funds": ("fail_payouts", "list_cases", "list_payouts", "withdraw"),
     "service.settlement.funds_view": ("show_funds",),
@@ -497,6 +497,7 @@ __all__ = [
     "queue",
     "quota_history",
     "quota_monitor",
+    "read_line_ahead",
     "reconcile",
     "record_login",
     "redeliver",

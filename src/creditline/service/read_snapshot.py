@@ -58,3 +58,11 @@ def one_read(db: Database) -> Iterator[Database]:
     leaves the snapshot usable for the next one; writes raise ``ReadOnlySnapshot``."""
     with db.transaction(write=False, snapshot=True) as uow:
         yield _Snapshot(db, uow)
+
+
+def read_line_ahead(db: Database, line_id: str) -> None:
+    """Inside ``one_read``: the page is about to show much of ``line_id``, so the rows it
+    reads of it everywhere may come together (on PostgreSQL one round trip instead of five).
+    Changes no answer; call it after the visitor may see the line."""
+    with db.transaction(write=False) as uow:
+        uow.read_ahead(line_id)

@@ -132,6 +132,10 @@ class UnitOfWork(Protocol):
     def installments(self) -> InstallmentRepo:
         """Installment plans (分期购) of lines and merchants' promotions."""
 
+    def read_ahead(self, line_id: str) -> None:
+        """A hint, changing no answer: much of ``line_id`` is about to be read (a page of the
+        line). An adapter with round trips to save may read its usual rows now, together."""
+
 
 class Database(Protocol):
     """Opens transactions (``write=True`` takes the write lock up front, SQLite IMMEDIATE);

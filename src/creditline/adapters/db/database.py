@@ -87,6 +87,18 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidents(session, self)
         self.installments = SqlInstallments(session, self)
 
+    def read_ahead(self, line_id: str) -> None:
+        """In a snapshot on PostgreSQL, the line's alerts, holds, incidents, temporary quotas
+        and freezes in one round trip instead of five (``SqlSession.read_ahead``)."""
+        self.session.read_ahead(
+            [
+                *SqlAlerts.line_reads(line_id),
+                *SqlHolds.line_reads(line_id),
+                *SqlIncidents.line_reads(line_id),
+                *SqlFreezes.line_reads(line_id),
+            ]
+        )
+
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)

@@ -44,13 +44,25 @@ class FastSelect:
         self._compiled: dict[str, _Compiled] = {}
 
     def run(self, cursor: hp.Cursor, dialect: Dialect, params: dict[str, Any]) -> FastResult:
+        compiled = self.compiled_for(dialect)
+        return compiled.result(cursor.execute(compiled, compiled.params(params)))
+
+    @staticmethod
+    def run_batch(
+        cursor: hp.Cursor, dialect: Dialect, reads: list[tuple[FastSelect, dict[str, Any]]]
+    ) -> list[FastResult]:
+        """Each of ``reads`` run, all in one round trip on PostgreSQL (``Cursor.read_batch``)."""
+        compiled = [fast.compiled_for(dialect) for fast, _ in reads]
+        drivers = cursor.read_batch(
+            [(c, c.params(params)) for c, (_, params) in zip(compiled, reads, strict=True)]
+        )
+        return [c.result(d) for c, d in zip(compiled, drivers, strict=True)]
+
+    def compiled_for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
-        driver = cursor.execute(compiled, compiled.params(params))
-        rows = driver.fetchall()
-        make = compiled.row_maker(driver.description)
-        return FastResult([make(r) for r in rows])
+        return compiled
 
     def __repr__(self) -> str:
         return f"FastSelect({self.statement})"
@@ -77,11 +89,20 @@ class _Compiled:
         self._bind = [(name, p) for name, p in processors.items() if p is not None]
         self._columns = compiled._result_columns  # noqa: SLF001 (key, name, objects, type)
         self._dialect = target
-        self._row: Callable[[Sequence[Any]], Any] | None = None
+        #: The row maker, once the first run has made it.
+        self.row: Callable[[Sequence[Any]], Any] | None = None
 
     def text(self, dialect: str) -> str:
         del dialect  # compiled for one dialect
         return self.sql
+
+    def result(self, driver: Any) -> FastResult:
+        """The rows of the driver cursor that ran this statement."""
+        rows = driver.fetchall()
+        # psycopg builds ``description`` anew on each access (a Column per field): asked for
+        # once, when the row maker is made.
+        make = self.row or self.row_maker(driver.description)
+        return FastResult([make(r) for r in rows])
 
     def params(self, given: dict[str, Any]) -> dict[str, Any]:
         values = {**self._defaults, **given}
@@ -92,8 +113,8 @@ class _Compiled:
     def row_maker(self, description: Sequence[Any]) -> Callable[[Sequence[Any]], Any]:
         """The function from a driver row to a named tuple, with SQLAlchemy's result
         processors (made on the first run: a processor may depend on the driver's type)."""
-        if self._row is not None:
-            return self._row
+        if self.row is not None:
+            return self.row
         keys = [c[0] for c in self._columns]
         if len(keys) != len(description):
             raise ValueError("FastSelect: the columns and the cursor's description disagree")
@@ -103,7 +124,7 @@ class _Compiled:
             for c, d in zip(self._columns, description, strict=True)
         ]
         if not any(processors):
-            self._row = row_type._make
+            self.row = row_type._make
         else:
             pairs = list(enumerate(processors))
 
@@ -114,8 +135,8 @@ class _Compiled:
                         values[i] = process(values[i])
                 return row_type._make(values)
 
-            self._row = make
-        return self._row
+            self.row = make
+        return self.row
 
 
 class FastResult:

@@ -5,7 +5,7 @@ compiled constructs dominated an authorisation; these statements skip it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -144,6 +144,17 @@ class Cursor:
         self.flush()
         self._cursor.execute(sql, params)
         return self._cursor
+
+    def read_batch(self, reads: Sequence[tuple[Statement | SqlText, dict[str, Any]]]) -> list[Any]:
+        """PostgreSQL: run ``reads`` in one round trip (one pipeline, with the transaction's
+        BEGIN when they are its first statements), each on a cursor of its own, whose rows
+        the caller fetches."""
+        self.flush()
+        cursors = [self._dbapi.cursor() for _ in reads]
+        with self._dbapi.pipeline():
+            for cursor, (statement, params) in zip(cursors, reads, strict=True):
+                cursor.execute(statement.text(self.dialect), params)
+        return cursors
 
     def commit(self) -> bool:
         """PostgreSQL: send the pending writes and the COMMIT in one round trip, and answer

@@ -54,6 +54,11 @@ def _detail(alert: StoredAlert) -> str:
 class SqlAlerts(SqlRepo):
     """The ``alerts`` port on SQL."""
 
+    @staticmethod
+    def line_reads(line_id: str) -> list[tuple[FastSelect, dict[str, Any]]]:
+        """The reads of ``line_id`` a page makes here (``SqlUnitOfWork.read_ahead``)."""
+        return [(_OPEN_ALERTS, {"line_id": line_id})]
+
     def open_alerts(self, line_id: str) -> list[StoredAlert]:
         return [_alert(r) for r in self._exec(_OPEN_ALERTS, {"line_id": line_id})]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import Connection, select
 
 from creditline.adapters.db import hotpath as hp
-from creditline.adapters.db.fast_select import FastSelect
+from creditline.adapters.db.fast_select import FastResult, FastSelect
 from creditline.domain.checkpoints import Checkpoint, sign_head
 from creditline.domain.errors import InvariantViolation
 from creditline.domain.ledger import (
@@ -45,6 +45,9 @@ class SqlSession:
         #: and cannot change under it, by (kind, key...): a page's sections each read the
         #: line, two of them its freezes.
         self.seen: dict[tuple[str, ...], Any] | None = None
+        #: In a snapshot on PostgreSQL, reads run ahead in one round trip (``read_ahead``),
+        #: by (statement, parameters): each later ``execute`` of one takes its rows.
+        self.ahead: dict[tuple[Any, ...], FastResult] = {}
         #: The last head of each book (kind, id) this transaction moved, signed at commit.
         self.moved: dict[tuple[str, str], Head] = {}
         #: Each line's balances at the end of each day this transaction moved it (written at
@@ -56,10 +59,29 @@ class SqlSession:
 
     def execute(self, statement: Any, params: Any = None) -> Any:
         if isinstance(statement, FastSelect):  # on the driver cursor, after pending writes
+            if self.ahead:
+                found = self.ahead.get(_ahead_key(statement, params or {}))
+                if found is not None:
+                    return found
             return statement.run(self.cursor, self.conn.dialect, params or {})
         if self._cursor is not None:
             self._cursor.flush()
         return self.conn.execute(statement, params)
+
+    def read_ahead(self, reads: list[tuple[FastSelect, dict[str, Any]]]) -> None:
+        """In a snapshot on PostgreSQL: run ``reads`` now, in one round trip instead of one
+        each; a later ``execute`` of the same statement with the same parameters takes its
+        rows (a snapshot cannot change them, and writes nothing). Elsewhere nothing: SQLite
+        has no round trips to save, and outside a snapshot the rows could change."""
+        if self.seen is None or self.conn.dialect.name != "postgresql":
+            return
+        todo = [
+            (fast, params) for fast, params in reads if _ahead_key(fast, params) not in self.ahead
+        ]
+        if todo:
+            results = FastSelect.run_batch(self.cursor, self.conn.dialect, todo)
+            for (fast, params), result in zip(todo, results, strict=True):
+                self.ahead[_ahead_key(fast, params)] = result
 
     def flush(self) -> None:
         if self._cursor is not None:
@@ -91,6 +113,10 @@ class SqlSession:
         if self._cursor is None:
             self._cursor = hp.Cursor(self.conn)
         return self._cursor
+
+
+def _ahead_key(fast: FastSelect, params: dict[str, Any]) -> tuple[Any, ...]:
+    return (id(fast), *sorted(params.items()))
 
 
 class SqlRepo:

@@ -140,6 +140,11 @@ class SqlHolds(SqlRepo):
         )
         return [(r.line_id, r.id) for r in rows]
 
+    @staticmethod
+    def line_reads(line_id: str) -> list[tuple[FastSelect, dict[str, Any]]]:
+        """The reads of ``line_id`` a page makes here (``SqlUnitOfWork.read_ahead``)."""
+        return [(_OPEN_HOLDS, {"line_id": line_id})]
+
     def open_holds(self, line_id: str) -> list[OpenHold]:
         rows = self._exec(_OPEN_HOLDS, {"line_id": line_id})
         return [

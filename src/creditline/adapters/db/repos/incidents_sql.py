@@ -140,6 +140,11 @@ class SqlIncidents(SqlRepo):
             )
         )
 
+    @staticmethod
+    def line_reads(line_id: str) -> list[tuple[FastSelect, dict[str, Any]]]:
+        """The reads of ``line_id`` a page makes here (``SqlUnitOfWork.read_ahead``)."""
+        return [(_OPEN_INCIDENTS_OF, {"line_id": line_id}), (_TEMPORARIES_OF, {"line_id": line_id})]
+
     def open_incidents_of(self, line_id: str) -> list[Incident]:
         return self._with_lines(list(self._exec(_OPEN_INCIDENTS_OF, {"line_id": line_id})))
 

@@ -99,6 +99,11 @@ class SqlFreezes(SqlRepo):
         )
         self._bump_freezes(line_id, -1, now)
 
+    @staticmethod
+    def line_reads(line_id: str) -> list[tuple[FastSelect, dict[str, Any]]]:
+        """The reads of ``line_id`` a page makes here (``SqlUnitOfWork.read_ahead``)."""
+        return [(_FREEZES_OF, {"line_id": line_id})]
+
     def freezes_of(self, line_id: str, *, active_only: bool) -> list[Freeze]:
         seen = self.session.seen
         if seen is not None:  # a snapshot: the line's freezes read once, with their history

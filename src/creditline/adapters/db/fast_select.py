@@ -101,7 +101,7 @@ class _Compiled:
         rows = driver.fetchall()
         # psycopg builds ``description`` anew on each access (a Column per field): asked for
         # once, when the row maker is made.
-        make = self.row or self.row_maker(driver.description)
+        make = self.row or self._row_maker(driver.description)
         return FastResult([make(r) for r in rows])
 
     def params(self, given: dict[str, Any]) -> dict[str, Any]:
@@ -110,11 +110,10 @@ class _Compiled:
             values[name] = process(values[name])
         return values
 
-    def row_maker(self, description: Sequence[Any]) -> Callable[[Sequence[Any]], Any]:
+    def _row_maker(self, description: Sequence[Any]) -> Callable[[Sequence[Any]], Any]:
         """The function from a driver row to a named tuple, with SQLAlchemy's result
-        processors (made on the first run: a processor may depend on the driver's type)."""
-        if self.row is not None:
-            return self.row
+        processors (made on the first run: a processor may depend on the driver's type), kept
+        as ``row``."""
         keys = [c[0] for c in self._columns]
         if len(keys) != len(description):
             raise ValueError("FastSelect: the columns and the cursor's description disagree")

@@ -75,13 +75,11 @@ class SqlSession:
         has no round trips to save, and outside a snapshot the rows could change."""
         if self.seen is None or self.conn.dialect.name != "postgresql":
             return
-        todo = [
-            (fast, params) for fast, params in reads if _ahead_key(fast, params) not in self.ahead
-        ]
+        todo = {_ahead_key(fast, params): (fast, params) for fast, params in reads}
+        todo = {key: read for key, read in todo.items() if key not in self.ahead}
         if todo:
-            results = FastSelect.run_batch(self.cursor, self.conn.dialect, todo)
-            for (fast, params), result in zip(todo, results, strict=True):
-                self.ahead[_ahead_key(fast, params)] = result
+            results = FastSelect.run_batch(self.cursor, self.conn.dialect, list(todo.values()))
+            self.ahead.update(zip(todo, results, strict=True))
 
     def flush(self) -> None:
         if self._cursor is not None:

@@ -202,13 +202,19 @@ def serve(url: str, workers: int, group_ms: float = 0) -> tuple[subprocess.Popen
     cmd = [str(exe), "serve", "--db", url, "--port", str(port), "--workers", str(workers)]
     cmd += ["--group-commit-ms", str(group_ms)]
     proc = subprocess.Popen([*cmd, "--no-log"], stdout=subprocess.DEVNULL)
+    wait_ready(proc, port)
+    return proc, port
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
+    """Until ``GET /readyz`` on ``port`` answers 200 (a minute at most, then kill ``proc``)."""
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
                 s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
                 if b" 200 " in s.recv(200):
-                    return proc, port
+                    return
         except OSError:
             time.sleep(0.2)
     proc.kill()

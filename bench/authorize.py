@@ -126,7 +126,7 @@ class _SqliteTx:
 def worker(
     kind: str, backend: str, target: str, line_id: str, seconds: float, barrier: Any, out: Any
 ) -> None:
-    run = {"ours": _ours, "raw": _raw, "batch": _batch}[kind]
+    run = {"ours": ours_op, "raw": raw_op, "batch": batch_op}[kind]
     op, done = run(backend, target, line_id)
     for _ in range(2 if kind == "batch" else 20):  # warm-up: connections, statements, caches
         op()
@@ -146,11 +146,11 @@ def worker(
     out.put((count, declined, latencies))
 
 
-def _ours(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
+def ours_op(_backend: str, url: str, line_id: str, db: Any = None) -> tuple[Any, Any]:
     from creditline.adapters.db.database import SqlDatabase
     from creditline.service.quota.spending import authorize
 
-    db = SqlDatabase.from_url(url)
+    db = db or SqlDatabase.from_url(url)
     prefix = uuid.uuid4().hex[:8]
     n = [0]
 
@@ -168,11 +168,11 @@ def _ours(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
 BATCH = 200
 
 
-def _batch(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
+def batch_op(_backend: str, url: str, line_id: str, db: Any = None) -> tuple[Any, Any]:
     from creditline.adapters.db.database import SqlDatabase
     from creditline.service.quota.batch import authorize_batch
 
-    db = SqlDatabase.from_url(url)
+    db = db or SqlDatabase.from_url(url)
     prefix = uuid.uuid4().hex[:8]
     n = [0]
 
@@ -187,7 +187,7 @@ def _batch(_backend: str, url: str, line_id: str) -> tuple[Any, Any]:
     return op, db.dispose
 
 
-def _raw(backend: str, target: str, line_id: str) -> tuple[Any, Any]:
+def raw_op(backend: str, target: str, line_id: str) -> tuple[Any, Any]:
     conn = _raw_connect(target, backend)
     prefix = uuid.uuid4().hex[:8]
     update = _p(
@@ -274,8 +274,8 @@ def configuration(
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {schema}")
-        ours_url = _with_schema(pg_url, schema)
-        raw_target = _with_schema(pg_url, schema).replace("postgresql+psycopg", "postgresql")
+        ours_url = with_schema(pg_url, schema)
+        raw_target = with_schema(pg_url, schema).replace("postgresql+psycopg", "postgresql")
     try:
         line_ids = make_lines(ours_url, lines_needed)
         raw_ids = make_raw(raw_target, backend, lines_needed)
@@ -298,7 +298,7 @@ def configuration(
     }
 
 
-def _with_schema(url: str, schema: str) -> str:
+def with_schema(url: str, schema: str) -> str:
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options=-csearch_path%3D{schema}"
 

@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from authorize import DEFAULT_PG, _with_schema, make_lines
+from authorize import DEFAULT_PG, make_lines, with_schema
 
 err = Console(stderr=True)
 
@@ -143,7 +143,7 @@ def _one(backend: str, size: int, repeat: int, pg_url: str) -> list[dict[str, An
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 conn.execute(f"CREATE SCHEMA {schema}")
             try:
-                found = measure(_with_schema(pg_url, schema), size, repeat)
+                found = measure(with_schema(pg_url, schema), size, repeat)
             finally:
                 with psycopg.connect(pg_url, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -229,13 +229,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def api_row(pg_url: str, clients: int, seconds: float, group_ms: float) -> dict[str, Any]:
+def api_row(
+    pg_url: str, clients: int, seconds: float, group_ms: float, workers: int = 1
+) -> dict[str, Any]:
     """One row of ``make bench``: the API on PostgreSQL with ``clients`` connections (each on
-    its own line), with or without group commit, closed-loop."""
+    its own line), ``workers`` server processes, with or without group commit (each worker
+    groups its own requests), closed-loop."""
     url, schema = fresh_schema(pg_url)
     try:
         pairs = setup(url, clients)
-        proc, port = serve(url, 1, group_ms)
+        proc, port = serve(url, workers, group_ms)
         try:
             load(port, pairs, 1.0, None)  # warm-up
             peak = load(port, pairs, seconds, None)
@@ -244,6 +247,8 @@ def api_row(pg_url: str, clients: int, seconds: float, group_ms: float) -> dict[
     finally:
         drop_schema(pg_url, schema)
     name = "api" if not group_ms else f"api + group commit {group_ms:g} ms"
+    if workers > 1:
+        name += f" ({workers} workers)"
     return {
         "name": name,
         "backend": "postgresql",

@@ -10,6 +10,7 @@ orders is measured by ``bench/flat.py`` (its own table, also in ``latest.json`` 
 
     python bench/suite.py [--seconds 3] [--clients 1,8,32] [--backends sqlite,postgresql]
                           [--kinds ours,batch] [--flat-sizes 100,1000,10000]
+                          [--api-clients 8,32] [--api-workers 1,2]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -42,6 +44,9 @@ def main() -> None:
     parser.add_argument("--kinds", default="ours,batch")
     parser.add_argument("--flat-sizes", default="100,1000,10000")
     parser.add_argument("--api-clients", default="8,32", help="API rows on PostgreSQL ('' none)")
+    parser.add_argument(
+        "--api-workers", default="1,2", help="server processes of the API rows (2: one per core)"
+    )
     parser.add_argument(
         "--pg-url", default=os.environ.get("CREDITLINE_TEST_POSTGRES_URL", authorize.DEFAULT_PG)
     )
@@ -102,10 +107,11 @@ def api_rows(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[
                 raw = authorize.configuration(
                     "postgresql", clients, "distinct", args.seconds, args.pg_url, Path(tmp)
                 )["raw_ops_per_s"]
-        for group_ms in (0.0, 2.0):
-            row = api.api_row(args.pg_url, clients, args.seconds, group_ms)
-            row |= {"raw_ops_per_s": raw, "ratio": round(row["ops_per_s"] / raw, 3)}
-            out.append(row)
+        for workers in (int(w) for w in args.api_workers.split(",")):
+            for group_ms in (0.0, 2.0):
+                row = api.api_row(args.pg_url, clients, args.seconds, group_ms, workers)
+                row |= {"raw_ops_per_s": raw, "ratio": round(row["ops_per_s"] / raw, 3)}
+                out.append(row)
     return out
 
 
@@ -134,6 +140,13 @@ def show(rows: list[dict[str, Any]]) -> None:
     Console(width=200).print(table)
 
 
+def _short(name: str) -> str:
+    """A row's name as a chart's label: ``batch``, ``api+gc ×2`` and so on."""
+    short = name.replace(f"authorize_batch ({authorize.BATCH} per commit)", "batch")
+    short = re.sub(r" \+ group commit [0-9.]+ ms", "+gc", short)
+    return re.sub(r" \((\d+) workers\)", r" ×\1", short)
+
+
 def chart(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib as mpl
 
@@ -142,7 +155,7 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
 
     ours = [r for r in rows if r["name"] != "raw driver"]
     labels = [
-        f"{r['backend'][:2]} {r['clients']}c {r['lines'][:4]}\n{r['name'][:15]}" for r in ours
+        f"{r['backend'][:2]} {r['clients']}c {r['lines'][:4]}\n{_short(r['name'])}" for r in ours
     ]
     fig, ax = plt.subplots(figsize=(max(8, len(ours) * 0.7), 4.5))
     ax.bar(range(len(ours)), [r["ratio"] for r in ours], color="#3b6ea8")

@@ -177,7 +177,7 @@ def _same_rows(replayed: Any, original_url: str) -> None:
                 want = conn.execute(text(query)).scalar()
                 got = replayed.execute(query).fetchone()[0]
                 if got != want:
-                    raise SystemExit(f"replay: {table} has {got} rows, the original {want}")
+                    raise RuntimeError(f"replay: {table} has {got} rows, the original {want}")
     finally:
         engine.dispose()
 

@@ -73,7 +73,19 @@ _PgCursor = _cursor_methods(psycopg.Cursor)
 _SqliteCursor = _cursor_methods(sqlite3.Cursor)
 
 
-class PgConnection(psycopg.Connection[Any]):
+class _NotesCommits:
+    """A driver connection's ``commit`` and ``rollback``, noted before they run."""
+
+    def commit(self) -> None:
+        LOG.add("commit")
+        super().commit()
+
+    def rollback(self) -> None:
+        LOG.add("rollback")
+        super().rollback()
+
+
+class PgConnection(_NotesCommits, psycopg.Connection[Any]):
     """psycopg's connection, noting its transaction and pipeline calls."""
 
     @contextmanager
@@ -85,16 +97,8 @@ class PgConnection(psycopg.Connection[Any]):
         finally:
             LOG.add("exit")
 
-    def commit(self) -> None:
-        LOG.add("commit")
-        super().commit()
 
-    def rollback(self) -> None:
-        LOG.add("rollback")
-        super().rollback()
-
-
-class SqliteConnection(sqlite3.Connection):
+class SqliteConnection(_NotesCommits, sqlite3.Connection):
     """sqlite3's connection, noting its statements and transaction calls."""
 
     def cursor(self, factory: Any = None) -> Any:  # noqa: ARG002 - always ours
@@ -102,14 +106,6 @@ class SqliteConnection(sqlite3.Connection):
 
     def execute(self, sql: str, parameters: Any = ()) -> Any:
         return self.cursor().execute(sql, parameters)
-
-    def commit(self) -> None:
-        LOG.add("commit")
-        super().commit()
-
-    def rollback(self) -> None:
-        LOG.add("rollback")
-        super().rollback()
 
 
 def recording_connect(backend: str) -> Callable[..., Any]:

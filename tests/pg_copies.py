@@ -9,11 +9,18 @@ superuser); else a schema of the server's database, migrated for real, as before
 
 A database handed out empty stays empty until ``initialised_copy`` is asked for it: tests
 that run ``creditline init`` themselves, or the migrations one by one, get it as it is.
+
+Each name carries the second it was made (``t_<epoch>_<hex>``, ``creditline_template_<epoch>_
+<hex>``). A run that was killed cannot drop its own, so the first new database of each process
+sweeps those of the server that are older than ``STALE_AFTER`` and that nobody is connected to:
+no run lasts that long (CI stops at 90 minutes), so no live run's database is ever taken.
 """
 
 from __future__ import annotations
 
 import atexit
+import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +39,37 @@ _EMPTY: dict[str, tuple[str, str]] = {}
 _TEMPLATES: dict[tuple[str, bool, datetime, str], str] = {}
 #: Servers that refused CREATE DATABASE: their tests use schemas.
 _NO_DATABASES: set[str] = set()
+#: Servers this process has swept of stale databases.
+_SWEPT: set[str] = set()
+#: A test database or template older than this is a killed run's leftover.
+STALE_AFTER = 6 * 3600
+_OURS = re.compile(r"^(?:t|creditline_template)_(\d{10})_[0-9a-f]{12}$")
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}_{int(time.time())}_{uuid.uuid4().hex[:12]}"
+
+
+def sweep_stale(server: str, *, now: float | None = None) -> list[str]:
+    """Drop the test databases on ``server`` older than ``STALE_AFTER`` that have no
+    connection; the names dropped. One that gains a connection meanwhile is left."""
+    cutoff = (time.time() if now is None else now) - STALE_AFTER
+    with psycopg.connect(server, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT d.datname FROM pg_database d WHERE NOT d.datistemplate AND NOT EXISTS "
+            "(SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"
+        ).fetchall()
+        dropped = []
+        for (name,) in rows:
+            found = _OURS.match(name)
+            if found is None or int(found.group(1)) >= cutoff:
+                continue
+            try:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            except (errors.ObjectInUse, errors.InsufficientPrivilege):
+                continue
+            dropped.append(name)
+    return dropped
 
 
 def _admin(server: str, statement: sql.Composable) -> None:
@@ -48,7 +86,10 @@ def new_database(server: str) -> tuple[str, Callable[[], None]] | None:
     server does not let the tests create databases."""
     if server in _NO_DATABASES:
         return None
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    if server not in _SWEPT:
+        _SWEPT.add(server)
+        sweep_stale(server)
+    name = _name("t")
     try:
         _admin(server, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except errors.InsufficientPrivilege:
@@ -92,7 +133,7 @@ def initialised_copy(url: str, *, sandbox: bool, now: datetime) -> bool:
 def _template(server: str, sandbox: bool, now: datetime, public_key: str) -> str:
     key = (server, sandbox, now, public_key)
     if key not in _TEMPLATES:
-        name = f"creditline_template_{uuid.uuid4().hex[:12]}"
+        name = _name("creditline_template")
         _admin(server, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         atexit.register(_drop, server, name)
         db = SqlDatabase.from_url(database_url(server, name))

@@ -271,3 +271,19 @@ def test_a_return_is_counted_once_in_a_money_cycle(
     first = int(at.timestamp())
     assert rows == ([["mer_a", "mer_b", 2, 2_000_00, back, first]] if flagged else [])
     db.dispose()
+
+
+def test_a_dead_spark_jvm_is_replaced_by_a_new_one() -> None:
+    """A server's Spark JVM that died (killed, out of memory) does not take every later run
+    with it: the next run finds it gone and starts another."""
+    from pyspark import SparkContext
+
+    with bootstrap.analytics_engine("spark", master="local[2]") as spark:
+        assert spark.query("SELECT 1 AS one") == [(1,)]
+    gateway = SparkContext._gateway
+    assert gateway is not None
+    gateway.proc.kill()
+    gateway.proc.wait(timeout=60)
+    with bootstrap.analytics_engine("spark", master="local[2]") as spark:
+        assert spark.query("SELECT 2 AS two") == [(2,)]
+    assert SparkContext._gateway is not gateway

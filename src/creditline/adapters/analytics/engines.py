@@ -9,6 +9,7 @@ Python on the rows (no UDFs), so Spark's executors need only Java.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -89,6 +90,11 @@ def _context(master: str) -> Any:
 
 def _started(master: str) -> Any:
     live = _LIVE.get("session")
+    if live is not None and not _alive(live):
+        # The JVM died (killed, out of memory): its session and gateway are of no use, and
+        # pyspark would keep handing them out. Forget them; a new JVM starts below.
+        _forget(_LIVE.pop("session"))
+        live = None
     if live is not None and _LIVE.get("master") == master:
         return live
     if live is not None:
@@ -114,6 +120,33 @@ def _started(master: str) -> Any:
         atexit.register(_stop)
     _LIVE.update(session=session, master=master)
     return session
+
+
+def _alive(session: Any) -> bool:
+    """Whether ``session``'s JVM still answers and its context is not stopped."""
+    try:
+        return not session.sparkContext._jsc.sc().isStopped()  # noqa: SLF001 - pyspark's own
+    except Exception:  # noqa: BLE001 - py4j's errors for a gone JVM are several
+        return False
+
+
+def _forget(session: Any) -> None:
+    """Drop a dead JVM's session, context and gateway from pyspark's process-wide state, so
+    that the next ``getOrCreate`` launches a new JVM instead of reusing the dead one."""
+    from pyspark import SparkContext  # noqa: PLC0415
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
+    gateway = SparkContext._gateway  # noqa: SLF001
+    with contextlib.suppress(Exception):
+        session.stop()
+    if gateway is not None:
+        with contextlib.suppress(Exception):
+            gateway.shutdown()
+    SparkContext._gateway = None  # noqa: SLF001
+    SparkContext._jvm = None  # noqa: SLF001
+    SparkContext._active_spark_context = None  # noqa: SLF001
+    SparkSession._instantiatedSession = None  # noqa: SLF001
+    SparkSession._activeSession = None  # noqa: SLF001
 
 
 def _stop() -> None:

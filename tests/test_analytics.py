@@ -202,6 +202,42 @@ def test_the_api_lists_and_runs_the_jobs(db: SqlDatabase) -> None:
         w.client.close()
 
 
+def test_a_server_stages_its_runs_where_the_stage_root_says(
+    db: SqlDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$CREDITLINE_ANALYTICS_STAGE``: storage a Spark cluster's executors read. Each API run
+    stages in a folder of its own inside it, removed with the answer; a root that does not
+    exist is refused by name, and nothing is staged."""
+    from tests.api_helpers import make_world
+
+    root = tmp_path / "shared"
+    root.mkdir()
+    seen: list[Path] = []
+    stager = bootstrap.analytics_stager()
+
+    def spying(database: Any, folder: Path, *args: Any, **kwargs: Any) -> Any:
+        seen.append(folder)
+        assert folder.parent == root
+        assert folder.is_dir()
+        return stager(database, folder, *args, **kwargs)
+
+    monkeypatch.setattr(bootstrap, "analytics_stager", lambda: spying)
+    monkeypatch.setenv(bootstrap.STAGE_ROOT_ENV, str(root))
+    w = make_world(db)
+    try:
+        ran = w.post("risk", "/v1/analytics/runs", {"jobs": ["line_activity"], "limit": 1})
+        assert ran.status_code == 200, ran.text
+        assert len(seen) == 1
+        assert list(root.iterdir()) == []  # the run's folder went with the answer
+        monkeypatch.setenv(bootstrap.STAGE_ROOT_ENV, str(tmp_path / "missing"))
+        refused = w.post("risk", "/v1/analytics/runs", {"jobs": ["line_activity"]})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["param"] == bootstrap.STAGE_ROOT_ENV
+        assert len(seen) == 1
+    finally:
+        w.client.close()
+
+
 def test_an_identifier_too_widely_shared_ties_no_pair(sqlite_url: str, tmp_path: Path) -> None:
     """A mall's Wi-Fi shared by 600 holders ties none of them (the ring job's ``WEAK_LINK``
     cut, ``most_sharers``); a device shared by three ties each pair of them."""

@@ -209,6 +209,10 @@ def analytics_engine(name: str, *, master: str | None = None) -> Any:
     return engine(name, master=master)
 
 
+#: Where runs without a folder of their own stage the ledger (a temporary folder inside it).
+STAGE_ROOT_ENV = "CREDITLINE_ANALYTICS_STAGE"
+
+
 def analytics_run(
     database: Database,
     *,
@@ -217,18 +221,23 @@ def analytics_run(
     folder: Path | None = None,
     **options: Any,
 ) -> Any:
-    """``run_analytics`` wired: the ledger staged in ``folder`` (a temporary folder, removed
-    after, by default) and read by the engine ``engine`` at ``master``; ``options`` are the use
-    case's (``jobs``, ``scale``, ``listed``, ``progress``)."""
+    """``run_analytics`` wired: the ledger staged in ``folder``, else in a temporary folder
+    removed after (made inside ``$CREDITLINE_ANALYTICS_STAGE`` when it is set: storage every
+    Spark executor reads, for a server whose runs go to a cluster), and read by the engine
+    ``engine`` at ``master``; ``options`` are the use case's (``jobs``, ``scale``, ``listed``,
+    ``progress``)."""
     import tempfile
     from contextlib import nullcontext
 
     import creditline
 
+    root = os.environ.get(STAGE_ROOT_ENV) or None
+    if root is not None and not Path(root).is_dir():
+        raise InvalidInput(STAGE_ROOT_ENV, f"{STAGE_ROOT_ENV}: no such folder {root}")
     where = (
         nullcontext(str(folder))
         if folder is not None
-        else tempfile.TemporaryDirectory(prefix="creditline-stage-")
+        else tempfile.TemporaryDirectory(prefix="creditline-stage-", dir=root)
     )
     with where as path, analytics_engine(engine, master=master) as made:
         return creditline.run_analytics(

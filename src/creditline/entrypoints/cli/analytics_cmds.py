@@ -100,7 +100,8 @@ def run_jobs(
         typer.Option(
             "--stage",
             help="the folder the ledger is staged in as Parquet (on shared storage for a "
-            "Spark cluster; a temporary folder by default)",
+            "Spark cluster; by default a temporary folder, made inside "
+            "$CREDITLINE_ANALYTICS_STAGE when it is set)",
         ),
     ] = None,
     as_name: AsOpt = None,

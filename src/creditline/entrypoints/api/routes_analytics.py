@@ -5,8 +5,9 @@ Access: operators with ``risk.analyse`` (the jobs read every holder's activity).
 nothing but is audited, like a backtest, and one runs at a time per server (409 while one
 does; the scale is at most 10 here). A caller cannot point the server at a Spark cluster:
 the master is the server's own setting, and so is where a run stages the ledger (a temporary
-folder inside ``$CREDITLINE_ANALYTICS_STAGE``, storage the cluster's executors read). Rows answer money in integer minor units, as every
-answer does (the job's ``money`` lists those columns), and times in seconds since the epoch."""
+folder inside ``$CREDITLINE_ANALYTICS_STAGE``, storage the cluster's executors read). Rows
+answer money in integer minor units, as every answer does (the job's ``money`` lists those
+columns), and times in seconds since the epoch."""
 
 from __future__ import annotations
 

@@ -176,6 +176,20 @@ def test_the_cli_lists_and_runs_the_jobs(market: str) -> None:
     assert refused["error"]["param"] == "job"
 
 
+def test_the_cli_compares_both_engines_on_one_staging(market: str, tmp_path: Path) -> None:
+    """``--engine both`` stages the ledger once (one snapshot) and loads those same files into
+    DuckDB and Spark: a change between two stagings could not pass for a disagreement."""
+    stage = tmp_path / "stage"
+    body = js(market, "analytics", "run", "--engine", "both", "--job", "line_activity",
+              "--job", "ledger_totals", "--stage", str(stage), "--as", "risk-li")  # fmt: skip
+    assert body["engines"] == ["duckdb", "spark"]
+    assert body["same"] is True
+    assert [j["name"] for j in body["jobs"]] == ["line_activity", "ledger_totals"]
+    staged = sorted(p.name for p in stage.iterdir())
+    assert staged  # one set of files for both engines, no folder per engine
+    assert all(name.endswith(".parquet") for name in staged)
+
+
 def test_the_api_lists_and_runs_the_jobs(db: SqlDatabase) -> None:
     from tests.api_helpers import make_world
 

@@ -201,6 +201,36 @@ def analytics_stager() -> Any:
     return stage
 
 
+def analytics_stager_once() -> Any:
+    """A stager that stages on its first call and hands the same tables to later calls for the
+    same folder and scale: two engines compared on one staging, so on one snapshot of the
+    ledger (a change between two stagings could not pass for a disagreement)."""
+    stage = analytics_stager()
+    done: dict[tuple[str, int], Any] = {}
+
+    def once(database: Any, folder: Path, scale: int) -> Any:
+        key = (str(folder), scale)
+        if key not in done:
+            done[key] = stage(database, folder, scale)
+        return done[key]
+
+    return once
+
+
+def stage_folder(folder: Path | None) -> Any:
+    """``folder`` as a context manager, else a temporary folder removed at its end, made inside
+    ``$CREDITLINE_ANALYTICS_STAGE`` when it is set (storage every Spark executor reads)."""
+    import tempfile
+    from contextlib import nullcontext
+
+    if folder is not None:
+        return nullcontext(str(folder))
+    root = os.environ.get(STAGE_ROOT_ENV) or None
+    if root is not None and not Path(root).is_dir():
+        raise InvalidInput(STAGE_ROOT_ENV, f"{STAGE_ROOT_ENV}: no such folder {root}")
+    return tempfile.TemporaryDirectory(prefix="creditline-stage-", dir=root)
+
+
 def analytics_engine(name: str, *, master: str | None = None) -> Any:
     """The analytics engine ``name`` (``duckdb``, ``spark``) as a context manager; Spark runs at
     ``master``, else ``$CREDITLINE_SPARK_MASTER``, else ``local[2]``."""
@@ -219,30 +249,20 @@ def analytics_run(
     engine: str = "duckdb",
     master: str | None = None,
     folder: Path | None = None,
+    stager: Any = None,
     **options: Any,
 ) -> Any:
-    """``run_analytics`` wired: the ledger staged in ``folder``, else in a temporary folder
-    removed after (made inside ``$CREDITLINE_ANALYTICS_STAGE`` when it is set: storage every
-    Spark executor reads, for a server whose runs go to a cluster), and read by the engine
-    ``engine`` at ``master``; ``options`` are the use case's (``jobs``, ``scale``, ``listed``,
+    """``run_analytics`` wired: the ledger staged in ``folder`` (``stage_folder``) by
+    ``stager`` (``analytics_stager()`` by default) and read by the engine ``engine`` at
+    ``master``; ``options`` are the use case's (``jobs``, ``scale``, ``listed``,
     ``progress``)."""
-    import tempfile
-    from contextlib import nullcontext
-
     import creditline
 
-    root = os.environ.get(STAGE_ROOT_ENV) or None
-    if root is not None and not Path(root).is_dir():
-        raise InvalidInput(STAGE_ROOT_ENV, f"{STAGE_ROOT_ENV}: no such folder {root}")
-    where = (
-        nullcontext(str(folder))
-        if folder is not None
-        else tempfile.TemporaryDirectory(prefix="creditline-stage-", dir=root)
-    )
+    where = stage_folder(folder)
     with where as path, analytics_engine(engine, master=master) as made:
         return creditline.run_analytics(
             database,
-            stage=analytics_stager(),
+            stage=stager or analytics_stager(),
             engine=made,
             folder=Path(path),
             timer=perf_timer,

@@ -56,18 +56,33 @@ def jobs(json_out: JsonOpt = False) -> None:
 
 
 def _run_one(
-    d: Database, engine: str, master: str | None, options: dict[str, Any], folder: Path | None
+    d: Database,
+    engine: str,
+    master: str | None,
+    options: dict[str, Any],
+    folder: Path | None,
+    stager: Any = None,
 ) -> Answer:
     with progress_bar(f"{engine} 分析") as step:
         answer: Answer = bootstrap.analytics_run(
             d,
             engine=engine,
             master=master,
-            folder=None if folder is None else folder / engine,
+            folder=folder,
+            stager=stager,
             progress=lambda _s, i, n: step(i, n),
             **options,
         )
         return answer
+
+
+def _both(d: Database, master: str | None, options: dict[str, Any], folder: Path | None) -> Answer:
+    """DuckDB and Spark on one staging of the ledger (one snapshot), compared job by job."""
+    stager = bootstrap.analytics_stager_once()
+    with bootstrap.stage_folder(folder) as path:
+        first = _run_one(d, "duckdb", None, options, Path(path), stager)
+        second = _run_one(d, "spark", master, options, Path(path), stager)
+    return creditline.compare_analytics(first, second)
 
 
 @analytics_app.command("run")
@@ -115,9 +130,7 @@ def run_jobs(
     def action(d: Database, _by: Principal) -> Answer:
         if engine is not EngineName.BOTH:
             return _run_one(d, engine.value, master, options, stage_dir)
-        first = _run_one(d, "duckdb", None, options, stage_dir)
-        second = _run_one(d, "spark", master, options, stage_dir)
-        answer = creditline.compare_analytics(first, second)
+        answer = _both(d, master, options, stage_dir)
         mismatch.append(not answer.body["same"])
         return answer
 

@@ -14,9 +14,11 @@ import pytest
 import creditline
 from creditline import InvalidInput
 from creditline.adapters.db.database import SqlDatabase
+from creditline.domain.risk.flows import dense_bursts
+from creditline.domain.risk.rings import burst_attempts
 from creditline.entrypoints import bootstrap
 from creditline.service.quota import spending
-from tests.helpers import active_line, js
+from tests.helpers import START, active_line, js
 
 #: Jobs whose rows are one per entity (line, pair, identifier...): k copies give k times the rows.
 PER_ENTITY = (
@@ -117,12 +119,57 @@ def test_the_jobs_agree_with_the_store(market: str, stage_dir: Path) -> None:
                     "FROM ledger_transfers) x GROUP BY account"
                 ).all()
             )
+        with d.transaction(write=False) as uow:
+            spends = uow.rings.spend_flows(None)
     jobs = _by_name(body)
+    # refund_bursts is the ring job's own burst rule (flows.dense_bursts), run in SQL
+    bursts = dense_bursts(burst_attempts(spends))
+    want = {b.shop: (int(b.start.timestamp()), len(b.holders), b.attempts, b.bad) for b in bursts}
+    got = {r[0]: tuple(r[1:5]) for r in jobs["refund_bursts"]["rows"]}
+    assert got == want
     assert sum(r[1] for r in jobs["daily_metrics"]["rows"]) == holds
     assert {r[0]: r[4] for r in jobs["line_activity"]["rows"]} == limits
     nets = {r[1]: r[4] for r in jobs["ledger_totals"]["rows"] if r[0] == "net"}
     assert nets == net
     assert sum(nets.values()) == 0  # every transfer debits one account what it credits another
+
+
+def test_refund_bursts_slide_across_week_ends_as_the_ring_job_does(
+    db: SqlDatabase, tmp_path: Path
+) -> None:
+    """Five holders declined at one shop, two on a Wednesday and three the next day: any 7
+    days hold all five (a fixed calendar week would split them 2 and 3, each under the ring
+    job's 4). Three holders at another shop stay under it. The job answers what the ring job's
+    ``dense_bursts`` finds: the shop, its densest window's start, holders, spends, bad ones."""
+    holders = [active_line(db, f"持有人{i}", limit="100.00")[1] for i in range(8)]
+
+    def declined(line: str, shop: str, key: str) -> None:
+        answer = spending.authorize(
+            db, line, amount="500.00", purpose="procurement", key=key, counterparty=shop
+        )
+        assert answer.refused
+
+    for i, line in enumerate(holders[:2]):
+        declined(line, "shop_z", f"z{i}")
+    for i, line in enumerate(holders[5:]):
+        declined(line, "shop_y", f"y{i}")
+    first = creditline.show_clock(db).body["now"]
+    creditline.advance_clock(db, "1d")
+    for i, line in enumerate(holders[2:5], 2):
+        declined(line, "shop_z", f"z{i}")
+    with bootstrap.analytics_engine("duckdb") as duck:
+        body = _run(db, duck, tmp_path / "duck", jobs=["refund_bursts"])
+    with bootstrap.analytics_engine("spark", master="local[2]") as spark:
+        on_spark = _run(db, spark, tmp_path / "spark", jobs=["refund_bursts"])
+    assert _by_name(on_spark)["refund_bursts"]["rows"] == _by_name(body)["refund_bursts"]["rows"]
+    with db.transaction(write=False) as uow:
+        (burst,) = dense_bursts(burst_attempts(uow.rings.spend_flows(None)))
+    (row,) = _by_name(body)["refund_bursts"]["rows"]
+    assert row == [
+        "shop_z", int(burst.start.timestamp()), 5, 5, 5, 5 * 50_000
+    ]  # fmt: skip
+    assert burst.start == START  # the Wednesday's declines open the window
+    assert first == "2024-05-01T10:00:00+08:00"  # a Wednesday; fixed weeks split at Thursday 0:00
 
 
 def test_staging_reads_both_backends(db: SqlDatabase, tmp_path: Path) -> None:

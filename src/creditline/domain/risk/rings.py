@@ -125,7 +125,8 @@ def _proceeds(orders: list[Flow]) -> list[Payment]:
     ]
 
 
-def _attempts(spends: list[Flow]) -> list[Attempt]:
+def burst_attempts(spends: list[Flow]) -> list[Attempt]:
+    """Spends at a shop as the burst search sees them: quick refunds and declines are bad."""
     return [
         Attempt(
             s.party,
@@ -192,7 +193,7 @@ def _collect(  # noqa: C901 - one pass per kind of evidence
                 "spend": c.refs[0],
             },
         )
-    for b in dense_bursts(_attempts(spends)):
+    for b in dense_bursts(burst_attempts(spends)):
         ev.add(
             (b.shop, *b.holders),
             "burst",

@@ -6,7 +6,8 @@ The ledger is staged as plain tables (``STAGED``): money in integer minor units,
 seconds since the epoch (UTC), flags as 0/1, so that every result is integers and strings and
 the two engines can be compared exactly. A job's answer is rows, never ratios: the caller divides
 (the engines round division differently). The queries use only what both dialects share: joins,
-``GROUP BY``, ``CASE``, ``COALESCE``, ``LEAST``, ``FLOOR``, ``CAST``, ``UNION ALL``, ``WITH``.
+``GROUP BY``, ``CASE``, ``COALESCE``, ``LEAST``, ``FLOOR``, ``CAST``, ``UNION ALL``, ``WITH``,
+``ROW_NUMBER() OVER``.
 """
 
 from __future__ import annotations
@@ -287,28 +288,43 @@ ORDER BY 1, 2""",
         ),
         Job(
             "refund_bursts",
-            "团伙识别：同一店铺一个自然周内多名持有人的快速退款或被拒",
-            "ring detection: quick refunds or declines by several holders at one shop in a fixed "
-            "7-day window",
+            "团伙识别：同一店铺任意7天内多名持有人的快速退款或被拒（每店最密集的一段）",
+            "ring detection: each shop's densest 7 days of quick refunds or declines by several "
+            "holders (the ring job's rule, flows.dense_bursts)",
             "rings",
             ("shop", "window_s", "holders", "spends", "quick", "amount"),
-            """
+            f"""
 WITH sp AS (
-  SELECT h.counterparty_id AS shop, l.party_id AS holder, h.amount,
-         CAST(FLOOR((h.created_s + 28800) / {burst_window}) AS BIGINT) AS win,
+  SELECT h.counterparty_id AS shop, l.party_id AS holder, h.amount, h.created_s AS at_s,
+         h.id AS ref,
          CASE WHEN h.status = 'declined'
-                OR (h.refunded > 0 AND h.updated_s - h.created_s <= {quick_refund})
+                OR (h.refunded > 0 AND h.updated_s - h.created_s <= {{quick_refund}})
               THEN 1 ELSE 0 END AS quick
   FROM holds h JOIN lines l ON l.id = h.line_id
-  WHERE h.counterparty_id IS NOT NULL
+  WHERE h.counterparty_id IS NOT NULL AND h.purpose NOT IN ({_FORBIDDEN})
+),
+shops AS (
+  SELECT shop FROM sp GROUP BY shop
+  HAVING SUM(quick) >= {{burst_holders}} AND SUM(quick) * 100 >= COUNT(*) * {{burst_share}}
+),
+win AS (
+  SELECT a.shop, a.at_s AS start_s, a.ref AS anchor,
+         COUNT(DISTINCT CASE WHEN s.quick = 1 THEN s.holder END) AS holders,
+         COUNT(*) AS spends, SUM(s.quick) AS quick,
+         SUM(CASE WHEN s.quick = 1 THEN s.amount ELSE 0 END) AS amount
+  FROM sp a JOIN shops k ON k.shop = a.shop
+  JOIN sp s ON s.shop = a.shop AND s.at_s >= a.at_s AND s.at_s <= a.at_s + {{burst_window}}
+  WHERE a.quick = 1
+  GROUP BY a.shop, a.at_s, a.ref
+  HAVING COUNT(DISTINCT CASE WHEN s.quick = 1 THEN s.holder END) >= {{burst_holders}}
+     AND SUM(s.quick) * 100 >= COUNT(*) * {{burst_share}}
+),
+densest AS (
+  SELECT shop, start_s, holders, spends, quick, amount,
+         ROW_NUMBER() OVER (PARTITION BY shop ORDER BY holders DESC, start_s, anchor) AS n
+  FROM win
 )
-SELECT shop, win * {burst_window} - 28800,
-       COUNT(DISTINCT CASE WHEN quick = 1 THEN holder END), COUNT(*), SUM(quick),
-       SUM(CASE WHEN quick = 1 THEN amount ELSE 0 END)
-FROM sp
-GROUP BY shop, win
-HAVING COUNT(DISTINCT CASE WHEN quick = 1 THEN holder END) >= {burst_holders}
-   AND SUM(quick) * 100 >= COUNT(*) * {burst_share}
+SELECT shop, start_s, holders, spends, quick, amount FROM densest WHERE n = 1
 ORDER BY 1, 2""",
             money=("amount",),
         ),

@@ -142,7 +142,10 @@ def replay(conn: Any, events: list[Event]) -> float:
             if cursor is None:
                 cursor = cursors[event[1]] = conn.cursor()
             if kind == "execute":
-                cursor.execute(event[2], () if event[3] is None else event[3])
+                if event[3] is None:  # as recorded: psycopg parses no placeholders then
+                    cursor.execute(event[2])
+                else:
+                    cursor.execute(event[2], event[3])
             elif kind == "executemany":
                 cursor.executemany(event[2], event[3])
             elif kind == "fetchmany":
@@ -160,20 +163,26 @@ def replay(conn: Any, events: list[Event]) -> float:
     return time.perf_counter() - start
 
 
-#: What a spend writes; the copy must end with as many rows of each as the original.
-CHECKED_TABLES = ("holds", "ledger_transfers", "idempotency_keys", "ledger_checkpoints")
+#: What a spend writes; the copy must end with the same figures as the original: as many rows
+#: of each table, and every line's head moved as far (an UPDATE that missed would show).
+CHECKS = (
+    "SELECT count(*) FROM holds",
+    "SELECT count(*) FROM ledger_transfers",
+    "SELECT count(*) FROM idempotency_keys",
+    "SELECT count(*) FROM ledger_checkpoints",
+    "SELECT sum(seq) FROM lines",
+)
 
 
 def _same_rows(replayed: Any, original_url: str) -> None:
     engine = create_engine(original_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
-            for table in CHECKED_TABLES:
-                query = f"SELECT count(*) FROM {table}"
+            for query in CHECKS:
                 want = conn.execute(text(query)).scalar()
                 got = replayed.execute(query).fetchone()[0]
                 if got != want:
-                    raise RuntimeError(f"replay: {table} has {got} rows, the original {want}")
+                    raise RuntimeError(f"replay: {query} gives {got}, the original {want}")
     finally:
         engine.dispose()
 

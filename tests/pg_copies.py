@@ -12,8 +12,9 @@ that run ``creditline init`` themselves, or the migrations one by one, get it as
 
 Each name carries the second it was made (``t_<epoch>_<hex>``, ``creditline_template_<epoch>_
 <hex>``). A run that was killed cannot drop its own, so the first new database of each process
-sweeps those of the server that are older than ``STALE_AFTER`` and that nobody is connected to:
-no run lasts that long (CI stops at 90 minutes), so no live run's database is ever taken.
+sweeps those of the server older than ``STALE_AFTER`` (a day, by the server's clock) that
+nobody is connected to. A template sits unconnected between copies, so a run paused for a day
+could lose its own; ``make test`` runs take minutes, and CI stops at 90.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ _NO_DATABASES: set[str] = set()
 #: Servers this process has swept of stale databases.
 _SWEPT: set[str] = set()
 #: A test database or template older than this is a killed run's leftover.
-STALE_AFTER = 6 * 3600
+STALE_AFTER = 24 * 3600
 _OURS = re.compile(r"^(?:t|creditline_template)_(\d{10})_[0-9a-f]{12}$")
 
 
@@ -51,10 +52,14 @@ def _name(prefix: str) -> str:
 
 
 def sweep_stale(server: str, *, now: float | None = None) -> list[str]:
-    """Drop the test databases on ``server`` older than ``STALE_AFTER`` that have no
-    connection; the names dropped. One that gains a connection meanwhile is left."""
-    cutoff = (time.time() if now is None else now) - STALE_AFTER
+    """Drop the test databases on ``server`` older than ``STALE_AFTER`` (from ``now``, else the
+    server's clock) that have no connection; the names dropped. One that gains a connection
+    meanwhile is left."""
     with psycopg.connect(server, autocommit=True) as conn:
+        if now is None:
+            clock = conn.execute("SELECT extract(epoch FROM now())").fetchone()
+            now = float(clock[0]) if clock is not None else time.time()
+        cutoff = now - STALE_AFTER
         rows = conn.execute(
             "SELECT d.datname FROM pg_database d WHERE NOT d.datistemplate AND NOT EXISTS "
             "(SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"

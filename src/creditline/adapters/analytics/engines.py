@@ -123,18 +123,24 @@ def _started(master: str) -> Any:
 
 
 def _alive(session: Any) -> bool:
-    """Whether ``session``'s JVM still answers and its context is not stopped."""
-    try:
-        return not session.sparkContext._jsc.sc().isStopped()  # noqa: SLF001 - pyspark's own
-    except Exception:  # noqa: BLE001 - py4j's errors for a gone JVM are several
-        return False
+    """Whether ``session``'s JVM is still running and its context not stopped. Asked of the
+    local processes, never of the JVM itself: a JVM busy collecting garbage must not hold up
+    every other run at the lock, nor pass for dead."""
+    from pyspark import SparkContext  # noqa: PLC0415
+
+    gateway = SparkContext._gateway  # noqa: SLF001 - pyspark's own
+    proc = getattr(gateway, "proc", None)
+    if proc is not None and proc.poll() is not None:
+        return False  # the JVM exited (killed, out of memory)
+    return SparkContext._active_spark_context is session.sparkContext  # noqa: SLF001
 
 
 def _forget(session: Any) -> None:
     """Drop a dead JVM's session, context and gateway from pyspark's process-wide state, so
-    that the next ``getOrCreate`` launches a new JVM instead of reusing the dead one."""
+    that the next ``getOrCreate`` launches a new JVM instead of reusing the dead one (and end
+    that JVM if it still runs)."""
     from pyspark import SparkContext  # noqa: PLC0415
-    from pyspark.sql import SparkSession  # noqa: PLC0415
+    from pyspark.sql import SparkSession, SQLContext  # noqa: PLC0415
 
     gateway = SparkContext._gateway  # noqa: SLF001
     with contextlib.suppress(Exception):
@@ -142,11 +148,19 @@ def _forget(session: Any) -> None:
     if gateway is not None:
         with contextlib.suppress(Exception):
             gateway.shutdown()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()  # the JVM ends when its parent's pipe closes
+            proc.terminate()
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=30)
     SparkContext._gateway = None  # noqa: SLF001
     SparkContext._jvm = None  # noqa: SLF001
     SparkContext._active_spark_context = None  # noqa: SLF001
     SparkSession._instantiatedSession = None  # noqa: SLF001
     SparkSession._activeSession = None  # noqa: SLF001
+    SQLContext._instantiatedContext = None  # noqa: SLF001
 
 
 def _stop() -> None:

@@ -258,10 +258,13 @@ def dense_bursts(attempts: Iterable[Attempt]) -> list[Burst]:
         items.sort(key=lambda a: a.at)
         times = [a.at for a in items]
         found: Burst | None = None
-        for i, first in enumerate(items):
+        for first in items:
             if not first.bad:
                 continue
-            window = items[i : bisect_right(times, first.at + BURST_WINDOW)]
+            # From the first spend at the anchor's time: ties are in the window, whatever
+            # order the spends came in.
+            start, end = bisect_left(times, first.at), bisect_right(times, first.at + BURST_WINDOW)
+            window = items[start:end]
             bad = [a for a in window if a.bad]
             holders = {a.holder for a in bad}
             if len(holders) < BURST_HOLDERS or len(bad) < BURST_SHARE * len(window):

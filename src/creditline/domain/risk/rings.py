@@ -126,23 +126,29 @@ def _proceeds(orders: list[Flow]) -> list[Payment]:
 
 
 def burst_attempts(spends: list[Flow]) -> list[Attempt]:
-    """Spends at a shop as the burst search sees them: quick refunds and declines are bad."""
+    """Spends at a shop as the burst search sees them: quick refunds and declines are bad.
+    Times count in whole seconds, as the platform-wide analytics stage them, so that the
+    ring job and the ``refund_bursts`` job draw every window's edge alike."""
     return [
         Attempt(
             s.party,
             s.other,
-            s.at,
+            _second(s.at),
             s.declined
             or (
                 s.refunded > 0
                 and s.refunded_at is not None
-                and s.refunded_at - s.at <= QUICK_REFUND
+                and _second(s.refunded_at) - _second(s.at) <= QUICK_REFUND
             ),
             s.ref,
         )
         for s in spends
         if s.other is not None and s.purpose not in _FORBIDDEN
     ]
+
+
+def _second(at: datetime) -> datetime:
+    return at.replace(microsecond=0)
 
 
 class _Evidence:

@@ -201,7 +201,8 @@ def serve(url: str, workers: int, group_ms: float = 0) -> tuple[subprocess.Popen
     exe = Path(sys.executable).with_name("creditline")
     cmd = [str(exe), "serve", "--db", url, "--port", str(port), "--workers", str(workers)]
     cmd += ["--group-commit-ms", str(group_ms)]
-    proc = subprocess.Popen([*cmd, "--no-log"], stdout=subprocess.DEVNULL)
+    # A session of its own: with several workers, a kill reaches them all (``_kill``).
+    proc = subprocess.Popen([*cmd, "--no-log"], stdout=subprocess.DEVNULL, start_new_session=True)
     wait_ready(proc, port)
     return proc, port
 
@@ -217,8 +218,17 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    proc.kill()
+    _kill(proc)
     raise RuntimeError("the server did not become ready")
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the server and, when it leads a session of its own, to its workers."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -226,7 +236,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        _kill(proc)
 
 
 def api_row(

@@ -150,7 +150,7 @@ def _serve_floor() -> tuple[subprocess.Popen[bytes], int]:
         "port=int(sys.argv[2]), access_log=False, log_level='warning')"
     )
     here = str(Path(__file__).parent)
-    proc = subprocess.Popen([sys.executable, "-c", code, here, str(port)])
+    proc = subprocess.Popen([sys.executable, "-c", code, here, str(port)], start_new_session=True)
     api.wait_ready(proc, port)
     return proc, port
 

@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         set_password,
     )
     from creditline.service.analytics.analytics_jobs import analytics_jobs
-    from creditline.service.analytics.runs import compare_analytics, run_analytics
+    from creditline.service.analytics.runs import compare_analytics, job_parameters, run_analytics
     from creditline.service.care.policy_changes import policy_changes
     from creditline.service.care.security import security_centre
     from creditline.service.care.self_check import save_service_figures, self_check
@@ -294,7 +294,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "domain.reasons": ("Reason", "ReasonCode"),
     "domain.workdays": ("SHANGHAI", "iso_local", "local_text"),
     "service.analytics.analytics_jobs": ("analytics_jobs",),
-    "service.analytics.runs": ("compare_analytics", "run_analytics"),
+    "service.analytics.runs": ("compare_analytics", "job_parameters", "run_analytics"),
     "service.cases.case_work": ("assign_case", "close_case", "show_case"),
     "service.dashboard": ("dashboard",),
     "service.desk": ("line_audit", "line_events", "list_rings", "review_queue"),
@@ -455,6 +455,7 @@ __all__ = [
     "holder_of_key",
     "holder_of_password",
     "iso_local",
+    "job_parameters",
     "keep_response",
     "kept_response",
     "lift_freeze",

@@ -204,7 +204,8 @@ def analytics_stager() -> Any:
 def analytics_stager_once() -> Any:
     """A stager that stages on its first call and hands the same tables to later calls for the
     same folder and scale: two engines compared on one staging, so on one snapshot of the
-    ledger (a change between two stagings could not pass for a disagreement)."""
+    ledger (a change between two stagings could not pass for a disagreement). For one thread:
+    the runs it serves follow each other."""
     stage = analytics_stager()
     done: dict[tuple[str, int], Any] = {}
 

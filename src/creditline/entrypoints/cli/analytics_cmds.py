@@ -77,8 +77,10 @@ def _run_one(
 
 
 def _both(d: Database, master: str | None, options: dict[str, Any], folder: Path | None) -> Answer:
-    """DuckDB and Spark on one staging of the ledger (one snapshot), compared job by job."""
+    """DuckDB and Spark on one staging of the ledger (one snapshot) and one reading of the
+    clock (the jobs' parameters), compared job by job."""
     stager = bootstrap.analytics_stager_once()
+    options = {**options, "parameters": creditline.job_parameters(d)}
     with bootstrap.stage_folder(folder) as path:
         first = _run_one(d, "duckdb", None, options, Path(path), stager)
         second = _run_one(d, "spark", master, options, Path(path), stager)

@@ -100,16 +100,19 @@ def run_analytics(
     scale: int = 1,
     listed: int | None = LISTED,
     progress: Progress | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Answer:
     """Stage the ledger (``scale`` copies of it), load it into ``engine`` and run ``jobs`` (all
     of them by default); reads only. Each job answers ``count`` rows, the first ``listed`` of
-    them (all with ``None``), and a ``digest`` of all of them."""
+    them (all with ``None``), and a ``digest`` of all of them. ``parameters``: the jobs'
+    parameters (``job_parameters``) of another run, so that two engines compared see the same
+    clock; read now by default."""
     picked = chosen(jobs)
     if not 1 <= scale <= MAX_SCALE:
         raise InvalidInput("scale", f"scale must be from 1 to {MAX_SCALE}")
     if listed is not None and listed < 0:
         raise InvalidInput("limit", "limit must be 0 or more")
-    setting = job_parameters(db)
+    setting = parameters if parameters is not None else job_parameters(db)
     params = setting["params"]
     steps = len(picked) + 2
     if progress is not None:

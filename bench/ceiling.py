@@ -29,12 +29,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
@@ -63,10 +61,7 @@ def spend_ceilings(backend: str, seconds: float, pg_url: str, tmp: Path) -> list
     if backend == "sqlite":
         ours_url, raw_target, schema = f"sqlite:///{tmp / 'ceiling.db'}", str(tmp / "raw.db"), None
     else:
-        schema = f"ceiling_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-        ours_url = authorize.with_schema(pg_url, schema)
+        ours_url, schema = api.fresh_schema(pg_url)
         raw_target = ours_url.replace("postgresql+psycopg", "postgresql")
     try:
         line = authorize.make_lines(ours_url, 1)[0]
@@ -107,8 +102,7 @@ def spend_ceilings(backend: str, seconds: float, pg_url: str, tmp: Path) -> list
         return rows
     finally:
         if schema is not None:
-            with psycopg.connect(pg_url, autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            api.drop_schema(pg_url, schema)
 
 
 # -- the API's floor: no database at all ------------------------------------------------------
@@ -157,16 +151,13 @@ def _serve_floor() -> tuple[subprocess.Popen[bytes], int]:
 
 def raw_rate(clients: int, seconds: float, pg_url: str) -> float:
     """The bare driver's spends per second on PostgreSQL, ``clients`` processes on own lines."""
-    schema = f"ceiling_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    target = authorize.with_schema(pg_url, schema).replace("postgresql+psycopg", "postgresql")
+    url, schema = api.fresh_schema(pg_url)
+    target = url.replace("postgresql+psycopg", "postgresql")
     try:
         ids = authorize.make_raw(target, "postgresql", clients)
         return round(authorize.measure("raw", "postgresql", target, ids, clients, seconds)[0], 1)
     finally:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        api.drop_schema(pg_url, schema)
 
 
 def api_floor(
@@ -218,19 +209,11 @@ def show(spends: list[dict[str, Any]], floors: list[dict[str, Any]]) -> None:
     for column in ("ratio", "ceiling", "aim"):
         table.add_column(column, justify="right")
     for r in spends:
-        ratio_or_x = (
-            (r["ratio"], r["ceiling"])
-            if r["aim"] < 1
-            else (
-                round(r["raw_ms"] / r["ours_ms"], 2),
-                round(r["raw_ms"] / r["driver_ms"], 2),
-            )
-        )
         aim = "≥ 0.5 of raw" if r["aim"] < 1 else "≥ 5x raw"
         table.add_row(
             r["name"], r["backend"], f"{r['raw_ms']:.3f}", f"{r['ours_ms']:.3f}",
             f"{r['driver_ms']:.3f}", f"{r['python_ms']:.3f}",
-            f"{ratio_or_x[0]:.2f}", f"{ratio_or_x[1]:.2f}", aim,
+            f"{r['ratio']:.2f}", f"{r['ceiling']:.2f}", aim,
         )  # fmt: skip
     Console(width=max(Console().width, 130)).print(table)
     if floors:

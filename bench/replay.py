@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import sqlalchemy
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from authorize import make_lines
 from creditline.adapters.db.database import SqlDatabase
@@ -194,7 +195,8 @@ def _pg_admin(pg_url: str, sql: str) -> None:
 
 
 def _pg_db_url(pg_url: str, name: str) -> str:
-    return pg_url.rsplit("/", 1)[0] + "/" + name
+    """``pg_url`` naming the database ``name`` (its user, host and query kept)."""
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _bare(target: str) -> Any:
